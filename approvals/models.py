@@ -1,0 +1,143 @@
+"""Sign-off policy, the process record of every account flow, task routing and decisions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process, Task
+
+from lifecycle.models import Account, Role, Unit, UnitKind, UnitLevel
+
+
+class ProcessKind(models.TextChoices):
+    OPENING = "opening", _("开设")
+    CHANGE = "change", _("变更")
+    CLOSURE = "closure", _("关停/整合")
+    RECTIFICATION = "rectification", _("整改")
+
+
+class StepMode(models.TextChoices):
+    ALL = "all", _("会签（全部同意）")
+    ANY = "any", _("或签（任一同意）")
+
+
+class ApprovalPolicy(models.Model):
+    """Process kind × applicant level × unit kind → how far the sign-off chain climbs.
+
+    Frozen into each process at start (AccountProcess.data["chain"]); edits affect only
+    processes started afterwards.
+    """
+
+    process_kind = models.CharField(_("流程"), max_length=16, choices=ProcessKind.choices)
+    unit_level = models.CharField(_("申请单位层级"), max_length=16, choices=UnitLevel.choices)
+    unit_kind = models.CharField(
+        _("申请单位类别"), max_length=32, choices=UnitKind.choices, blank=True,
+        help_text=_("留空表示适用于该层级的所有类别"),
+    )
+    allowed = models.BooleanField(_("允许申请"), default=True)
+    levels = models.PositiveSmallIntegerField(
+        _("逐级审核层数"), default=1,
+        help_text=_("单位负责人之后，沿主管单位向上审核的层数"),
+    )
+    extra_units = models.ManyToManyField(
+        Unit, verbose_name=_("附加审核单位"), blank=True, related_name="+",
+        help_text=_("在逐级审核之后增加一个步骤，由这些单位审核"),
+    )
+    extra_mode = models.CharField(
+        _("附加步骤方式"), max_length=8, choices=StepMode.choices, default=StepMode.ALL
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("审批策略")
+        verbose_name_plural = _("审批策略")
+        ordering = ["process_kind", "unit_level", "unit_kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process_kind", "unit_level", "unit_kind"], name="policy_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        kind = self.get_unit_kind_display() if self.unit_kind else _("所有类别")
+        return f"{self.get_process_kind_display()} · {self.get_unit_level_display()} · {kind}"
+
+
+class AccountProcess(Process):
+    """The process record of every account flow; `account` and `unit` make scoping a join."""
+
+    kind = models.CharField(_("流程"), max_length=16, choices=ProcessKind.choices)
+    account = models.ForeignKey(
+        Account, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="processes"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("申请单位"), on_delete=models.PROTECT, related_name="processes"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("账号流程")
+        verbose_name_plural = _("账号流程")
+        indexes = [models.Index(fields=["kind", "account"], name="process_kind_account_idx")]
+
+    @property
+    def chain(self) -> list[dict]:
+        return self.data.get("chain", [])
+
+    @property
+    def step_index(self) -> int:
+        return self.data.get("step", 0)
+
+
+class TaskAssignment(models.Model):
+    """Who may claim a task: members of `unit` holding `role`. One row per unit of a step.
+
+    The queue query (approvals.selectors.queue_for) joins Task → TaskAssignment on the
+    (unit, role) index below, so the inbox cost does not grow with total data size.
+    """
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    due_on = models.DateField(_("办理期限"), null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "role"], name="assignment_unit_role_idx")]
+
+
+class DecisionKind(models.TextChoices):
+    APPROVE = "approve", _("同意")
+    REJECT = "reject", _("不同意")
+    RETURN = "return", _("退回修改")
+
+
+class Decision(models.Model):
+    """Append-only record of every decision on a task (who, as whom, what, why)."""
+
+    process = models.ForeignKey(AccountProcess, on_delete=models.CASCADE, related_name="decisions")
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="decision")
+    step = models.IntegerField(null=True, blank=True)
+    round = models.IntegerField(default=0)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("意见"), max_length=8, choices=DecisionKind.choices)
+    comment = models.TextField(_("说明"), blank=True)
+    return_to = models.IntegerField(
+        null=True, blank=True, help_text="Chain step to return to; null = the applicant"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    acting_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审批意见")
+        verbose_name_plural = _("审批意见")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["process", "round"], name="decision_process_round_idx")]

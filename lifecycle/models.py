@@ -1,0 +1,354 @@
+"""Units, people and accounts. State lives here; every write goes through services.py."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class UnitLevel(models.TextChoices):
+    PROVINCE = "province", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+    TOWNSHIP = "township", _("乡镇（街道）")
+    COMMUNITY = "community", _("村（社区）")
+
+
+class UnitKind(models.TextChoices):
+    GOVERNMENT_OFFICE = "government_office", _("政府办公厅（室）")
+    DEPARTMENT = "department", _("部门")
+    INSTITUTION = "institution", _("事业单位")
+    INTERNAL = "internal", _("内设机构")
+    COMMUNITY_COMMITTEE = "community_committee", _("村（居）委会")
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", _("填报员")
+    UNIT_HEAD = "unit_head", _("单位负责人")
+    APPROVER = "approver", _("审核人")
+    SUPERVISOR_REVIEWER = "supervisor_reviewer", _("主管复核人")
+    INSPECTOR = "inspector", _("检查员")
+    ARCHIVIST = "archivist", _("档案员")
+    ADMIN = "admin", _("管理员")
+
+
+class Platform(models.TextChoices):
+    WECHAT_OFFICIAL = "wechat_official", _("微信公众号")
+    WECHAT_CHANNELS = "wechat_channels", _("微信视频号")
+    MINI_PROGRAM = "mini_program", _("小程序")
+    WEIBO = "weibo", _("微博")
+    DOUYIN = "douyin", _("抖音")
+    KUAISHOU = "kuaishou", _("快手")
+    TOUTIAO = "toutiao", _("今日头条")
+    BAIJIAHAO = "baijiahao", _("百家号")
+    XIAOHONGSHU = "xiaohongshu", _("小红书")
+    BILIBILI = "bilibili", _("哔哩哔哩")
+    APP = "app", _("移动客户端")
+    OTHER = "other", _("其他")
+
+
+class AccountState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    APPLYING = "applying", _("申请中")
+    APPROVED = "approved", _("已批准待注册")
+    ACTIVE = "active", _("运行中")
+    RECTIFYING = "rectifying", _("整改中")
+    CLOSING = "closing", _("关停中")
+    CLOSED = "closed", _("已关停")
+    MERGED = "merged", _("已整合")
+
+
+# States in which an account still occupies its unit's slot on a platform
+# (lifecycle.services.check_one_per_platform reads it).
+LIVE_STATES = (
+    AccountState.APPLYING,
+    AccountState.APPROVED,
+    AccountState.ACTIVE,
+    AccountState.RECTIFYING,
+    AccountState.CLOSING,
+)
+ENDED_STATES = (AccountState.CLOSED, AccountState.MERGED)
+
+
+class ChannelKind(models.TextChoices):
+    ACCOUNT = "account", _("账号")
+    WEBSITE = "website", _("网站")
+    APP = "app", _("移动客户端")
+    PHONE = "phone", _("电话")
+    ADDRESS = "address", _("地址")
+    OTHER = "other", _("其他")
+
+
+class UnitQuerySet(models.QuerySet):
+    def subtree(self, unit: Unit) -> UnitQuerySet:
+        """The unit and everything under it: one indexed prefix query on `path`."""
+        return self.filter(path__startswith=unit.path)
+
+
+class Unit(models.Model):
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    short_name = models.CharField(_("发文机关代字"), max_length=20, blank=True)
+    level = models.CharField(_("层级"), max_length=16, choices=UnitLevel.choices)
+    kind = models.CharField(_("类别"), max_length=32, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级单位"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    supervisor = models.ForeignKey(
+        "self", verbose_name=_("主管单位"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="supervised",
+        help_text=_("默认为同级政府办公厅（室）"),
+    )
+    may_open_accounts = models.BooleanField(_("可开设账号"), default=True)
+    # Materialized path "/<pk>/<pk>/…/": every "units under X" list is
+    # Unit.objects.subtree(x) == path LIKE 'x.path%' (index below, selectors.scope_*).
+    path = models.CharField(max_length=512, editable=False, default="")
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["path"]
+        indexes = [
+            # Prefix scans for subtree scoping (lifecycle.selectors).
+            # varchar_pattern_ops lets PostgreSQL use it for LIKE 'prefix%' in any collation.
+            models.Index(fields=["path"], name="unit_path_idx", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1
+
+    def ancestors(self) -> list[Unit]:
+        """Ancestors from the root down, excluding self (one query)."""
+        ids = [int(p) for p in self.path.strip("/").split("/")[:-1] if p]
+        by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def is_within(self, other: Unit) -> bool:
+        return self.path.startswith(other.path)
+
+    def save(self, *args, **kwargs) -> None:
+        """Keep `path` consistent: computed from the parent, rewritten for descendants on a move."""
+        old_path = self.path
+        if self.pk is None:
+            super().save(*args, **kwargs)
+            kwargs = {}
+        parent_path = self.parent.path if self.parent_id else "/"
+        self.path = f"{parent_path}{self.pk}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path):]
+                super(Unit, child).save(update_fields=["path"])
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique"),
+        ]
+        indexes = [
+            # Candidate lookup for a chain step (approvals.selectors.candidates_for).
+            models.Index(fields=["unit", "role"], name="membership_unit_role_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.unit} ({self.get_role_display()})"
+
+
+class Account(ConcurrentTransitionMixin, models.Model):
+    name = models.CharField(_("账号名称"), max_length=200)
+    platform = models.CharField(_("平台"), max_length=32, choices=Platform.choices)
+    platform_id = models.CharField(_("平台账号ID"), max_length=200, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("主办单位"), on_delete=models.PROTECT, related_name="accounts"
+    )
+    supervisor_unit = models.ForeignKey(
+        Unit, verbose_name=_("主管单位"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="supervised_accounts",
+    )
+    operator = models.CharField(_("运维单位"), max_length=200, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=50, blank=True)
+    purpose = models.TextField(_("开设用途"), blank=True)
+    verified_subject = models.CharField(_("认证主体"), max_length=200, blank=True)
+    interaction_enabled = models.BooleanField(_("互动功能"), default=True)
+    exemption_reason = models.TextField(_("同平台多账号理由"), blank=True)
+    plan = models.FileField(_("实施方案"), upload_to="plans/%Y/", blank=True)
+    opened_on = models.DateField(_("开设日期"), null=True, blank=True)
+    closed_on = models.DateField(_("关停日期"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self", verbose_name=_("承接账号"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="predecessors",
+    )
+    successor_channels = models.JSONField(_("承接渠道"), default=list, blank=True)
+    reopens = models.ForeignKey(
+        "self", verbose_name=_("重新开设自"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="reopened_by",
+    )
+    followers = models.PositiveIntegerField(_("粉丝数"), null=True, blank=True)
+    posts_total = models.PositiveIntegerField(_("发文总数"), null=True, blank=True)
+    last_post_on = models.DateField(_("最近发文日期"), null=True, blank=True)
+    state = FSMField(
+        _("状态"), max_length=16, choices=AccountState.choices,
+        default=AccountState.DRAFT, protected=True,
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("账号")
+        verbose_name_plural = _("账号")
+        ordering = ["name", "pk"]
+        indexes = [
+            # One-per-platform rule and metrics import look-ups (lifecycle.services).
+            models.Index(fields=["unit", "platform", "state"], name="account_unit_platform_idx"),
+            models.Index(fields=["platform", "platform_id"], name="account_platform_id_idx"),
+            models.Index(fields=["state"], name="account_state_idx"),
+            models.Index(fields=["name"], name="account_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_platform_display()}）"
+
+    # -- transitions (DESIGN §5). Pure: services lock, save and audit. -------------
+
+    @transition(field=state, source=AccountState.DRAFT, target=AccountState.APPLYING)
+    def submit(self) -> None:
+        pass
+
+    @transition(field=state, source=AccountState.APPLYING, target=AccountState.DRAFT)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=state, source=AccountState.APPLYING, target=AccountState.DRAFT)
+    def withdraw(self) -> None:
+        pass
+
+    @transition(field=state, source=AccountState.APPLYING, target=AccountState.APPROVED)
+    def approve_opening(self) -> None:
+        pass
+
+    @transition(field=state, source=AccountState.APPROVED, target=AccountState.ACTIVE)
+    def register(self, *, platform_id: str, verified_subject: str, live_on) -> None:
+        self.platform_id = platform_id
+        self.verified_subject = verified_subject
+        self.opened_on = live_on
+
+    @transition(field=state, source=AccountState.ACTIVE, target=AccountState.RECTIFYING)
+    def order_rectification(self) -> None:
+        pass
+
+    @transition(field=state, source=AccountState.RECTIFYING, target=AccountState.ACTIVE)
+    def pass_recheck(self) -> None:
+        pass
+
+    @transition(field=state, source=AccountState.RECTIFYING, target=AccountState.CLOSING)
+    def fail_recheck(self) -> None:
+        pass
+
+    @transition(field=state, source=AccountState.ACTIVE, target=AccountState.CLOSING)
+    def start_closure(self) -> None:
+        pass
+
+    @transition(field=state, source=AccountState.CLOSING, target=AccountState.CLOSED)
+    def deregister(self, *, deregistered_on) -> None:
+        self.closed_on = deregistered_on
+
+    @transition(field=state, source=AccountState.CLOSING, target=AccountState.MERGED)
+    def merge_into(self, *, successor: Account, deregistered_on) -> None:
+        self.successor = successor
+        self.closed_on = deregistered_on
+
+
+class AccountTransition(models.Model):
+    """Append-only audit row, written in the same transaction as the state change."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16)
+    name = models.CharField(_("操作"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    process_id = models.BigIntegerField(null=True, blank=True)
+    task_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    # Set once after-commit work for this row is done (outbox; see HOUSE_STYLE §4).
+    processed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("状态变更记录")
+        verbose_name_plural = _("状态变更记录")
+        ordering = ["at", "pk"]
+        indexes = [
+            # Account history endpoint (lifecycle.selectors.account_history).
+            models.Index(fields=["account", "at"], name="transition_account_at_idx"),
+            # Outbox consumers scan unprocessed rows only.
+            models.Index(
+                fields=["at"], condition=Q(processed=None), name="transition_unprocessed_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_state or '∅'} → {self.to_state} ({self.name})"
+
+
+class MetricSnapshot(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    as_of = models.DateField(_("统计日期"))
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    posts_total = models.PositiveIntegerField(null=True, blank=True)
+    last_post_on = models.DateField(null=True, blank=True)
+    interaction_enabled = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("监测数据")
+        verbose_name_plural = _("监测数据")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "as_of"], name="snapshot_unique_day"),
+        ]
+
+
+class FeedbackKind(models.TextChoices):
+    ERROR_REPORT = "error_report", _("纠错")
+    PRAISE = "praise", _("好评")
+    COMPLAINT = "complaint", _("差评")
+
+
+class Feedback(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="feedback")
+    kind = models.CharField(_("类型"), max_length=16, choices=FeedbackKind.choices)
+    text = models.TextField(_("内容"), blank=True)
+    contact = models.CharField(_("联系方式"), max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("公众反馈")
+        verbose_name_plural = _("公众反馈")
+        ordering = ["-created"]

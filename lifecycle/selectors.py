@@ -1,0 +1,70 @@
+"""Reads. Every scoped list (web and API) starts from these functions."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .models import Account, AccountTransition, Membership, Unit
+
+
+def user_units(user: Any, roles: tuple[str, ...] | None = None) -> list[Unit]:
+    """The units a user holds a role in (optionally only some roles). Cached per request user."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cache = user.__dict__.setdefault("_govmedia_units", {})
+    key = roles or ()
+    if key not in cache:
+        qs = Membership.objects.filter(user=user).select_related("unit")
+        if roles:
+            qs = qs.filter(role__in=roles)
+        cache[key] = list({m.unit_id: m.unit for m in qs}.values())
+    return cache[key]
+
+
+def sees_everything(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def subtree_q(units: list[Unit], prefix: str = "") -> Q:
+    """Q matching objects whose unit lies under any of `units` (path prefix match)."""
+    if not units:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{prefix}path__startswith": u.path}) for u in units))
+
+
+def units_for(user: Any) -> QuerySet[Unit]:
+    if sees_everything(user):
+        return Unit.objects.all()
+    return Unit.objects.filter(subtree_q(user_units(user)))
+
+
+def accounts_for(user: Any) -> QuerySet[Account]:
+    qs = Account.objects.select_related("unit", "successor")
+    if sees_everything(user):
+        return qs
+    return qs.filter(subtree_q(user_units(user), prefix="unit__"))
+
+
+def account_history(*, account: Account) -> QuerySet[AccountTransition]:
+    return account.transitions.select_related("actor").order_by("at", "pk")
+
+
+def unit_in_scope(user: Any, unit: Unit) -> bool:
+    return sees_everything(user) or any(unit.is_within(u) for u in user_units(user))
+
+
+def successor_chain(account: Account, limit: int = 50) -> list[Account]:
+    """Follow successors from `account` until an account that has none (cycles are refused
+    on write, `limit` is a guard)."""
+    chain: list[Account] = []
+    node = account.successor
+    seen = {account.pk}
+    while node is not None and node.pk not in seen and len(chain) < limit:
+        chain.append(node)
+        seen.add(node.pk)
+        node = node.successor
+    return chain

@@ -1,0 +1,479 @@
+"""The only writers of lifecycle state. Views, flows, API, commands and admin call these.
+
+Every account state change: lock the row, check the transition, call it, save, write the
+AccountTransition in the same transaction. Side effects are queued with on_commit by callers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from .models import (
+    LIVE_STATES,
+    Account,
+    AccountState,
+    AccountTransition,
+    ChannelKind,
+    Membership,
+    Role,
+    Unit,
+    UnitKind,
+)
+
+User = get_user_model()
+
+ERR_INTERNAL_UNIT = _("内设机构不得开设政务新媒体账号。")
+ERR_UNIT_MAY_NOT_OPEN = _("该单位按层级规定不得开设政务新媒体账号。")
+ERR_ONE_PER_PLATFORM = _(
+    "该单位在此平台已有账号（{name}）。原则上一个单位在同一平台只开设一个账号；"
+    "确需多开请填写理由，审批将上提一级。"
+)
+ERR_TRANSITION = _("账号当前状态为「{state}」，不能执行「{action}」。")
+ERR_CONFLICT = _("账号状态已被他人修改，请刷新后重试。")
+ERR_SUCCESSOR_VAGUE = _(
+    "必须至少指明一个具体的承接渠道（账号、网站、移动客户端或电话）；仅写“其他平台”不予接受。"
+)
+ERR_SUCCESSOR_ADDRESS_ONLY = _("仅提供地址时必须同时提供联系电话。")
+ERR_SUCCESSOR_SELF = _("承接账号不能是本账号。")
+ERR_SUCCESSOR_NOT_ACTIVE = _("承接账号必须处于运行状态（当前：{state}）。")
+ERR_SUCCESSOR_CYCLE = _("承接关系不能形成循环。")
+ERR_CHANNEL_KIND = _("承接渠道类型「{kind}」无效。")
+ERR_CHANNEL_VALUE = _("承接渠道内容不能为空。")
+ERR_REQUIRED = _("此项为必填项。")
+
+
+class TransitionError(Exception):
+    """A transition that the account's current state does not allow (API: 409)."""
+
+
+class TransitionConflict(TransitionError):
+    """A stale writer lost the race (API: 409)."""
+
+
+# -- units and people -------------------------------------------------------------------
+
+
+def default_supervisor(*, unit: Unit) -> Unit | None:
+    """The government office of the area above: the nearest ancestor of kind government_office."""
+    for ancestor in reversed(unit.ancestors()):
+        if ancestor.kind == UnitKind.GOVERNMENT_OFFICE:
+            return ancestor
+    return None
+
+
+@transaction.atomic
+def unit_upsert(
+    *,
+    code: str,
+    name: str,
+    level: str,
+    kind: str,
+    parent: Unit | None,
+    short_name: str = "",
+    supervisor: Unit | None = None,
+    may_open_accounts: bool | None = None,
+) -> Unit:
+    unit = Unit.objects.filter(code=code).first() or Unit(code=code)
+    unit.name = name
+    unit.short_name = short_name
+    unit.level = level
+    unit.kind = kind
+    unit.parent = parent
+    if may_open_accounts is not None:
+        unit.may_open_accounts = may_open_accounts
+    elif unit.pk is None:
+        unit.may_open_accounts = kind != UnitKind.INTERNAL
+    unit.full_clean(exclude=["path", "supervisor"])
+    unit.save()
+    unit.supervisor = supervisor or unit.supervisor or default_supervisor(unit=unit)
+    unit.save(update_fields=["supervisor"])
+    return unit
+
+
+@transaction.atomic
+def user_upsert(
+    *,
+    username: str,
+    full_name: str = "",
+    email: str = "",
+    password: str | None = None,
+    memberships: Iterable[tuple[Unit, str]] = (),
+) -> Any:
+    """Create or update a user and replace their memberships. Blank password → unusable."""
+    user = User.objects.filter(username=username).first() or User(username=username)
+    user.first_name = full_name[:150]
+    user.email = email
+    if password:
+        user.set_password(password)
+    elif user.pk is None or not password:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    wanted = {(unit.pk, role) for unit, role in memberships}
+    Membership.objects.filter(user=user).exclude(
+        pk__in=[
+            m.pk for m in Membership.objects.filter(user=user) if (m.unit_id, m.role) in wanted
+        ]
+    ).delete()
+    for unit_id, role in wanted:
+        Membership.objects.get_or_create(user=user, unit_id=unit_id, role=role)
+    return user
+
+
+def membership_add(*, user: Any, unit: Unit, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": _("未知角色：{role}").format(role=role)})
+    membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    return membership
+
+
+# -- rules ------------------------------------------------------------------------------
+
+
+def existing_on_platform(*, unit: Unit, platform: str, exclude_pk: int | None = None):
+    qs = Account.objects.filter(unit=unit, platform=platform, state__in=LIVE_STATES)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
+
+
+def check_may_apply(*, unit: Unit, platform: str, exemption_reason: str = "") -> None:
+    """Opening rules of DESIGN §4. Raises ValidationError naming the field."""
+    if unit.kind == UnitKind.INTERNAL:
+        raise ValidationError({"unit": ERR_INTERNAL_UNIT})
+    if not unit.may_open_accounts:
+        raise ValidationError({"unit": ERR_UNIT_MAY_NOT_OPEN})
+    other = existing_on_platform(unit=unit, platform=platform)
+    if other and not exemption_reason.strip():
+        raise ValidationError(
+            {"exemption_reason": str(ERR_ONE_PER_PLATFORM).format(name=other.name)}
+        )
+
+
+def clean_successor_channels(
+    *, channels: list[dict[str, str]], successor: Account | None, account: Account | None
+) -> list[dict[str, str]]:
+    """Closure/merger successors (DESIGN §4): at least one concrete channel."""
+    cleaned: list[dict[str, str]] = []
+    for i, channel in enumerate(channels or []):
+        kind = str((channel or {}).get("kind", "")).strip()
+        value = str((channel or {}).get("value", "")).strip()
+        if kind not in ChannelKind.values:
+            raise ValidationError(
+                {"successor_channels": f"[{i}] " + str(ERR_CHANNEL_KIND).format(kind=kind)}
+            )
+        if not value:
+            raise ValidationError({"successor_channels": f"[{i}] " + str(ERR_CHANNEL_VALUE)})
+        cleaned.append({"kind": kind, "value": value})
+    if successor is not None:
+        if account is not None and successor.pk == account.pk:
+            raise ValidationError({"successor_account": ERR_SUCCESSOR_SELF})
+        if successor.state != AccountState.ACTIVE:
+            raise ValidationError(
+                {
+                    "successor_account": str(ERR_SUCCESSOR_NOT_ACTIVE).format(
+                        state=successor.get_state_display()
+                    )
+                }
+            )
+        # Following successors from the new one must never come back to this account.
+        seen = set()
+        node: Account | None = successor
+        while node is not None and node.pk not in seen:
+            if account is not None and node.pk == account.pk:
+                raise ValidationError({"successor_account": ERR_SUCCESSOR_CYCLE})
+            seen.add(node.pk)
+            node = node.successor
+    kinds = {c["kind"] for c in cleaned}
+    concrete = kinds & {ChannelKind.ACCOUNT, ChannelKind.WEBSITE, ChannelKind.APP, ChannelKind.PHONE}
+    if successor is None and not concrete:
+        if ChannelKind.ADDRESS in kinds:
+            raise ValidationError({"successor_channels": ERR_SUCCESSOR_ADDRESS_ONLY})
+        raise ValidationError({"successor_channels": ERR_SUCCESSOR_VAGUE})
+    return cleaned
+
+
+# -- account state changes --------------------------------------------------------------
+
+_ACTION_LABELS = {
+    "submit": _("提交申请"),
+    "reject": _("退回不予批准"),
+    "withdraw": _("撤回申请"),
+    "approve_opening": _("批准开设"),
+    "register": _("注册备案"),
+    "order_rectification": _("责令整改"),
+    "pass_recheck": _("复核通过"),
+    "fail_recheck": _("复核不通过"),
+    "start_closure": _("启动关停"),
+    "deregister": _("注销"),
+    "merge_into": _("整合"),
+}
+
+
+def _transition(
+    *,
+    account: Account,
+    name: str,
+    actor: Any | None,
+    reason: str = "",
+    process_id: int | None = None,
+    task_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Account:
+    """Lock, check, move, save, audit — the one path every account transition takes."""
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if locked.state != account.state and account.state != "":
+            # The caller's copy is stale: someone moved the account meanwhile.
+            raise TransitionConflict(str(ERR_CONFLICT))
+        method = getattr(locked, name)
+        if not can_proceed(method):
+            raise TransitionError(
+                str(ERR_TRANSITION).format(
+                    state=locked.get_state_display(), action=_ACTION_LABELS.get(name, name)
+                )
+            )
+        old = locked.state
+        method(**kwargs)
+        try:
+            locked.save()
+        except ConcurrentTransition as exc:
+            raise TransitionConflict(str(ERR_CONFLICT)) from exc
+        AccountTransition.objects.create(
+            account=locked,
+            from_state=old,
+            to_state=locked.state,
+            name=name,
+            actor=actor,
+            reason=reason,
+            process_id=process_id,
+            task_id=task_id,
+            data=data or {},
+        )
+    # Hand the fresh state back on the caller's object too.
+    account.refresh_from_db()
+    return account
+
+
+@transaction.atomic
+def account_apply(
+    *,
+    unit: Unit,
+    platform: str,
+    name: str,
+    actor: Any,
+    purpose: str = "",
+    operator: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    exemption_reason: str = "",
+    plan: Any = None,
+    reopens: Account | None = None,
+) -> Account:
+    """Create the account record of an opening application and submit it (draft → applying)."""
+    errors: dict[str, Any] = {}
+    for field, value in (("name", name), ("platform", platform)):
+        if not str(value or "").strip():
+            errors[field] = ERR_REQUIRED
+    if errors:
+        raise ValidationError(errors)
+    check_may_apply(unit=unit, platform=platform, exemption_reason=exemption_reason)
+    if reopens is None:
+        # Re-opening a closed account is a new application linked to the old record.
+        reopens = (
+            Account.objects.filter(unit=unit, platform=platform, name=name.strip())
+            .exclude(state__in=LIVE_STATES)
+            .exclude(state=AccountState.DRAFT)
+            .order_by("-closed_on", "-pk")
+            .first()
+        )
+    account = Account(
+        name=name.strip(),
+        platform=platform,
+        unit=unit,
+        supervisor_unit=unit.supervisor,
+        operator=operator.strip(),
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(),
+        purpose=purpose.strip(),
+        exemption_reason=exemption_reason.strip(),
+        reopens=reopens,
+    )
+    if plan:
+        account.plan = plan
+    account.full_clean(exclude=["state", "successor_channels"])
+    account.save()
+    return _transition(account=account, name="submit", actor=actor, reason=purpose)
+
+
+def account_reject(*, account: Account, actor: Any, reason: str, **audit: Any) -> Account:
+    return _transition(account=account, name="reject", actor=actor, reason=reason, **audit)
+
+
+def account_withdraw(*, account: Account, actor: Any, reason: str = "", **audit: Any) -> Account:
+    return _transition(account=account, name="withdraw", actor=actor, reason=reason, **audit)
+
+
+def account_approve_opening(*, account: Account, actor: Any, reason: str = "", **audit: Any):
+    return _transition(account=account, name="approve_opening", actor=actor, reason=reason, **audit)
+
+
+def account_register(
+    *,
+    account: Account,
+    actor: Any,
+    platform_id: str,
+    verified_subject: str,
+    live_on: datetime.date,
+    **audit: Any,
+) -> Account:
+    errors = {}
+    if not (platform_id or "").strip():
+        errors["platform_id"] = ERR_REQUIRED
+    if not (verified_subject or "").strip():
+        errors["verified_subject"] = ERR_REQUIRED
+    if not live_on:
+        errors["live_on"] = ERR_REQUIRED
+    if errors:
+        raise ValidationError(errors)
+    return _transition(
+        account=account,
+        name="register",
+        actor=actor,
+        reason="",
+        platform_id=platform_id.strip(),
+        verified_subject=verified_subject.strip(),
+        live_on=live_on,
+        data={"platform_id": platform_id.strip(), "verified_subject": verified_subject.strip(),
+              "live_on": live_on.isoformat()},
+        **audit,
+    )
+
+
+def account_order_rectification(*, account: Account, actor: Any, reason: str, **audit: Any):
+    return _transition(
+        account=account, name="order_rectification", actor=actor, reason=reason, **audit
+    )
+
+
+def account_pass_recheck(*, account: Account, actor: Any, reason: str = "", **audit: Any):
+    return _transition(account=account, name="pass_recheck", actor=actor, reason=reason, **audit)
+
+
+def account_fail_recheck(*, account: Account, actor: Any, reason: str = "", **audit: Any):
+    return _transition(account=account, name="fail_recheck", actor=actor, reason=reason, **audit)
+
+
+def account_start_closure(*, account: Account, actor: Any, reason: str = "", **audit: Any):
+    return _transition(account=account, name="start_closure", actor=actor, reason=reason, **audit)
+
+
+def account_deregister(
+    *, account: Account, actor: Any, deregistered_on: datetime.date, reason: str = "", **audit
+) -> Account:
+    return _transition(
+        account=account, name="deregister", actor=actor, reason=reason,
+        deregistered_on=deregistered_on, **audit,
+    )
+
+
+def account_merge(
+    *,
+    account: Account,
+    actor: Any,
+    successor: Account,
+    deregistered_on: datetime.date,
+    reason: str = "",
+    **audit: Any,
+) -> Account:
+    clean_successor_channels(channels=[], successor=successor, account=account)
+    return _transition(
+        account=account, name="merge_into", actor=actor, reason=reason, successor=successor,
+        deregistered_on=deregistered_on, data={"successor": successor.pk}, **audit,
+    )
+
+
+CHANGEABLE_FIELDS = ("name", "operator", "verified_subject", "contact_name", "contact_phone")
+
+
+@transaction.atomic
+def account_change(
+    *, account: Account, actor: Any, changes: dict[str, str], reason: str = "", **audit: Any
+) -> Account:
+    """Apply an approved change (ChangeFlow); the history row keeps before/after values."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    before, after = {}, {}
+    for field, value in changes.items():
+        if field not in CHANGEABLE_FIELDS:
+            raise ValidationError({field: _("该字段不能通过变更修改。")})
+        if getattr(locked, field) != value:
+            before[field] = getattr(locked, field)
+            after[field] = value
+            setattr(locked, field, value)
+    locked.full_clean(exclude=["state", "successor_channels"])
+    locked.save()
+    AccountTransition.objects.create(
+        account=locked, from_state=locked.state, to_state=locked.state, name="change",
+        actor=actor, reason=reason, data={"before": before, "after": after},
+        process_id=audit.get("process_id"), task_id=audit.get("task_id"),
+    )
+    account.refresh_from_db()
+    return account
+
+
+@transaction.atomic
+def account_import(
+    *,
+    name: str,
+    platform: str,
+    platform_id: str,
+    unit: Unit,
+    opened_on: datetime.date | None,
+    followers: int | None,
+    posts_total: int | None,
+    last_post_on: datetime.date | None,
+    interaction_enabled: bool,
+    actor: Any | None = None,
+) -> Account:
+    """A pre-existing account enters the register directly as active (DESIGN §8)."""
+    account = Account(
+        name=name,
+        platform=platform,
+        platform_id=platform_id,
+        unit=unit,
+        supervisor_unit=unit.supervisor,
+        opened_on=opened_on,
+        followers=followers,
+        posts_total=posts_total,
+        last_post_on=last_post_on,
+        interaction_enabled=interaction_enabled,
+        state=AccountState.ACTIVE,
+    )
+    account.full_clean(exclude=["successor_channels"])
+    account.save()
+    AccountTransition.objects.create(
+        account=account, from_state="", to_state=AccountState.ACTIVE, name="import",
+        actor=actor, reason=str(_("导入既有账号")),
+    )
+    return account
+
+
+def account_set_closure_plan(
+    *, account: Account, successor: Account | None, channels: list[dict[str, str]]
+) -> Account:
+    """Record the named successor and channels of an approved closure/merger application."""
+    Account.objects.filter(pk=account.pk).update(
+        successor=successor, successor_channels=channels, updated=timezone.now()
+    )
+    account.refresh_from_db()
+    return account

@@ -1,0 +1,1 @@
+"""Official notices: numbering, rendering, archive (filled in by the notices work)."""
