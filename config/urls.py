@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("config.api")),
     path("public/", include("lifecycle.public_urls")),
+    path("public/", include("notices.public_urls")),
     path("notices/", include("notices.urls")),
     path("accounts/", include("lifecycle.urls")),
     path("", include("approvals.urls")),
