@@ -352,3 +352,17 @@ class Feedback(models.Model):
         verbose_name = _("公众反馈")
         verbose_name_plural = _("公众反馈")
         ordering = ["-created"]
+
+
+# Periodic review models (rule sets, campaigns, inspections) live in their own module.
+from .review_models import (  # noqa: E402, F401
+    Campaign,
+    CampaignKind,
+    CampaignState,
+    Finding,
+    Indicator,
+    IndicatorPart,
+    Inspection,
+    RuleSet,
+    Verdict,
+)
