@@ -283,3 +283,56 @@ class RowErrors:
 
     def format(self) -> str:
         return "\n".join(self.as_list())
+
+
+# -- writing (exports) --------------------------------------------------------------------
+
+
+def _out_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def write_csv(stream: Any, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
+    """CSV with the same conventions the importers read (ISO dates, true/false)."""
+    writer = csv.writer(stream)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_out_text(v) for v in row])
+
+
+def write_table(
+    path: str | Path, header: list[str], rows: Iterable[Iterable[Any]], *, fmt: str
+) -> int:
+    """Write ``rows`` to ``path`` as ``csv`` (UTF-8 with BOM, so Excel shows Chinese) or
+    ``xlsx``. Returns the number of data rows written."""
+    count = 0
+    if fmt == "csv":
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            materialized = list(rows)
+            write_csv(fh, header, materialized)
+            return len(materialized)
+    if fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(header)
+        for row in rows:
+            sheet.append(
+                [
+                    v
+                    if isinstance(v, (int, float, datetime.date)) and not isinstance(v, bool)
+                    else _out_text(v)
+                    for v in row
+                ]
+            )
+            count += 1
+        book.save(path)
+        return count
+    raise TabularError(_("不支持的导出格式：{fmt}（仅支持 csv 和 xlsx）").format(fmt=fmt))

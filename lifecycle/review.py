@@ -1,0 +1,603 @@
+"""Periodic review: services (metrics import) and selectors (rule sets, review, zombie and
+low-reach lists). Commands, the API and (later) campaign views call these; the scoring
+rules themselves are pure functions in lifecycle/scoring.py.
+
+Everything that walks all accounts is set-based: one ``values_list`` query streamed with
+``iterator()``, findings prefetched in two queries, no per-account query and no save.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import scoring
+from .models import (
+    LIVE_STATES,
+    Account,
+    AccountState,
+    Finding,
+    Indicator,
+    IndicatorPart,
+    Inspection,
+    MetricSnapshot,
+    Platform,
+    RuleSet,
+    Unit,
+)
+from .tabular import (
+    RowErrors,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_int,
+)
+
+# Accounts a review covers (DESIGN §8).
+REVIEW_STATES = (AccountState.ACTIVE, AccountState.RECTIFYING)
+METRIC_COLUMNS = (
+    "platform",
+    "platform_id",
+    "as_of",
+    "followers",
+    "posts_total",
+    "last_post_on",
+    "interaction_enabled",
+)
+# Keeps IN (...) lists well under SQLite's and PostgreSQL's parameter limits.
+CHUNK = 500
+
+
+class ReviewError(Exception):
+    """Bad review input (no active rule set, ratio out of range): a clear message."""
+
+
+ERR_NO_RULE_SET = gettext_lazy("没有启用的指标体系：请在管理后台启用一个指标体系。")
+ERR_RATIO = gettext_lazy("抽查比例必须大于 0 且不超过 1（当前：{ratio}）。")
+
+
+# -- rule sets ----------------------------------------------------------------------------
+
+
+def active_rule_set() -> RuleSet:
+    rule_set = RuleSet.objects.filter(active=True).first()
+    if rule_set is None:
+        raise ReviewError(str(ERR_NO_RULE_SET))
+    return rule_set
+
+
+def rules_from_rule_set(rule_set: RuleSet) -> scoring.Rules:
+    """The pure scoring view of a rule set (one query for its indicators)."""
+    indicators = list(
+        Indicator.objects.filter(rule_set=rule_set)
+        .order_by("part", "position", "code")
+        .values_list("part", "code", "max_points", "params")
+    )
+    params = rule_set.params or {}
+    low = params.get("low_reach") or {}
+    veto_params = {code: p or {} for part, code, _m, p in indicators if part == IndicatorPart.VETO}
+    return scoring.Rules(
+        max_points={
+            code: int(points)
+            for part, code, points, _p in indicators
+            if part == IndicatorPart.DEDUCTION
+        },
+        veto_codes=tuple(veto_params),
+        no_update_days=int(veto_params.get(scoring.NO_UPDATE, {}).get("days", 14)),
+        zombie_days=int(params.get("zombie_days", 90)),
+        pass_mark=int(params.get("pass_mark", 60)),
+        check_no_update=scoring.NO_UPDATE in veto_params,
+        check_interaction=scoring.NO_INTERACTION in veto_params,
+        low_reach_followers_below=int(low.get("followers_below", 100)),
+        low_reach_posts_per_year_below=int(low.get("posts_per_year_below", 12)),
+    )
+
+
+# -- metrics import -----------------------------------------------------------------------
+
+
+class MetricsImportError(Exception):
+    """Some rows are bad; nothing was written. ``errors`` lists them all."""
+
+    def __init__(self, errors: RowErrors) -> None:
+        super().__init__(errors.format())
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class MetricsImportResult:
+    rows: int
+    created: int
+    updated: int
+    accounts_updated: int
+
+
+@dataclass
+class _MetricRow:
+    number: int
+    platform: str
+    platform_id: str
+    as_of: datetime.date
+    followers: int | None
+    posts_total: int | None
+    last_post_on: datetime.date | None
+    interaction_enabled: bool
+    account_id: int | None = None
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _parse_metric_row(
+    number: int, row: dict[str, str], *, today: datetime.date, errors: RowErrors
+) -> _MetricRow | None:
+    before = len(errors)
+    platform = errors.parse(
+        number, parse_choice, row.get("platform"), field="platform", choices=Platform.values
+    )
+    platform_id = (row.get("platform_id") or "").strip()
+    if not platform_id:
+        errors.add(number, "platform_id", _("必填"))
+    as_of = errors.parse(
+        number, parse_date, row.get("as_of"), field="as_of", required=True, not_after=today
+    )
+    followers = errors.parse(number, parse_int, row.get("followers"), field="followers", minimum=0)
+    posts_total = errors.parse(
+        number, parse_int, row.get("posts_total"), field="posts_total", minimum=0
+    )
+    last_post_on = errors.parse(
+        number, parse_date, row.get("last_post_on"), field="last_post_on", not_after=today
+    )
+    interaction = errors.parse(
+        number, parse_bool, row.get("interaction_enabled"), field="interaction_enabled"
+    )
+    if as_of and last_post_on and last_post_on > as_of:
+        errors.add(
+            number,
+            "last_post_on",
+            _("最近发文日期 {day} 晚于统计日期 {as_of}").format(day=last_post_on, as_of=as_of),
+        )
+    if len(errors) > before:
+        return None
+    return _MetricRow(
+        number, platform, platform_id, as_of, followers, posts_total, last_post_on, interaction
+    )
+
+
+def metrics_import(
+    *,
+    rows: list[tuple[int, dict[str, str]]],
+    scope: QuerySet[Account] | None = None,
+    today: datetime.date | None = None,
+) -> MetricsImportResult:
+    """Import monitoring rows (DESIGN §4, §8): every row is checked first and every bad row
+    reported (MetricsImportError, nothing written); then, atomically, a MetricSnapshot is
+    upserted per account and as-of date, and each account's latest figures are updated from
+    its newest row unless a newer snapshot already exists. Blank figures keep the account's
+    current value. ``scope`` limits which accounts may be named (API: the user's subtree);
+    an account outside it is reported exactly like an unknown one."""
+    today = today or timezone.localdate()
+    errors = RowErrors()
+    if not rows:
+        errors.add(1, "-", _("没有数据行。"))
+        raise MetricsImportError(errors)
+    parsed = [_parse_metric_row(n, r, today=today, errors=errors) for n, r in rows]
+    good = [p for p in parsed if p is not None]
+
+    # Resolve (platform, platform_id) → account in a few queries; a live account wins over
+    # an ended one with the same id (re-opened accounts keep their platform id).
+    base = (scope if scope is not None else Account.objects.all()).order_by()
+    wanted_ids = sorted({p.platform_id for p in good})
+    found: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    current: dict[int, tuple[int | None, int | None, datetime.date | None, bool]] = {}
+    for chunk in _chunks(wanted_ids):
+        for pk, platform, pid, state, fol, posts, last, inter in base.filter(
+            platform_id__in=chunk
+        ).values_list(
+            "pk",
+            "platform",
+            "platform_id",
+            "state",
+            "followers",
+            "posts_total",
+            "last_post_on",
+            "interaction_enabled",
+        ):
+            found[(platform, pid)].append((pk, state))
+            current[pk] = (fol, posts, last, inter)
+    seen: dict[tuple[int, datetime.date], int] = {}
+    for p in good:
+        candidates = found.get((p.platform, p.platform_id), [])
+        live = [pk for pk, state in candidates if state in LIVE_STATES]
+        pool = live or [pk for pk, _s in candidates]
+        if not pool:
+            errors.add(
+                p.number,
+                "platform_id",
+                _("未找到账号（平台 {platform}，ID {pid}）").format(
+                    platform=p.platform, pid=p.platform_id
+                ),
+            )
+            continue
+        if len(pool) > 1:
+            errors.add(
+                p.number,
+                "platform_id",
+                _("平台 {platform} 上有多个运行中的账号使用 ID {pid}，无法确定").format(
+                    platform=p.platform, pid=p.platform_id
+                ),
+            )
+            continue
+        p.account_id = pool[0]
+        key = (p.account_id, p.as_of)
+        if key in seen:
+            errors.add(
+                p.number,
+                "as_of",
+                _("与第 {row} 行重复（同一账号同一统计日期）").format(row=seen[key]),
+            )
+            continue
+        seen[key] = p.number
+    if errors:
+        raise MetricsImportError(errors)
+
+    with transaction.atomic():
+        account_ids = sorted({p.account_id for p in good})
+        latest_before: dict[int, datetime.date] = {}
+        existing: dict[tuple[int, datetime.date], int] = {}
+        dates = sorted({p.as_of for p in good})
+        for chunk in _chunks(account_ids):
+            latest_before.update(
+                MetricSnapshot.objects.filter(account_id__in=chunk)
+                .values("account_id")
+                .annotate(latest=Max("as_of"))
+                .values_list("account_id", "latest")
+            )
+            for pk, acc, day in MetricSnapshot.objects.filter(
+                account_id__in=chunk, as_of__in=dates
+            ).values_list("pk", "account_id", "as_of"):
+                existing[(acc, day)] = pk
+        to_create, to_update = [], []
+        for p in good:
+            snap = MetricSnapshot(
+                account_id=p.account_id,
+                as_of=p.as_of,
+                followers=p.followers,
+                posts_total=p.posts_total,
+                last_post_on=p.last_post_on,
+                interaction_enabled=p.interaction_enabled,
+            )
+            pk = existing.get((p.account_id, p.as_of))
+            if pk is None:
+                to_create.append(snap)
+            else:
+                snap.pk = pk
+                to_update.append(snap)
+        MetricSnapshot.objects.bulk_create(to_create, batch_size=CHUNK)
+        MetricSnapshot.objects.bulk_update(
+            to_update,
+            ["followers", "posts_total", "last_post_on", "interaction_enabled"],
+            batch_size=CHUNK,
+        )
+
+        newest: dict[int, _MetricRow] = {}
+        for p in good:
+            if p.account_id not in newest or p.as_of > newest[p.account_id].as_of:
+                newest[p.account_id] = p
+        now = timezone.now()
+        accounts = []
+        for acc, p in newest.items():
+            before = latest_before.get(acc)
+            if before is not None and p.as_of < before:
+                continue  # an older snapshot: history only, the account keeps newer figures
+            fol, posts, last, _inter = current[acc]
+            accounts.append(
+                Account(
+                    pk=acc,
+                    followers=p.followers if p.followers is not None else fol,
+                    posts_total=p.posts_total if p.posts_total is not None else posts,
+                    last_post_on=p.last_post_on if p.last_post_on is not None else last,
+                    interaction_enabled=p.interaction_enabled,
+                    updated=now,
+                )
+            )
+        Account.objects.bulk_update(
+            accounts,
+            ["followers", "posts_total", "last_post_on", "interaction_enabled", "updated"],
+            batch_size=CHUNK,
+        )
+    return MetricsImportResult(
+        rows=len(good),
+        created=len(to_create),
+        updated=len(to_update),
+        accounts_updated=len(accounts),
+    )
+
+
+# -- review -------------------------------------------------------------------------------
+
+
+def review_scope(*, unit: Unit | None = None) -> QuerySet[Account]:
+    """Accounts a review covers: active or rectifying, in ``unit``'s subtree if given."""
+    qs = Account.objects.filter(state__in=REVIEW_STATES)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    return qs
+
+
+def manual_findings(
+    *, accounts: QuerySet[Account], as_of: datetime.date
+) -> dict[int, tuple[list[str], list[tuple[str, int]], dict[str, int]]]:
+    """Per account: (manual veto codes, manual deductions, max points of their indicators)
+    from its latest inspection on or before ``as_of`` — two queries for any number of
+    accounts. Automatic findings are ignored: the review recomputes them for its date."""
+    inspections = Inspection.objects.filter(account__in=accounts.values("pk"), as_of__lte=as_of)
+    latest: dict[int, int] = {}
+    for pk, account_id in (
+        inspections.order_by("account_id", "as_of", "pk")
+        .values_list("pk", "account_id")
+        .iterator(chunk_size=5000)
+    ):
+        latest[account_id] = pk  # ordered ascending: the last one seen is the latest
+    if not latest:
+        return {}
+    latest_ids = set(latest.values())
+    out: dict[int, tuple[list[str], list[tuple[str, int]], dict[str, int]]] = {}
+    for insp, account_id, code, part, max_points, points in (
+        Finding.objects.filter(inspection__in=inspections, automatic=False)
+        .order_by("inspection_id", "pk")
+        .values_list(
+            "inspection_id",
+            "inspection__account_id",
+            "indicator__code",
+            "indicator__part",
+            "indicator__max_points",
+            "points",
+        )
+        .iterator(chunk_size=5000)
+    ):
+        if insp not in latest_ids:
+            continue
+        vetoes, deductions, caps = out.setdefault(account_id, ([], [], {}))
+        if part == IndicatorPart.VETO:
+            vetoes.append(code)
+        else:
+            deductions.append((code, points))
+            caps[code] = max_points
+    return out
+
+
+def review(
+    *,
+    as_of: datetime.date,
+    unit: Unit | None = None,
+    ratio: float | None = None,
+    seed: int = 0,
+    rule_set: RuleSet | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Evaluate every account in scope (or a stratified sample of them) on ``as_of``; items
+    have exactly the DESIGN §8 JSON shape, ordered by unit code, account name and id."""
+    if ratio is not None:
+        try:
+            ratio = scoring.check_ratio(ratio)
+        except ValueError as exc:
+            raise ReviewError(str(ERR_RATIO).format(ratio=ratio)) from exc
+    rules = rules_from_rule_set(rule_set or active_rule_set())
+    accounts = review_scope(unit=unit)
+    rows = list(
+        accounts.order_by()
+        .values_list(
+            "pk",
+            "name",
+            "platform",
+            "platform_id",
+            "unit__code",
+            "last_post_on",
+            "interaction_enabled",
+        )
+        .iterator(chunk_size=5000)
+    )
+    if ratio is not None:
+        strata: dict[str, list[int]] = defaultdict(list)
+        for row in rows:
+            strata[row[4]].append(row[0])
+        chosen = {
+            pk
+            for picks in scoring.stratified_sample(strata, ratio=ratio, seed=seed).values()
+            for pk in picks
+        }
+        rows = [row for row in rows if row[0] in chosen]
+    rows.sort(key=lambda r: (r[4], r[1], r[0]))
+    manual = manual_findings(accounts=accounts, as_of=as_of)
+    total = len(rows)
+    items: list[dict[str, Any]] = []
+    empty: tuple[list[str], list[tuple[str, int]], dict[str, int]] = ([], [], {})
+    for i, (pk, name, platform, platform_id, unit_code, last_post_on, interaction) in enumerate(
+        rows, start=1
+    ):
+        vetoes, deductions, caps = manual.get(pk, empty)
+        item_rules = rules
+        if caps and not caps.keys() <= rules.max_points.keys():
+            # Findings recorded under an older rule set keep that set's caps.
+            item_rules = scoring.Rules(
+                **{**rules.__dict__, "max_points": {**caps, **rules.max_points}}
+            )
+        result = scoring.evaluate(
+            as_of=as_of,
+            last_post_on=last_post_on,
+            interaction_enabled=interaction,
+            manual_vetoes=vetoes,
+            deductions=deductions,
+            rules=item_rules,
+        )
+        item = {
+            "account": {
+                "name": name,
+                "platform": platform,
+                "platform_id": platform_id,
+                "unit_code": unit_code,
+            }
+        }
+        item.update(result.as_dict())
+        items.append(item)
+        if progress is not None and (i % 5000 == 0 or i == total):
+            progress(i, total)
+    return items
+
+
+# -- zombie and low-reach lists -----------------------------------------------------------
+
+
+LIST_COLUMNS = [
+    "unit_code",
+    "unit_name",
+    "name",
+    "platform",
+    "platform_id",
+    "state",
+    "followers",
+    "posts_total",
+    "opened_on",
+    "last_post_on",
+    "days_since_last_post",
+    "posts_per_year",
+    "zombie",
+    "low_reach",
+]
+
+
+def zombie_accounts(
+    *, as_of: datetime.date, unit: Unit | None = None, rules: scoring.Rules | None = None
+) -> QuerySet[Account]:
+    """Accounts (active or rectifying) with no post for more than ``zombie_days`` before
+    ``as_of``, or no known post at all (僵尸号), in ``unit``'s subtree if given."""
+    rules = rules or rules_from_rule_set(active_rule_set())
+    cutoff = as_of - datetime.timedelta(days=rules.zombie_days)
+    return (
+        review_scope(unit=unit)
+        .filter(Q(last_post_on__lt=cutoff) | Q(last_post_on__isnull=True))
+        .select_related("unit")
+        .order_by("unit__path", "name", "pk")
+    )
+
+
+def low_reach_accounts(
+    *, as_of: datetime.date, unit: Unit | None = None, rules: scoring.Rules | None = None
+) -> list[Account]:
+    """Accounts with few followers and few posts per year (rule-set ``low_reach``)."""
+    rules = rules or rules_from_rule_set(active_rule_set())
+    candidates = (
+        review_scope(unit=unit)
+        .filter(followers__lt=rules.low_reach_followers_below)
+        .select_related("unit")
+        .order_by("unit__path", "name", "pk")
+    )
+    return [
+        a
+        for a in candidates
+        if scoring.is_low_reach(
+            followers=a.followers,
+            posts_total=a.posts_total,
+            opened_on=a.opened_on,
+            as_of=as_of,
+            rules=rules,
+        )
+    ]
+
+
+def attention_list_rows(
+    *,
+    as_of: datetime.date,
+    unit: Unit | None = None,
+    only: str | None = None,
+) -> list[list[Any]]:
+    """Rows (LIST_COLUMNS) of the zombie and/or low-reach lists, one row per account with
+    both flags, for export. ``only`` is None, "zombie" or "low_reach"."""
+    rules = rules_from_rule_set(active_rule_set())
+    by_pk: dict[int, Account] = {}
+    zombies: set[int] = set()
+    low: set[int] = set()
+    if only in (None, "zombie"):
+        for a in zombie_accounts(as_of=as_of, unit=unit, rules=rules):
+            by_pk[a.pk] = a
+            zombies.add(a.pk)
+    if only in (None, "low_reach"):
+        for a in low_reach_accounts(as_of=as_of, unit=unit, rules=rules):
+            by_pk.setdefault(a.pk, a)
+            low.add(a.pk)
+    out = []
+    for a in sorted(by_pk.values(), key=lambda a: (a.unit.path, a.name, a.pk)):
+        rate = scoring.posts_per_year(posts_total=a.posts_total, opened_on=a.opened_on, as_of=as_of)
+        out.append(
+            [
+                a.unit.code,
+                a.unit.name,
+                a.name,
+                a.platform,
+                a.platform_id,
+                a.state,
+                a.followers,
+                a.posts_total,
+                a.opened_on,
+                a.last_post_on,
+                scoring.days_since(as_of, a.last_post_on),
+                None if rate is None else round(rate, 1),
+                a.pk in zombies
+                or scoring.is_zombie(
+                    scoring.days_since(as_of, a.last_post_on), limit=rules.zombie_days
+                ),
+                a.pk in low
+                or scoring.is_low_reach(
+                    followers=a.followers,
+                    posts_total=a.posts_total,
+                    opened_on=a.opened_on,
+                    as_of=as_of,
+                    rules=rules,
+                ),
+            ]
+        )
+    return out
+
+
+REVIEW_CSV_COLUMNS = [
+    "unit_code",
+    "name",
+    "platform",
+    "platform_id",
+    "vetoes",
+    "deductions",
+    "score",
+    "verdict",
+    "zombie",
+    "days_since_last_post",
+]
+
+
+def review_csv_rows(items: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+    """Review items flattened for CSV: vetoes ``;``-joined, deductions as ``code:points``."""
+    for item in items:
+        acc = item["account"]
+        yield [
+            acc["unit_code"],
+            acc["name"],
+            acc["platform"],
+            acc["platform_id"],
+            ";".join(item["vetoes"]),
+            ";".join(f"{d['code']}:{d['points']}" for d in item["deductions"]),
+            item["score"],
+            item["verdict"],
+            item["zombie"],
+            item["days_since_last_post"],
+        ]
