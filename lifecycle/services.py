@@ -403,7 +403,9 @@ def account_merge(
     )
 
 
-CHANGEABLE_FIELDS = ("name", "operator", "verified_subject", "contact_name", "contact_phone")
+CHANGEABLE_FIELDS = (
+    "name", "purpose", "operator", "verified_subject", "contact_name", "contact_phone",
+)
 
 
 @transaction.atomic

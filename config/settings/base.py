@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from config.env import envbool, envint, envlist, envstr
 
@@ -47,6 +46,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.LoginRequiredExceptPublicMiddleware",
+    "approvals.middleware.ProcessScopeMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "approvals.auth.MembershipBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -167,3 +172,35 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# ---- Notices (notices/, DESIGN §7) -------------------------------------------------------
+# Font stack per typographic role of GB/T 9704. The first installed family wins; the Noto
+# CJK fallbacks come from Debian's fonts-noto-cjk (no free Simplified 仿宋 exists there).
+# notices.rendering.check_fonts refuses to render when no family of a role is installed.
+NOTICE_FONTS = {
+    "fangsong": {  # body text, 3号 仿宋
+        "families": ["FangSong", "仿宋", "FangSong_GB2312", "仿宋_GB2312", "Noto Serif CJK SC"],
+        "weight": 400,
+    },
+    "xiaobiaosong": {  # red header and title, 小标宋
+        "families": ["FZXiaoBiaoSong-B05S", "方正小标宋简体", "Noto Serif CJK SC"],
+        "weight": 700,
+    },
+    "heiti": {  # first-level headings 一、
+        "families": ["SimHei", "黑体", "Noto Sans CJK SC"],
+        "weight": 400,
+    },
+    "kaiti": {  # second-level headings （一）
+        "families": ["KaiTi", "楷体", "AR PL UKai CN", "LXGW WenKai", "Noto Serif CJK SC"],
+        "weight": 400,
+    },
+    "songti": {  # page numbers, 宋体
+        "families": ["SimSun", "宋体", "Noto Serif CJK SC"],
+        "weight": 400,
+    },
+}
+# Where issued PDFs live inside MEDIA_ROOT.
+NOTICE_UPLOAD_DIR = "notices"
+# Pending notices older than this are picked up again by `render_notices` (seconds).
+NOTICE_PENDING_RETRY_AFTER = envint("NOTICE_PENDING_RETRY_AFTER", 300)
+# ---- end Notices --------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""Forms of the inbox task page; the API validates the same data with these forms."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lifecycle.models import Platform
+
+from .models import DecisionKind
+
+ERR_STOP_IN_PAST = _("日期不能早于今天。")
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("审核意见"), choices=DecisionKind.choices)
+    comment = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    return_to = forms.TypedChoiceField(
+        label=_("退回至"), required=False, coerce=int, empty_value=None, choices=()
+    )
+
+    def __init__(self, *args, return_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["return_to"].choices = [("", _("申请人"))] + list(return_choices)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") in (DecisionKind.REJECT, DecisionKind.RETURN) and not (
+            data.get("comment") or ""
+        ).strip():
+            self.add_error("comment", _("不同意或退回时必须说明理由。"))
+        return data
+
+
+class RegistrationForm(forms.Form):
+    """Data of the registration step (DESIGN §8 task `fields`)."""
+
+    platform_id = forms.CharField(label=_("平台账号ID（微信号/UID）"), max_length=200)
+    verified_subject = forms.CharField(label=_("认证主体"), max_length=200)
+    live_on = forms.DateField(label=_("上线日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DeregistrationForm(forms.Form):
+    deregistered_on = forms.DateField(
+        label=_("平台注销日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RevisionForm(forms.Form):
+    """The applicant answers a return: edits the application and resubmits (or withdraws)."""
+
+    name = forms.CharField(label=_("账号名称"), max_length=200)
+    purpose = forms.CharField(label=_("开设用途"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    operator = forms.CharField(label=_("运维单位"), required=False, max_length=200)
+    contact_name = forms.CharField(label=_("联系人"), required=False, max_length=100)
+    contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=50)
+
+
+class OpeningForm(forms.Form):
+    """The web application form (POST /api/applications/opening/ takes the same fields)."""
+
+    unit = forms.ChoiceField(label=_("申请单位"))
+    platform = forms.ChoiceField(label=_("平台"), choices=Platform.choices)
+    name = forms.CharField(label=_("账号名称"), max_length=200)
+    purpose = forms.CharField(label=_("开设用途"), widget=forms.Textarea(attrs={"rows": 3}))
+    operator = forms.CharField(label=_("运维单位"), required=False, max_length=200)
+    contact_name = forms.CharField(label=_("联系人"), max_length=100)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=50)
+    exemption_reason = forms.CharField(
+        label=_("同平台多账号理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("本单位在该平台已有账号时必须填写，审批将上提一级。"),
+    )
+    plan = forms.FileField(label=_("实施方案（可选）"), required=False)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [(u.code, u.name) for u in units]
+
+
+def today():
+    return timezone.localdate()

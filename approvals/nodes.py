@@ -1,0 +1,86 @@
+"""Flow nodes that route human tasks to (unit, role) candidates instead of global perms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.view import ViewActivation
+
+from lifecycle.models import Unit
+from lifecycle.workdays import add_working_days
+
+from .models import StepMode, TaskAssignment
+
+
+class RoutedActivation(ViewActivation):
+    """Creates one TaskAssignment per unit named in task.data (`units`, `role`)."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        if not (data or {}).get("units") and flow_task.route is not None:
+            data = {**(data or {}), **flow_task.route(prev_activation.process)}
+        activation = super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        task = activation.task
+        codes = task.data.get("units") or []
+        role = task.data.get("role") or flow_task.role
+        due_on = add_working_days(timezone.localdate(), settings.TASK_DUE_WORKING_DAYS)
+        TaskAssignment.objects.bulk_create(
+            TaskAssignment(task=task, unit=unit, role=role, due_on=due_on)
+            for unit in Unit.objects.filter(code__in=codes)
+        )
+        return activation
+
+
+class RoutedView(flow.View):
+    """A human task claimable by members of the units in task.data holding the role.
+
+    Data steps carry `round` so their Decision rows land in the round being tallied.
+
+    `kind` is the contract's task kind (`decision`, `registration`, …); `form` names the
+    data a data step needs (approvals.forms)."""
+
+    activation_class = RoutedActivation
+
+    def __init__(self, view, *, kind: str, role: str | None = None, form: Any = None,
+                 route: Any = None, **kwargs):
+        super().__init__(view, **kwargs)
+        self.task_kind = kind
+        self.role = role
+        self.form_class = form
+        # route(process) -> {"units": [codes], "role": …} when the incoming edge gives none
+        self.route = route
+
+    def can_assign(self, user, task) -> bool:
+        from .selectors import is_candidate
+
+        return task.owner_id is None and is_candidate(user, task)
+
+    def can_execute(self, user, task) -> bool:
+        return bool(user and user.is_authenticated and task.owner_id == user.pk)
+
+
+class ChainSplitActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self):
+        process = self.process
+        index = process.data["step"]
+        step = process.data["chain"][index]
+        node = self.flow_task._activate_next[0][0]
+        base = {"step": index, "round": process.data["round"], "role": step["role"]}
+        if step["mode"] == StepMode.ALL:
+            items = [dict(base, units=[code]) for code in step["units"]]
+        else:
+            items = [dict(base, units=list(step["units"]))]
+        self.next_tasks = [(node, item) for item in items]
+
+
+class ChainSplit(flow.Split):
+    """Fan out the current chain step: a countersign (会签) step gets one task per unit,
+    an any-one (或签) step one task claimable by all of its units."""
+
+    activation_class = ChainSplitActivation

@@ -1,0 +1,113 @@
+"""Reads of approval state. Inbox, queue and process lists are scoped here, once."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from lifecycle.models import Membership
+from lifecycle.selectors import sees_everything, subtree_q, user_units
+
+from .models import AccountProcess, TaskAssignment
+
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
+
+
+def _roles_by_unit(user: Any) -> dict[int, set[str]]:
+    cache = user.__dict__.setdefault("_govmedia_roles", None)
+    if cache is None:
+        cache = {}
+        for unit_id, role in Membership.objects.filter(user=user).values_list("unit_id", "role"):
+            cache.setdefault(unit_id, set()).add(role)
+        user.__dict__["_govmedia_roles"] = cache
+    return cache
+
+
+def _candidate_q(user: Any) -> Q:
+    """TaskAssignment rows the user may claim: (unit, role) among their memberships."""
+    pairs = [(unit_id, role) for unit_id, roles in _roles_by_unit(user).items() for role in roles]
+    if not pairs:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(unit_id=unit_id, role=role) for unit_id, role in pairs))
+
+
+def is_candidate(user: Any, task: Task) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return TaskAssignment.objects.filter(_candidate_q(user), task=task).exists()
+
+
+def inbox_for(user: Any) -> QuerySet[Task]:
+    """Tasks the user holds (claimed or assigned), newest first."""
+    return (
+        Task.objects.filter(owner=user, status=STATUS.ASSIGNED)
+        .select_related("process")
+        .order_by("-created")
+    )
+
+
+def queue_for(user: Any) -> QuerySet[Task]:
+    """Unclaimed tasks whose (unit, role) matches one of the user's memberships.
+
+    Indexed by TaskAssignment(unit, role): the cost follows the user's own work, not the
+    size of the Task table."""
+    assignments = TaskAssignment.objects.filter(_candidate_q(user), task=OuterRef("pk"))
+    return (
+        Task.objects.filter(Exists(assignments), status=STATUS.NEW, owner__isnull=True)
+        .select_related("process")
+        .order_by("-created")
+    )
+
+
+def open_tasks_for(user: Any) -> QuerySet[Task]:
+    """The contract's task list default: the user's assigned tasks plus claimable ones."""
+    assignments = TaskAssignment.objects.filter(_candidate_q(user), task=OuterRef("pk"))
+    return (
+        Task.objects.filter(
+            Q(owner=user, status=STATUS.ASSIGNED)
+            | Q(Exists(assignments), status=STATUS.NEW, owner__isnull=True)
+        )
+        .select_related("process")
+        .order_by("-created")
+    )
+
+
+def history_for(user: Any) -> QuerySet[Task]:
+    """Tasks the user has completed."""
+    return (
+        Task.objects.filter(owner=user, status=STATUS.DONE)
+        .select_related("process")
+        .order_by("-finished")
+    )
+
+
+def processes_for(user: Any) -> QuerySet[AccountProcess]:
+    """Processes of units under the user's units, or passing through one of them."""
+    qs = AccountProcess.objects.select_related("account", "unit")
+    if sees_everything(user):
+        return qs
+    units = user_units(user)
+    via_chain = TaskAssignment.objects.filter(
+        task__process_id=OuterRef("pk"), unit_id__in=[u.pk for u in units]
+    )
+    return qs.filter(subtree_q(units, prefix="unit__") | Q(Exists(via_chain)))
+
+
+def process_in_scope(user: Any, process_id: int) -> bool:
+    return processes_for(user).filter(pk=process_id).exists()
+
+
+def tasks_in_scope(user: Any) -> QuerySet[Task]:
+    """Every task of a visible process (task detail pages and the API's object routes)."""
+    if sees_everything(user):
+        return Task.objects.all()
+    return Task.objects.filter(process_id__in=processes_for(user).values("pk"))
+
+
+def open_tasks(process: AccountProcess) -> QuerySet[Task]:
+    return Task.objects.filter(process=process, status__in=OPEN_STATUSES).order_by("pk")

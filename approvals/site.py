@@ -1,0 +1,59 @@
+"""The inbox site at `/` (viewflow Material frontend) with govmedia's scoped lists."""
+
+from __future__ import annotations
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application, Site
+from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
+
+from . import selectors, views
+from .flows import OpeningFlow
+
+
+class InboxApp(WorkflowAppViewset):
+    """Inbox / queue / archive across all flows. The menu badges count with our indexed
+    selectors, not viewflow's per-flow permission scan (DESIGN §2)."""
+
+    title = _("审批")
+    inbox_view_class = views.InboxView
+    queue_view_class = views.QueueView
+    archive_view_class = views.ArchiveView
+    tasks_assign_path = None
+    tasks_unassign_path = None
+
+    def get_context_data(self, request):
+        return {
+            "user_inbox": selectors.inbox_for(request.user),
+            "user_queue": selectors.queue_for(request.user),
+        }
+
+
+class WorkApp(Application):
+    """Applying, deciding and withdrawing: govmedia's own pages inside the site frame."""
+
+    title = _("办事")
+    app_name = "work"
+    icon = "edit_note"
+
+    apply_opening_path = path("apply/opening/", views.ApplyOpeningView.as_view(), name="apply_opening")
+    task_path = path("tasks/<int:task_pk>/", views.TaskView.as_view(), name="task")
+    task_claim_path = path("tasks/<int:task_pk>/claim/", views.TaskClaimView.as_view(), name="task_claim")
+    task_release_path = path(
+        "tasks/<int:task_pk>/release/", views.TaskReleaseView.as_view(), name="task_release"
+    )
+    withdraw_path = path(
+        "processes/<int:process_pk>/withdraw/", views.ProcessWithdrawView.as_view(), name="withdraw"
+    )
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
+
+site = Site(
+    title=_("政务新媒体管理"),
+    viewsets=[
+        InboxApp(flow_viewsets=[FlowViewset(OpeningFlow, icon="add_circle")]),
+        WorkApp(),
+    ],
+)

@@ -1,0 +1,297 @@
+"""Web adapters: the task page, the application form, scoped inbox lists. Logic lives in
+approvals.services (writes) and approvals.selectors (reads)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from viewflow.utils import viewprop
+from viewflow.workflow.flow.views import list as vf_list
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from lifecycle.models import Platform, Role, Unit
+from lifecycle.selectors import account_history, user_units
+
+from . import selectors, services
+from .forms import DecisionForm, OpeningForm
+from .models import AccountProcess, Decision
+
+
+def step_label(task: Task) -> str:
+    """The chain step's label for decision tasks, the node title otherwise."""
+    node = task.flow_task
+    if getattr(node, "task_kind", "") == "decision":
+        chain = task.process.data.get("chain", [])
+        step = task.data.get("step")
+        if step is not None and step < len(chain):
+            return chain[step]["label"]
+    return str(node.task_title) if getattr(node, "task_title", None) else str(node)
+
+
+def task_url(task: Task) -> str:
+    return reverse("work:task", args=[task.pk])
+
+
+def task_redirect(request, process_pk: int, task_pk: int, **kwargs):
+    """viewflow's own "execute" URL of our nodes leads to the govmedia task page."""
+    return redirect("work:task", task_pk)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class TaskView(View):
+    """Task page: what is asked, the application, the decisions so far, the decision form."""
+
+    template_name = "approvals/task.html"
+
+    def get_task(self, request, task_pk: int) -> Task:
+        task = selectors.tasks_in_scope(request.user).filter(pk=task_pk).select_related(
+            "owner", "process"
+        ).first()
+        if task is None or not hasattr(task.flow_task, "task_kind"):
+            raise Http404(_("没有找到该任务。"))
+        return task
+
+    def context(self, request, task: Task, form=None):
+        process = AccountProcess.objects.select_related("account", "unit", "applicant").get(
+            pk=task.process_id
+        )
+        node = task.flow_task
+        is_open = task.status in (STATUS.NEW, STATUS.ASSIGNED)
+        may_act = is_open and (
+            task.owner_id == request.user.pk or (task.owner_id is None and node.can_assign(request.user, task))
+        )
+        if form is None and may_act:
+            form = self.make_form(task)
+        return {
+            "task": task,
+            "node": node,
+            "process": process,
+            "account": process.account,
+            "chain": process.chain,
+            "current_step": task.data.get("step"),
+            "decisions": Decision.objects.filter(process=process).select_related("actor", "unit"),
+            "history": account_history(account=process.account),
+            "form": form,
+            "may_act": may_act,
+            "is_open": is_open,
+            "process_url": process.flow_class.instance.reverse("process_detail", args=[process.pk]),
+            "step_label": step_label(task),
+        }
+
+    def make_form(self, task: Task, data=None):
+        node = task.flow_task
+        if node.task_kind == "decision":
+            chain = task.process.coerced.chain
+            step = task.data.get("step", 0)
+            choices = [(i, s["label"]) for i, s in enumerate(chain[:step])]
+            return DecisionForm(data, return_choices=choices, prefix="d")
+        initial = None
+        if node.task_kind == "revision":
+            account = task.process.coerced.account
+            initial = {f: getattr(account, f) for f in node.form_class.base_fields}
+        return node.form_class(data, initial=initial, prefix="d")
+
+    def get(self, request, task_pk: int):
+        task = self.get_task(request, task_pk)
+        return render(request, self.template_name, self.context(request, task))
+
+    def post(self, request, task_pk: int):
+        task = self.get_task(request, task_pk)
+        form = self.make_form(task, request.POST)
+        node = task.flow_task
+        if node.task_kind == "decision":
+            if not form.is_valid():
+                return render(request, self.template_name, self.context(request, task, form), status=400)
+            kwargs = {
+                "decision": form.cleaned_data["decision"],
+                "comment": form.cleaned_data["comment"],
+                "return_to": form.cleaned_data.get("return_to"),
+            }
+        else:
+            action = request.POST.get("action", "approve")
+            data = {k[2:]: v for k, v in request.POST.items() if k.startswith("d-")}
+            kwargs = {"decision": "reject" if action == "withdraw" else "approve", "data": data,
+                      "comment": request.POST.get("d-comment", "")}
+        try:
+            services.task_decide(task=task, actor=request.user, **kwargs)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return render(request, self.template_name, self.context(request, task, form), status=400)
+        except services.TaskConflict as exc:
+            messages.error(request, str(exc))
+            return render(request, self.template_name, self.context(request, task), status=409)
+        except services.TaskForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        messages.success(request, _("已办理：{title}").format(title=step_label(task)))
+        return redirect("workflow:inbox")
+
+
+class TaskClaimView(TaskView):
+    def post(self, request, task_pk: int):
+        task = self.get_task(request, task_pk)
+        try:
+            services.task_claim(task=task, actor=request.user)
+        except services.TaskConflict as exc:
+            messages.error(request, str(exc))
+            return render(request, self.template_name, self.context(request, task), status=409)
+        except services.TaskForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        messages.success(request, _("已签收，任务进入您的待办。"))
+        return redirect("work:task", task.pk)
+
+
+class TaskReleaseView(TaskView):
+    def post(self, request, task_pk: int):
+        task = self.get_task(request, task_pk)
+        try:
+            services.task_release(task=task, actor=request.user)
+        except services.TaskConflict as exc:
+            messages.error(request, str(exc))
+            return render(request, self.template_name, self.context(request, task), status=409)
+        messages.success(request, _("已退回待签收队列。"))
+        return redirect("workflow:queue")
+
+
+class ApplyOpeningView(View):
+    template_name = "approvals/apply_opening.html"
+
+    def units(self, request):
+        return user_units(request.user, roles=(Role.APPLICANT,))
+
+    def get(self, request):
+        form = OpeningForm(units=self.units(request))
+        return render(request, self.template_name, {"form": form, "platforms": Platform.choices})
+
+    def post(self, request):
+        units = self.units(request)
+        form = OpeningForm(request.POST, request.FILES, units=units)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        data = form.cleaned_data
+        unit = Unit.objects.get(code=data.pop("unit"))
+        try:
+            process = services.opening_apply(actor=request.user, unit=unit, **data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return render(request, self.template_name, {"form": form}, status=400)
+        messages.success(
+            request, _("申请已提交（流程 #{pk}），等待单位负责人审核。").format(pk=process.pk)
+        )
+        return HttpResponseRedirect(
+            process.flow_class.instance.reverse("process_detail", args=[process.pk])
+        )
+
+
+class ProcessWithdrawView(View):
+    def post(self, request, process_pk: int):
+        process = get_object_or_404(selectors.processes_for(request.user), pk=process_pk)
+        try:
+            services.process_withdraw(process=process, actor=request.user,
+                                      reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except services.TaskConflict as exc:
+            messages.error(request, str(exc))
+        except services.TaskForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, _("申请已撤回。"))
+        return redirect(process.flow_class.instance.reverse("process_detail", args=[process.pk]))
+
+
+# -- inbox lists: viewflow's pages with govmedia's scoped, indexed querysets -------------
+
+
+class _TaskColumns:
+    columns = ("task_link", "flow_name", "step_name", "account_name", "unit_name", "due", "created")
+
+    def task_link(self, task):
+        return format_html('<a href="{}">#{}</a>', task_url(task), task.pk)
+
+    task_link.short_description = _("编号")
+
+    def flow_name(self, task):
+        return task.flow_task.flow_class.process_title
+
+    flow_name.short_description = _("流程")
+
+    def step_name(self, task):
+        return step_label(task)
+
+    step_name.short_description = _("环节")
+
+    def account_name(self, task):
+        return format_html('<a href="{}">{}</a>', task_url(task), task.process.accountprocess.account.name)
+
+    account_name.short_description = _("账号")
+
+    def unit_name(self, task):
+        return task.process.accountprocess.unit.name
+
+    unit_name.short_description = _("申请单位")
+
+    def due(self, task):
+        dates = [a.due_on for a in task.assignments.all() if a.due_on]
+        return min(dates) if dates else ""
+
+    due.short_description = _("办理期限")
+
+    def created(self, task):
+        return task.created
+
+    created.short_description = _("创建时间")
+
+
+def _with_rows(qs):
+    return qs.select_related(
+        "process__accountprocess__account", "process__accountprocess__unit"
+    ).prefetch_related("assignments")
+
+
+class InboxView(_TaskColumns, vf_list.WorkflowInboxListView):
+    title = _("待办")
+    bulk_actions = ()
+    filterset_class = None
+
+    @viewprop
+    def queryset(self):
+        return _with_rows(selectors.inbox_for(self.request.user))
+
+
+class QueueView(_TaskColumns, vf_list.WorkflowQueueListView):
+    title = _("待签收")
+    bulk_actions = ()
+    filterset_class = None
+
+    @viewprop
+    def queryset(self):
+        return _with_rows(selectors.queue_for(self.request.user))
+
+
+class ArchiveView(_TaskColumns, vf_list.WorkflowArchiveListView):
+    title = _("已办")
+    filterset_class = None
+    columns = ("task_link", "flow_name", "step_name", "account_name", "unit_name", "finished")
+
+    def finished(self, task):
+        return task.finished
+
+    finished.short_description = _("办结时间")
+
+    @viewprop
+    def queryset(self):
+        return _with_rows(selectors.history_for(self.request.user))
