@@ -1,1 +1,147 @@
-"""Official notices: numbering, rendering, archive (filled in by the notices work)."""
+"""Official notices (公文) and their archive. Writes go through notices.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .kinds import KINDS, kind_choices
+
+ERR_IMMUTABLE = _("公文已生成，不得修改；更正须另行发文撤销。")
+
+
+class NoticeImmutable(Exception):
+    """Raised on any attempt to change a rendered notice's content (DESIGN §7, §10)."""
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", _("待生成")
+    RENDERED = "rendered", _("已生成")
+    FAILED = "failed", _("生成失败")
+    REVOKED = "revoked", _("已撤销")
+
+
+def notice_upload_to(instance: Notice, filename: str) -> str:
+    return f"{settings.NOTICE_UPLOAD_DIR}/{instance.year}/{filename}"
+
+
+# Fields that may still change once the PDF exists: the revocation flag only.
+MUTABLE_AFTER_RENDER = frozenset({"status"})
+
+
+class Notice(models.Model):
+    kind = models.CharField(_("文种"), max_length=32, choices=kind_choices)
+    number = models.CharField(_("发文字号"), max_length=64, unique=True)
+    series = models.CharField(_("序列代字"), max_length=16)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    seq = models.PositiveIntegerField(_("序号"))
+    title = models.CharField(_("标题"), max_length=300)
+    issuing_unit = models.ForeignKey(
+        "lifecycle.Unit", verbose_name=_("发文单位"), on_delete=models.PROTECT,
+        related_name="issued_notices",
+    )
+    account = models.ForeignKey(
+        "lifecycle.Account", verbose_name=_("账号"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="notices",
+    )
+    # viewflow process id; deliberately no FK so notices do not depend on approvals.
+    process_id = models.BigIntegerField(_("流程编号"), null=True, blank=True)
+    issued_on = models.DateField(_("成文日期"))
+    # The facts rendered, frozen at issue time (account name etc. included), so a
+    # re-run of a failed render produces the document that was approved.
+    context = models.JSONField(_("内容数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
+    )
+    failure_reason = models.TextField(_("失败原因"), blank=True)
+    pdf = models.FileField(_("PDF文件"), upload_to=notice_upload_to, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveIntegerField(_("文件大小"), null=True, blank=True)
+    pages = models.PositiveSmallIntegerField(_("页数"), null=True, blank=True)
+    rendered_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+    revokes = models.ForeignKey(
+        "self", verbose_name=_("撤销的公文"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="revoked_by",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发文人"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("公文")
+        verbose_name_plural = _("公文")
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            # Belt and braces for the gapless sequence (notices.services.notice_issue).
+            models.UniqueConstraint(
+                fields=["issuing_unit", "series", "year", "seq"], name="notice_seq_unique"
+            ),
+        ]
+        indexes = [
+            # render_notices and the admin "failed" filter scan by status.
+            models.Index(fields=["status", "created"], name="notice_status_idx"),
+            # Archive search by kind and year (notices.selectors.notice_search).
+            models.Index(fields=["kind", "year"], name="notice_kind_year_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def kind_spec(self):
+        return KINDS.get(self.kind)
+
+    @property
+    def is_rendered(self) -> bool:
+        return bool(self.sha256)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_sha256 = instance.sha256 if "sha256" in field_names else ""
+        return instance
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._stored_sha256 = self.sha256
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Immutable once rendered: only the revocation flag may still be written.
+        if getattr(self, "_stored_sha256", ""):
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or set(update_fields) - MUTABLE_AFTER_RENDER:
+                raise NoticeImmutable(str(ERR_IMMUTABLE))
+        super().save(*args, **kwargs)
+        self._stored_sha256 = self.sha256
+
+    def delete(self, *args: Any, **kwargs: Any):
+        if self.sha256:
+            raise NoticeImmutable(str(ERR_IMMUTABLE))
+        return super().delete(*args, **kwargs)
+
+
+class NoticeDownload(models.Model):
+    """Who fetched which archived PDF, when and from where (DESIGN §7)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("下载时间"), auto_now_add=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    channel = models.CharField(_("渠道"), max_length=8, default="web")
+
+    class Meta:
+        verbose_name = _("下载记录")
+        verbose_name_plural = _("下载记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["notice", "at"], name="notice_download_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.user_id} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,254 @@
+"""Notice kind + context → HTML (Django templates) → PDF (WeasyPrint), GB/T 9704 layout.
+
+Security: every user-provided value reaches the HTML through Django's autoescaping (the
+templates never mark user text safe); WeasyPrint only gets `SafeURLFetcher`, which serves
+`data:` URIs and files inside our static directories and refuses everything else (no
+network, no redirects, no `file:///etc/…`). Attachment links are dropped before the PDF is
+written, so `rel=attachment` can never embed a file.
+
+Memory: one FontConfiguration per worker process (DESIGN §2: a new one per render grows a
+worker to ~925 MiB within 200 renders).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import mimetypes
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.request import url2pathname
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .kinds import get_kind
+
+ERR_URL_BLOCKED = "URL blocked by the notice renderer: {url}"
+ERR_FONT_MISSING = _("字体缺失：角色「{role}」的字体栈（{families}）中没有已安装的字体。")
+
+_RENDER_LOCK = threading.Lock()  # WeasyPrint/Pango are not known to be thread-safe
+_FONT_CONFIG: FontConfiguration | None = None
+
+
+class RenderError(Exception):
+    """A notice could not be rendered; the message is stored as the failure reason."""
+
+
+class BlockedURL(ValueError):
+    pass
+
+
+def font_config() -> FontConfiguration:
+    """The one FontConfiguration of this process (created lazily)."""
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        _FONT_CONFIG = FontConfiguration()
+    return _FONT_CONFIG
+
+
+# -- fetcher -----------------------------------------------------------------------------
+
+
+def static_roots() -> list[Path]:
+    roots = [Path(d) for d in getattr(settings, "STATICFILES_DIRS", [])]
+    if getattr(settings, "STATIC_ROOT", None):
+        roots.append(Path(settings.STATIC_ROOT))
+    roots.append(Path(__file__).resolve().parent / "static")
+    return [r.resolve() for r in roots]
+
+
+class SafeURLFetcher(URLFetcher):
+    """Only `data:` and files inside our static directories; no network, no redirects."""
+
+    def __init__(self, *, roots: list[Path] | None = None) -> None:
+        super().__init__(
+            timeout=1, allowed_protocols=("data", "file"), allow_redirects=False,
+            fail_on_errors=False,
+        )
+        self.roots = roots if roots is not None else static_roots()
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return self._data(url)
+        if scheme == "file":
+            path = self._static_path(url)
+            if path is not None:
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime}
+                )
+        self.refused.append(url)
+        raise BlockedURL(ERR_URL_BLOCKED.format(url=url[:200]))
+
+    def _static_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(url2pathname(parts.path)).resolve()  # resolves ../ and symlinks
+        for root in self.roots:
+            if path.is_relative_to(root) and path.is_file():
+                return path
+        return None
+
+    @staticmethod
+    def _data(url: str) -> URLFetcherResponse:
+        header, sep, payload = url[5:].partition(",")
+        if not sep:
+            raise BlockedURL(ERR_URL_BLOCKED.format(url=url[:60]))
+        if header.lower().endswith(";base64"):
+            body = base64.b64decode(unquote_to_bytes(payload))
+            header = header[:-7]
+        else:
+            body = unquote_to_bytes(payload)
+        mime = header.split(";", 1)[0] or "text/plain"
+        return URLFetcherResponse(url[:60], body=body, headers={"Content-Type": mime})
+
+
+# -- fonts -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def installed_families() -> frozenset[str] | None:
+    """Font family names fontconfig knows (None when fc-list is unavailable: no check)."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return None
+    out = subprocess.run(
+        [fc_list, ":", "family"], capture_output=True, text=True, timeout=30, check=False
+    ).stdout
+    return frozenset(name.strip() for line in out.splitlines() for name in line.split(","))
+
+
+def font_roles() -> dict[str, dict[str, Any]]:
+    return settings.NOTICE_FONTS
+
+
+def check_fonts() -> None:
+    installed = installed_families()
+    if installed is None:
+        return
+    for role, spec in font_roles().items():
+        if not any(f in installed for f in spec["families"]):
+            raise RenderError(
+                str(ERR_FONT_MISSING).format(role=role, families="、".join(spec["families"]))
+            )
+
+
+def font_css() -> dict[str, str]:
+    """CSS `font-family` values per role, e.g. {"fangsong": '"FangSong", …, serif'}."""
+    css = {}
+    for role, spec in font_roles().items():
+        names = ", ".join('"' + f.replace("\\", "").replace('"', "") + '"' for f in spec["families"])
+        generic = "sans-serif" if role == "heiti" else "serif"
+        css[role] = f"{names}, {generic}"
+        css[f"{role}_weight"] = str(int(spec.get("weight", 400)))
+    return css
+
+
+# -- dates, QR ----------------------------------------------------------------------------
+
+
+def cn_date(value: Any) -> str:
+    """`2026年11月26日` (no leading zeros); accepts date, datetime or an ISO string."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def verify_url(number: str) -> str:
+    from urllib.parse import urlencode
+
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}/public/verify/?{urlencode({'number': number})}"
+
+
+def qr_data_uri(url: str) -> str:
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=0, dark="#000")
+
+
+# -- HTML and PDF ---------------------------------------------------------------------------
+
+
+def notice_title(*, kind: str, context: dict[str, Any]) -> str:
+    text = render_to_string(get_kind(kind).subject_template, {"ctx": context})
+    return " ".join(text.split())
+
+
+def notice_html(notice: Any) -> str:
+    spec = get_kind(notice.kind)
+    ctx = notice.context or {}
+    url = verify_url(notice.number)
+    return render_to_string(
+        spec.body_template,
+        {
+            "notice": notice,
+            "kind": spec,
+            "ctx": ctx,
+            "number": notice.number,
+            "title": notice.title,
+            "issuer": ctx.get("issuer") or {},
+            "issued_on_cn": cn_date(notice.issued_on),
+            "verify_url": url,
+            "qr": qr_data_uri(url),
+            "fonts": font_css(),
+            "revokes": notice.revokes,
+        },
+    )
+
+
+@dataclass
+class RenderedPDF:
+    data: bytes
+    pages: int
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def html_to_pdf(html: str, *, title: str = "", author: str = "") -> RenderedPDF:
+    """Render with the safe fetcher and the process-wide FontConfiguration."""
+    fetcher = SafeURLFetcher()
+    with _RENDER_LOCK:
+        document = HTML(string=html, base_url=None, url_fetcher=fetcher).render(
+            font_config=font_config()
+        )
+        # No embedded files, whatever the HTML says (rel=attachment, <a rel=attachment>).
+        document.metadata.attachments = []
+        for page in document.pages:
+            page.links = [link for link in page.links if link[0] != "attachment"]
+        if title:
+            document.metadata.title = title
+        if author:
+            document.metadata.authors = [author]
+        data = document.write_pdf()
+    return RenderedPDF(data=data, pages=len(document.pages))
+
+
+def render_notice_pdf(notice: Any) -> RenderedPDF:
+    check_fonts()
+    html = notice_html(notice)
+    issuer = (notice.context or {}).get("issuer") or {}
+    return html_to_pdf(html, title=f"{notice.number} {notice.title}", author=issuer.get("name", ""))

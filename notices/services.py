@@ -1,0 +1,224 @@
+"""The only writers of notices: issue (number + row, render queued after commit), render
+(idempotent, failure recorded), revoke (only through a new revoking notice)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from sequences import get_next_value
+
+from lifecycle.models import Account, ChannelKind, Platform, Unit
+
+from .kinds import KINDS, REVOCATION, get_kind
+from .models import Notice, NoticeDownload, NoticeStatus
+from .rendering import RenderError, notice_title, render_notice_pdf
+
+logger = logging.getLogger(__name__)
+
+ERR_UNKNOWN_KIND = _("未知的公文种类：{kind}")
+ERR_NO_UNIT = _("必须指定发文单位。")
+ERR_REVOKES_REQUIRED = _("撤销通知必须指明被撤销的公文。")
+ERR_REVOKES_ONLY_FOR_REVOCATION = _("只有撤销通知可以撤销公文。")
+ERR_ALREADY_REVOKED = _("该公文已被撤销。")
+ERR_REVOKE_SELF_KIND = _("撤销通知不能再被撤销，请另行发文。")
+FAILURE_REASON_MAX = 2000
+
+
+def notice_number(*, unit: Unit, series_word: str, year: int, seq: int) -> str:
+    """`{unit short name}{series word}〔{year}〕{n}号` — six-cornered brackets, no leading zeros."""
+    short = unit.short_name or unit.name
+    return f"{short}{series_word}〔{year}〕{seq}号"
+
+
+def sequence_name(*, unit: Unit, series: str, year: int) -> str:
+    return f"notice-{unit.pk}-{series}-{year}"
+
+
+def _json_safe(value: Any) -> Any:
+    """What the JSONField will hold — dates as ISO strings, lazy texts as str."""
+    return json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _platform_label(code: str) -> str:
+    try:
+        return str(Platform(code).label)
+    except ValueError:
+        return code or ""
+
+
+def _facts(
+    *, kind: str, account: Account | None, issuing_unit: Unit, context: dict[str, Any],
+    revokes: Notice | None,
+) -> dict[str, Any]:
+    """Freeze the rendered facts. Account name/platform/unit come from the account itself."""
+    ctx = dict(_json_safe(context))
+    ctx["issuer"] = {
+        "code": issuing_unit.code, "name": issuing_unit.name, "short_name": issuing_unit.short_name,
+    }
+    if account is not None:
+        ctx["account_id"] = account.pk
+        ctx["account_name"] = account.name
+        ctx["platform"] = account.platform
+        ctx["platform_label"] = _platform_label(account.platform)
+        ctx["unit_name"] = account.unit.name
+        ctx["unit_code"] = account.unit.code
+        if not ctx.get("platform_id"):
+            ctx["platform_id"] = account.platform_id
+        if account.supervisor_unit_id:
+            ctx.setdefault("supervisor_name", account.supervisor_unit.name)
+        if account.operator:
+            ctx.setdefault("operator", account.operator)
+    for channel in ctx.get("channels") or []:
+        if isinstance(channel, dict) and not channel.get("kind_label"):
+            try:
+                channel["kind_label"] = str(ChannelKind(channel.get("kind")).label)
+            except ValueError:
+                channel["kind_label"] = channel.get("kind", "")
+    successor = ctx.get("successor_account")
+    if isinstance(successor, dict) and not successor.get("platform_label"):
+        successor["platform_label"] = _platform_label(successor.get("platform", ""))
+    if revokes is not None:
+        ctx.update(
+            revokes_number=revokes.number,
+            revokes_title=revokes.title,
+            revokes_issued_on=revokes.issued_on.isoformat(),
+            revokes_issuer=revokes.issuing_unit.name,
+        )
+    return ctx
+
+
+@transaction.atomic
+def notice_issue(
+    *,
+    kind: str,
+    account: Account | None,
+    issuing_unit: Unit,
+    actor: Any,
+    process_id: int | None = None,
+    context: dict[str, Any] | None = None,
+    revokes: Notice | None = None,
+) -> Notice:
+    """Allocate the next gapless number, save the notice (pending) and queue its rendering
+    after commit. A rollback of the caller's transaction rolls the number back too."""
+    if kind not in KINDS:
+        raise ValidationError({"kind": str(ERR_UNKNOWN_KIND).format(kind=kind)})
+    if issuing_unit is None:
+        raise ValidationError({"issuing_unit": ERR_NO_UNIT})
+    spec = get_kind(kind)
+    if kind == REVOCATION and revokes is None:
+        raise ValidationError({"revokes": ERR_REVOKES_REQUIRED})
+    if kind != REVOCATION and revokes is not None:
+        raise ValidationError({"revokes": ERR_REVOKES_ONLY_FOR_REVOCATION})
+    if revokes is not None:
+        revokes = Notice.objects.select_for_update().select_related("issuing_unit").get(
+            pk=revokes.pk
+        )
+        if revokes.status == NoticeStatus.REVOKED:
+            raise ValidationError({"revokes": ERR_ALREADY_REVOKED})
+        if revokes.kind == REVOCATION:
+            raise ValidationError({"revokes": ERR_REVOKE_SELF_KIND})
+        if account is None:
+            account = revokes.account
+
+    issued_on = timezone.localdate()
+    year = issued_on.year
+    facts = _facts(
+        kind=kind, account=account, issuing_unit=issuing_unit, context=context or {},
+        revokes=revokes,
+    )
+    title = notice_title(kind=kind, context=facts)[:300]
+    # Gapless: the sequence row is locked until this transaction ends (django-sequences).
+    seq = get_next_value(sequence_name(unit=issuing_unit, series=spec.series, year=year))
+    notice = Notice(
+        kind=kind,
+        number=notice_number(unit=issuing_unit, series_word=spec.series_word, year=year, seq=seq),
+        series=spec.series,
+        year=year,
+        seq=seq,
+        title=title,
+        issuing_unit=issuing_unit,
+        account=account,
+        process_id=process_id,
+        issued_on=issued_on,
+        context=facts,
+        revokes=revokes,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    notice.full_clean(exclude=["pdf", "context"])
+    notice.save()
+    if revokes is not None:
+        revokes.status = NoticeStatus.REVOKED
+        revokes.save(update_fields=["status"])
+
+    from .tasks import notice_render as notice_render_task
+
+    notice_id = notice.pk
+    transaction.on_commit(lambda: notice_render_task.delay(notice_id))
+    return notice
+
+
+def _fail(*, notice: Notice, reason: str) -> Notice:
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().get(pk=notice.pk)
+        if not locked.is_rendered:
+            Notice.objects.filter(pk=notice.pk).update(
+                status=NoticeStatus.FAILED if locked.status != NoticeStatus.REVOKED
+                else NoticeStatus.REVOKED,
+                failure_reason=reason[:FAILURE_REASON_MAX],
+            )
+    notice.refresh_from_db()
+    return notice
+
+
+def notice_render(*, notice: Notice) -> Notice:
+    """Render the PDF once. Rendered → no-op. Errors mark the notice failed with the reason
+    (the approval that issued it stands); a later call retries."""
+    notice.refresh_from_db()
+    if notice.is_rendered:
+        return notice
+    try:
+        rendered = render_notice_pdf(notice)
+    except RenderError as exc:
+        logger.warning("notice=%s render failed: %s", notice.pk, exc)
+        return _fail(notice=notice, reason=str(exc))
+    except Exception as exc:  # any crash of templates or WeasyPrint: keep it visible
+        logger.exception("notice=%s render crashed", notice.pk)
+        return _fail(notice=notice, reason=f"{type(exc).__name__}: {exc}")
+
+    # Short write transaction (the render above holds no lock): first writer wins; a
+    # concurrent second render finds the row rendered and writes nothing.
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().get(pk=notice.pk)
+        if locked.is_rendered:
+            return locked
+        stored = ContentFile(rendered.data, name=f"{locked.pk}-{rendered.sha256[:12]}.pdf")
+        locked.pdf.save(stored.name, stored, save=False)
+        locked.sha256 = rendered.sha256
+        locked.size = len(rendered.data)
+        locked.pages = rendered.pages
+        locked.rendered_at = timezone.now()
+        locked.failure_reason = ""
+        if locked.status != NoticeStatus.REVOKED:
+            locked.status = NoticeStatus.RENDERED
+        locked.save(
+            update_fields=[
+                "pdf", "sha256", "size", "pages", "rendered_at", "failure_reason", "status",
+            ]
+        )
+    notice.refresh_from_db()
+    return notice
+
+
+def notice_download_record(*, notice: Notice, user: Any, ip: str | None, channel: str = "web"):
+    return NoticeDownload.objects.create(
+        notice=notice, user=user if getattr(user, "pk", None) else None, ip=ip or None,
+        channel=channel,
+    )

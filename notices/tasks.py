@@ -1,0 +1,23 @@
+"""Thin Celery adapters: fetch by id, call the service (HOUSE_STYLE §5)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+RETRY_COUNTDOWN = 60
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def notice_render(self, notice_id: int) -> str | None:
+    from .models import Notice, NoticeStatus
+    from .services import notice_render as render
+
+    notice = Notice.objects.filter(pk=notice_id).first()
+    if notice is None:
+        return None
+    notice = render(notice=notice)
+    if notice.status == NoticeStatus.FAILED and not self.request.is_eager:
+        # Transient failures (a worker out of memory, a font volume not mounted yet) get
+        # retried; the failure stays visible in the archive meanwhile.
+        raise self.retry(countdown=RETRY_COUNTDOWN * (self.request.retries + 1))
+    return notice.status
