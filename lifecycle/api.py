@@ -1,5 +1,12 @@
 """REST routes of this app, mounted under /api/ by config/api.py."""
 
-from django.urls import path  # noqa: F401
+from importlib.util import find_spec
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("", include("lifecycle.api_public")),
+]
+# Review/metrics routes live in their own module (lifecycle/api_review.py).
+if find_spec("lifecycle.api_review"):
+    urlpatterns.append(path("", include("lifecycle.api_review")))
