@@ -1,19 +1,42 @@
-"""Production: every secret and address from the environment, no insecure defaults."""
+"""Production: every secret and address from the environment, no insecure defaults.
 
-from config.env import envbool, envint, envlist, envsecret
+Refuses to start (ImproperlyConfigured) without SECRET_KEY, DATABASE_URL,
+CELERY_BROKER_URL and ALLOWED_HOSTS. Behind a TLS-terminating reverse proxy
+that sets X-Forwarded-Proto. Logs are JSON lines on stderr.
+"""
+
+import dj_database_url
+
+from config.env import envbool, envint, envlist, envsecret, envstr
 
 from .base import *  # noqa: F403
 
-DEBUG = False
+DEBUG = envbool("DEBUG", False)
+if DEBUG:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DEBUG must be false with config.settings.production.")
 SECRET_KEY = envsecret("SECRET_KEY")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [])
 if not ALLOWED_HOSTS:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS must be set.")
-envsecret("DATABASE_URL")
+# Connections are kept for a while and health-checked before reuse.
+DATABASES = {  # noqa: F405
+    "default": dj_database_url.parse(
+        envsecret("DATABASE_URL"),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
 CELERY_BROKER_URL = envsecret("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
+# Let Django's LOGGING format the worker's lines too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# With acks_late, Redis hands an unacknowledged job to another worker after this
+# many seconds; keep it above the longest job.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
 GOVMEDIA_DEMO = False
 
 STORAGES = {
@@ -22,6 +45,8 @@ STORAGES = {
 }
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+# /healthz is polled over plain HTTP by load balancers on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
@@ -29,3 +54,18 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# Printed into every notice's QR code: set it to the public address of the site.
+PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", f"https://{ALLOWED_HOSTS[0].lstrip('.')}")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "config.jsonlog.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
+}

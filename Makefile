@@ -1,0 +1,53 @@
+# govmedia — the commands a newcomer and CI use. See README.md (Setup) and docs/deploy.md.
+#
+#   make run            set up, migrate, load the demo, serve http://127.0.0.1:8000
+#   make test           the whole suite on SQLite with in-process jobs
+#   make test-services  the whole suite on PostgreSQL + Redis + a real Celery worker and beat
+#   make lint           ruff
+#
+# Setup (scripts/bootstrap.sh) installs missing Debian packages when run as root,
+# creates .venv and installs the project when pyproject.toml changed.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PYTEST_ARGS ?=
+export DJANGO_ALLOW_ASYNC_UNSAFE := true
+
+.PHONY: run test test-services lint setup setup-services messages services-start services-stop
+
+setup:
+	@scripts/bootstrap.sh
+
+setup-services:
+	@scripts/bootstrap.sh --services
+
+messages:
+	$(MANAGE) compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v 0
+
+run: setup messages
+	$(MANAGE) migrate --no-input
+	$(MANAGE) seed_demo
+	@mkdir -p var
+	@# run_due every 60 s in the background while the server runs (if the command exists).
+	@$(MANAGE) help run_due >/dev/null 2>&1 && \
+	  { (while sleep 60; do $(MANAGE) run_due || true; done) >var/run_due.log 2>&1 & \
+	    echo "run_due: every 60 s in the background (log: var/run_due.log)"; } || \
+	  echo "run_due: command not installed yet; skipped"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: setup messages
+	$(VENV)/bin/pytest -q -m "not services" $(PYTEST_ARGS)
+
+test-services: setup-services messages
+	@scripts/test-services.sh $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+services-start: setup-services
+	@scripts/services.sh start
+
+services-stop:
+	@scripts/services.sh stop
