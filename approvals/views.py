@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -33,6 +33,12 @@ def step_label(task: Task) -> str:
         if step is not None and step < len(chain):
             return chain[step]["label"]
     return str(node.task_title) if getattr(node, "task_title", None) else str(node)
+
+
+def process_url(process) -> str:
+    """viewflow's process page. Loading the URLconf first sets the flow's viewset parent."""
+    get_resolver().url_patterns  # noqa: B018
+    return process.flow_class.instance.reverse("process_detail", args=[process.pk])
 
 
 def task_url(task: Task) -> str:
@@ -88,7 +94,7 @@ class TaskView(View):
             "form": form,
             "may_act": may_act,
             "is_open": is_open,
-            "process_url": process.flow_class.instance.reverse("process_detail", args=[process.pk]),
+            "process_url": process_url(process),
             "step_label": step_label(task),
         }
 
@@ -191,9 +197,7 @@ class ApplyOpeningView(View):
         messages.success(
             request, _("申请已提交（流程 #{pk}），等待单位负责人审核。").format(pk=process.pk)
         )
-        return HttpResponseRedirect(
-            process.flow_class.instance.reverse("process_detail", args=[process.pk])
-        )
+        return HttpResponseRedirect(process_url(process))
 
 
 class ProcessWithdrawView(View):
@@ -210,7 +214,7 @@ class ProcessWithdrawView(View):
             raise PermissionDenied(str(exc)) from exc
         else:
             messages.success(request, _("申请已撤回。"))
-        return redirect(process.flow_class.instance.reverse("process_detail", args=[process.pk]))
+        return redirect(process_url(process))
 
 
 # -- inbox lists: viewflow's pages with govmedia's scoped, indexed querysets -------------
