@@ -29,6 +29,7 @@ from urllib.request import url2pathname
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -149,13 +150,14 @@ def check_fonts() -> None:
             )
 
 
-def font_css() -> dict[str, str]:
+def font_css() -> dict[str, Any]:
     """CSS `font-family` values per role, e.g. {"fangsong": '"FangSong", …, serif'}."""
     css = {}
     for role, spec in font_roles().items():
         names = ", ".join('"' + f.replace("\\", "").replace('"', "") + '"' for f in spec["families"])
         generic = "sans-serif" if role == "heiti" else "serif"
-        css[role] = f"{names}, {generic}"
+        # Trusted configuration, not user text; quotes stripped above.
+        css[role] = mark_safe(f"{names}, {generic}")  # noqa: S308
         css[f"{role}_weight"] = str(int(spec.get("weight", 400)))
     return css
 
@@ -211,6 +213,7 @@ def notice_html(notice: Any) -> str:
             "issuer": ctx.get("issuer") or {},
             "issued_on_cn": cn_date(notice.issued_on),
             "verify_url": url,
+            "verify_base": settings.PUBLIC_BASE_URL.rstrip("/") + "/public/verify/",
             "qr": qr_data_uri(url),
             "fonts": font_css(),
             "revokes": notice.revokes,

@@ -203,4 +203,6 @@ NOTICE_FONTS = {
 NOTICE_UPLOAD_DIR = "notices"
 # Pending notices older than this are picked up again by `render_notices` (seconds).
 NOTICE_PENDING_RETRY_AFTER = envint("NOTICE_PENDING_RETRY_AFTER", 300)
+# WeasyPrint logs every layout step at INFO; keep its warnings only.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
 # ---- end Notices --------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from notices import services
 from notices.models import Notice, NoticeStatus
 
 from .conftest import flat, pdf_text
