@@ -461,7 +461,8 @@ def account_import(
         interaction_enabled=interaction_enabled,
         state=AccountState.ACTIVE,
     )
-    account.full_clean(exclude=["successor_channels"])
+    # full_clean() assigns cleaned values back; the protected FSM field refuses that.
+    account.full_clean(exclude=["state", "successor_channels"])
     account.save()
     AccountTransition.objects.create(
         account=account, from_state="", to_state=AccountState.ACTIVE, name="import",
