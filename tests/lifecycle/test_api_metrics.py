@@ -1,0 +1,112 @@
+"""POST /api/metrics/: monitoring systems push metric rows as JSON, scoped to the user."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from lifecycle.models import Account, MetricSnapshot
+
+from .review_helpers import account
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/metrics/"
+
+
+@pytest.fixture
+def accounts(nanjing):
+    return {
+        "xl": account(nanjing.u.xl, "兴隆发布", platform="weibo", platform_id="xlfb", followers=10),
+        "jb": account(nanjing.u.jbdp, "顶山发布", platform="weibo", platform_id="dsfb", followers=10),
+    }
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def row(pid: str, **extra):
+    return {
+        "platform": "weibo",
+        "platform_id": pid,
+        "as_of": "2019-06-10",
+        "followers": 1200,
+        "posts_total": 340,
+        "last_post_on": "2019-06-09",
+        "interaction_enabled": True,
+        **extra,
+    }
+
+
+def test_it_imports_rows_of_the_users_subtree(accounts, nanjing):
+    response = client_for(nanjing.p.jy_approver).post(URL, [row("xlfb")], format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"rows": 1, "created": 1, "updated": 0, "accounts_updated": 1}
+    acc = Account.objects.get(pk=accounts["xl"].pk)
+    assert (acc.followers, acc.last_post_on) == (1200, datetime.date(2019, 6, 9))
+
+
+def test_it_accepts_a_rows_object(accounts, nanjing):
+    response = client_for(nanjing.p.jy_approver).post(URL, {"rows": [row("xlfb")]}, format="json")
+    assert response.status_code == 200
+    assert MetricSnapshot.objects.count() == 1
+
+
+def test_it_answers_400_with_every_bad_row_and_writes_nothing(accounts, nanjing):
+    rows = [
+        row("xlfb"),
+        row("xlfb", as_of="2019-06-11", followers=-1, interaction_enabled="maybe"),
+        row("nobody"),
+    ]
+    response = client_for(nanjing.p.jy_approver).post(URL, rows, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [(e["row"], e["index"], e["field"]) for e in errors] == [
+        (3, 1, "followers"),
+        (3, 1, "interaction_enabled"),
+        (4, 2, "platform_id"),
+    ]
+    assert MetricSnapshot.objects.count() == 0
+    assert Account.objects.get(pk=accounts["xl"].pk).followers == 10
+
+
+def test_it_treats_accounts_outside_the_scope_as_unknown(accounts, nanjing):
+    response = client_for(nanjing.p.jy_approver).post(URL, [row("dsfb")], format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "platform_id"
+    assert "dsfb" in response.json()["errors"][0]["message"]
+    assert Account.objects.get(pk=accounts["jb"].pk).followers == 10
+
+
+def test_it_lets_a_superuser_push_any_account(accounts):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", "r@example.org", "pw")
+    response = client_for(admin).post(URL, [row("xlfb"), row("dsfb")], format="json")
+    assert response.status_code == 200
+    assert MetricSnapshot.objects.count() == 2
+
+
+def test_it_requires_authentication(accounts):
+    response = APIClient().post(URL, [row("xlfb")], format="json")
+    assert response.status_code in (401, 403)
+    assert MetricSnapshot.objects.count() == 0
+
+
+def test_it_rejects_a_body_that_is_not_a_list(accounts, nanjing):
+    response = client_for(nanjing.p.jy_approver).post(URL, {"platform": "weibo"}, format="json")
+    assert response.status_code == 400
+    assert MetricSnapshot.objects.count() == 0
+
+
+def test_it_works_with_a_session_too(accounts, nanjing):
+    client = APIClient()
+    client.force_login(nanjing.p.jy_approver)
+    assert client.post(URL, [row("xlfb")], format="json").status_code == 200
