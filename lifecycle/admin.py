@@ -5,3 +5,78 @@
 from . import admin_review  # noqa: F401
 
 # --- units, accounts, memberships -----------------------------------------------------
+from django.contrib import admin  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.admin import UserAdmin  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+from . import services  # noqa: E402
+from .models import Account, AccountTransition, Membership, Unit  # noqa: E402
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "short_name", "level", "kind", "parent", "supervisor",
+                    "may_open_accounts")
+    list_filter = ("level", "kind", "may_open_accounts")
+    search_fields = ("code", "name", "short_name")
+    raw_id_fields = ("parent", "supervisor")
+    readonly_fields = ("path",)
+
+    def save_model(self, request, obj, form, change):
+        # The same writer as import_units: path and default supervisor stay consistent.
+        saved = services.unit_upsert(
+            code=obj.code, name=obj.name, short_name=obj.short_name, level=obj.level,
+            kind=obj.kind, parent=obj.parent, supervisor=obj.supervisor,
+            may_open_accounts=obj.may_open_accounts,
+        )
+        obj.pk, obj.path = saved.pk, saved.path
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    raw_id_fields = ("unit",)
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class GovUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+
+
+class TransitionInline(admin.TabularInline):
+    model = AccountTransition
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_state", "to_state", "name", "actor", "reason", "process_id")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    """Read-only register: every state change goes through the flows (services)."""
+
+    list_display = ("name", "platform", "platform_id", "unit", "state", "followers", "last_post_on")
+    list_filter = ("state", "platform", "unit__level")
+    search_fields = ("name", "platform_id", "unit__name")
+    inlines = [TransitionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Account._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.site_header = _("政务新媒体管理 · 系统管理")
