@@ -1,0 +1,605 @@
+"""seed_demo: the Nanjing demo (units, users with known passwords, accounts in every state).
+
+Idempotent: every unit, user, account and process is looked up first and only created when
+missing, so a second run changes nothing. Everything goes through the services
+(lifecycle.services, lifecycle.review.metrics_import, approvals.services); no state is
+assigned directly. The demo logins are documented in docs/demo.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lifecycle import services
+from lifecycle.bulk import account_import
+from lifecycle.models import Account, AccountState, Membership, Unit
+
+User = get_user_model()
+
+DEMO_PASSWORD = "demo12345"
+
+# code, name, short name (发文机关代字), level, kind, parent code. Parents come first.
+UNITS = [
+    ("JS", "江苏省人民政府办公厅", "苏政办", "province", "government_office", ""),
+    ("NJ", "南京市人民政府办公室", "宁政办", "city", "government_office", "JS"),
+    ("NJZJ", "南京市质量技术监督局", "宁质监", "city", "department", "NJ"),
+    ("NJSYJ", "南京市食品药品监督管理局", "宁食药监", "city", "department", "NJ"),
+    ("NJCDC", "南京市疾病预防控制中心", "宁疾控", "city", "institution", "NJ"),
+    ("JY", "南京市建邺区人民政府办公室", "建政办", "county", "government_office", "NJ"),
+    ("JYSCJ", "南京市建邺区市场监督管理局", "建市监", "county", "department", "JY"),
+    ("JYXL", "建邺区兴隆街道办事处", "兴街办", "township", "government_office", "JY"),
+    ("JYXLNB", "兴隆街道党政办公室", "", "township", "internal", "JYXL"),
+    ("JYXLSQ", "兴隆街道香山路社区居民委员会", "香山路社区", "community", "community_committee", "JYXL"),
+    ("PK", "南京市浦口区人民政府办公室", "浦政办", "county", "government_office", "NJ"),
+    ("PKCDC", "南京市浦口区疾病预防控制中心", "浦疾控", "county", "institution", "PK"),
+    ("JB", "南京江北新区管理委员会办公室", "江北办", "county", "government_office", "NJ"),
+    ("JBHGY", "南京化学工业园区管理委员会", "宁化园", "county", "department", "JB"),
+    ("JN", "南京市江宁区人民政府办公室", "江宁政办", "county", "government_office", "NJ"),
+    ("JNHS", "江宁区湖熟街道办事处", "湖街办", "township", "government_office", "JN"),
+    ("JNHSSQ", "湖熟街道苍山社区居民委员会", "苍山社区", "community", "community_committee", "JNHS"),
+]
+
+# username, full name, [(unit code, role), …]. Every user's password is DEMO_PASSWORD.
+USERS = [
+    ("jiangsu_approver", "省政府办公厅审核人", [("JS", "approver")]),
+    ("nanjing_clerk", "市政府办公室填报员", [("NJ", "applicant")]),
+    ("nanjing_head", "市政府办公室负责人", [("NJ", "unit_head")]),
+    ("nanjing_approver", "市政府办公室审核人", [("NJ", "approver")]),
+    ("nanjing_reviewer", "市政府办公室复核人", [("NJ", "supervisor_reviewer")]),
+    ("inspector", "市政府办公室检查员", [("NJ", "inspector")]),
+    ("archivist", "市政府办公室档案员", [("NJ", "archivist")]),
+    ("zhijian_clerk", "市质监局填报员", [("NJZJ", "applicant")]),
+    ("zhijian_head", "市质监局负责人", [("NJZJ", "unit_head")]),
+    ("shiyao_clerk", "市食药监局填报员", [("NJSYJ", "applicant")]),
+    ("shiyao_head", "市食药监局负责人", [("NJSYJ", "unit_head")]),
+    ("cdc_clerk", "市疾控中心填报员", [("NJCDC", "applicant")]),
+    ("cdc_head", "市疾控中心负责人", [("NJCDC", "unit_head")]),
+    ("jianye_clerk", "建邺区政府办填报员", [("JY", "applicant")]),
+    ("jianye_head", "建邺区政府办负责人", [("JY", "unit_head")]),
+    ("jianye_approver", "建邺区政府办审核人", [("JY", "approver")]),
+    ("jianye_reviewer", "建邺区政府办复核人", [("JY", "supervisor_reviewer")]),
+    ("jianye_scj_clerk", "建邺区市场监管局填报员", [("JYSCJ", "applicant")]),
+    ("jianye_scj_head", "建邺区市场监管局负责人", [("JYSCJ", "unit_head")]),
+    ("xinglong_clerk", "兴隆街道填报员", [("JYXL", "applicant")]),
+    ("xinglong_head", "兴隆街道负责人", [("JYXL", "unit_head")]),
+    ("xinglong_approver", "兴隆街道审核人", [("JYXL", "approver")]),
+    ("xiangshanlu_clerk", "香山路社区填报员", [("JYXLSQ", "applicant")]),
+    ("xiangshanlu_head", "香山路社区负责人", [("JYXLSQ", "unit_head")]),
+    ("pukou_clerk", "浦口区政府办填报员", [("PK", "applicant")]),
+    ("pukou_head", "浦口区政府办负责人", [("PK", "unit_head")]),
+    ("pukou_approver", "浦口区政府办审核人", [("PK", "approver")]),
+    ("pukou_cdc_clerk", "浦口疾控填报员", [("PKCDC", "applicant")]),
+    ("pukou_cdc_head", "浦口疾控负责人", [("PKCDC", "unit_head")]),
+    ("jiangbei_clerk", "江北新区办公室填报员", [("JB", "applicant")]),
+    ("jiangbei_head", "江北新区办公室负责人", [("JB", "unit_head")]),
+    ("jiangbei_approver", "江北新区办公室审核人", [("JB", "approver")]),
+    ("huagongyuan_clerk", "化工园填报员", [("JBHGY", "applicant")]),
+    ("huagongyuan_head", "化工园负责人", [("JBHGY", "unit_head")]),
+    ("jiangning_clerk", "江宁区政府办填报员", [("JN", "applicant")]),
+    ("jiangning_head", "江宁区政府办负责人", [("JN", "unit_head")]),
+    ("jiangning_approver", "江宁区政府办审核人", [("JN", "approver")]),
+    ("hushu_clerk", "湖熟街道填报员", [("JNHS", "applicant")]),
+    ("hushu_head", "湖熟街道负责人", [("JNHS", "unit_head")]),
+    ("hushu_approver", "湖熟街道审核人", [("JNHS", "approver")]),
+    ("cangshan_clerk", "苍山社区填报员", [("JNHSSQ", "applicant")]),
+    ("cangshan_head", "苍山社区负责人", [("JNHSSQ", "unit_head")]),
+]
+SUPERUSER = ("admin", "系统管理员")
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A pre-existing account (imported as active). `last_post` is a date, or days ago."""
+
+    name: str
+    platform: str
+    platform_id: str
+    unit: str
+    opened_on: datetime.date
+    followers: int
+    posts_total: int
+    last_post: datetime.date | int
+    interaction_enabled: bool = True
+
+
+D = datetime.date
+ACCOUNTS = [
+    Existing("江苏发布", "wechat_official", "jiangsufabu", "JS", D(2013, 6, 8), 2_460_000, 28_600, 0),
+    Existing("南京发布", "wechat_official", "njfabu", "NJ", D(2012, 11, 20), 1_850_000, 21_400, 1),
+    Existing("南京发布", "weibo", "1853166661", "NJ", D(2011, 4, 1), 6_020_000, 96_300, 0),
+    Existing("南京食药监", "wechat_official", "njshiyaojian", "NJSYJ", D(2014, 3, 18), 126_000, 4_300, 3),
+    Existing("南京疾控", "wechat_official", "njcdc", "NJCDC", D(2015, 5, 6), 310_000, 2_600, 2),
+    Existing("建邺发布", "wechat_official", "jianyefabu", "JY", D(2014, 6, 1), 98_000, 5_200, 1),
+    Existing("建邺市场监管", "wechat_official", "jyscjg", "JYSCJ", D(2016, 1, 12), 23_000, 1_400, 5),
+    Existing("兴隆发布", "wechat_official", "xinglongfabu", "JYXL", D(2015, 9, 1), 12_000, 1_800, 4),
+    # Zombie accounts of the 2019 story (BRIEF §1).
+    Existing(
+        "香山路社区", "wechat_official", "xiangshanlu_sq", "JYXLSQ", D(2016, 3, 1), 340, 58, D(2017, 6, 29)
+    ),
+    Existing(
+        "幸福苍山", "wechat_official", "xingfucangshan", "JNHSSQ", D(2016, 8, 1), 210, 37, D(2018, 2, 27)
+    ),
+    # 20 followers and 29 posts in three years.
+    Existing(
+        "浦口疾控",
+        "wechat_official",
+        "pkjkzx",
+        "PKCDC",
+        D(2016, 5, 10),
+        20,
+        29,
+        D(2019, 4, 22),
+        interaction_enabled=False,
+    ),
+    Existing("浦口发布", "wechat_official", "pukoufabu", "PK", D(2014, 9, 9), 76_000, 4_800, 1),
+    Existing("江北新区发布", "wechat_official", "jbxqfabu", "JB", D(2015, 7, 2), 188_000, 6_100, 0),
+    Existing("江宁发布", "wechat_official", "jiangningfabu", "JN", D(2013, 10, 10), 265_000, 9_900, 1),
+    # Ordered into rectification below: nothing posted for three weeks.
+    Existing("湖熟发布", "wechat_official", "hushufabu", "JNHS", D(2015, 11, 3), 8_600, 960, 21),
+    # Closing below, its services moving to the WeChat account of the same bureau.
+    Existing("建邺市场监管", "weibo", "5622341877", "JYSCJ", D(2013, 3, 3), 4_100, 2_300, 30),
+    # Ended below (2019): deregistered, and merged into 南京食药监.
+    Existing("湖熟旅游", "weibo", "3199021455", "JNHS", D(2016, 4, 1), 1_200, 310, D(2019, 3, 15)),
+    Existing("南京化工园发布", "wechat_official", "njhgyfabu", "JBHGY", D(2017, 9, 1), 15, 1, D(2019, 5, 31)),
+    Existing(
+        "南京质检", "wechat_official", "njzhijian", "NJZJ", D(2013, 7, 1), 15_600, 2_100, D(2019, 5, 20)
+    ),
+]
+# Platform ids of the accounts closed or merged in 2019 (seed_states).
+ENDED_IN_2019 = {"3199021455", "njhgyfabu", "njzhijian"}
+
+
+@dataclass
+class Tally:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.created[what] = self.created.get(what, 0) + n
+
+    def summary(self) -> str:
+        if not self.created:
+            return str(_("演示数据已是最新，未作任何修改。"))
+        parts = "，".join(f"{what} {n}" for what, n in self.created.items())
+        return str(_("演示数据已加载：新增 {parts}。")).format(parts=parts)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the Nanjing demo: units from 江苏省人民政府办公厅 down to two communities, one "
+        f"user per role per unit (password {DEMO_PASSWORD}, see docs/demo.md), active accounts "
+        "with metrics, accounts rectifying, closing, closed and merged, and opening "
+        "applications waiting at each sign-off level. Idempotent: only what is missing is "
+        "created. Refused unless settings.GOVMEDIA_DEMO is True."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> str:
+        if not getattr(settings, "GOVMEDIA_DEMO", False):
+            raise CommandError(
+                _(
+                    "演示数据带有公开的演示密码，只能在 GOVMEDIA_DEMO = True 的环境（本地开发、"
+                    "测试）中加载；当前配置未启用演示模式，未写入任何数据。"
+                )
+            )
+        tally = Tally()
+        with transaction.atomic():
+            units = self.seed_units(tally)
+            users = self.seed_users(units, tally)
+            accounts = self.seed_accounts(units, tally)
+            self.seed_states(accounts, users, tally)
+            self.seed_processes(units, users, tally)
+        return tally.summary()
+
+    # -- units and people ----------------------------------------------------------------
+
+    def seed_units(self, tally: Tally) -> dict[str, Unit]:
+        units: dict[str, Unit] = {u.code: u for u in Unit.objects.filter(code__in=[row[0] for row in UNITS])}
+        for code, name, short, level, kind, parent in UNITS:
+            if code in units:
+                continue
+            units[code] = services.unit_upsert(
+                code=code,
+                name=name,
+                short_name=short,
+                level=level,
+                kind=kind,
+                parent=units[parent] if parent else None,
+            )
+            tally.add(_("单位"))
+        return units
+
+    def seed_users(self, units: dict[str, Unit], tally: Tally) -> dict[str, Any]:
+        # One hash for every demo user: hashing the same password 40 times with the
+        # production hasher would add ~20 s to `make run` for nothing.
+        password_hash = make_password(DEMO_PASSWORD)
+        users = {
+            u.username: u
+            for u in User.objects.filter(username__in=[row[0] for row in USERS] + [SUPERUSER[0]])
+        }
+        for username, full_name, roles in USERS:
+            memberships = [(units[code], role) for code, role in roles]
+            user = users.get(username)
+            if user is None:
+                user = services.user_upsert(
+                    username=username,
+                    full_name=full_name,
+                    email=f"{username}@demo.govmedia.invalid",
+                    memberships=memberships,
+                )
+                user.password = password_hash
+                user.save(update_fields=["password"])
+                users[username] = user
+                tally.add(_("用户"))
+                continue
+            # An existing demo user keeps its password and any roles added since; only a
+            # missing demo role is given back.
+            have = set(Membership.objects.filter(user=user).values_list("unit_id", "role"))
+            for unit, role in memberships:
+                if (unit.pk, role) not in have:
+                    services.membership_add(user=user, unit=unit, role=role)
+                    tally.add(_("岗位"))
+        if SUPERUSER[0] not in users:
+            users[SUPERUSER[0]] = User.objects.create_superuser(
+                username=SUPERUSER[0],
+                email=f"{SUPERUSER[0]}@demo.govmedia.invalid",
+                password=None,
+                first_name=SUPERUSER[1],
+            )
+            users[SUPERUSER[0]].password = password_hash
+            users[SUPERUSER[0]].save(update_fields=["password"])
+            tally.add(_("用户"))
+        return users
+
+    # -- accounts already in the register ------------------------------------------------
+
+    def seed_accounts(self, units: dict[str, Unit], tally: Tally) -> dict[tuple[str, str], Account]:
+        """The pre-existing accounts, keyed by (platform, name); new ones get two monitoring
+        snapshots (a quarter ago and yesterday) through the metrics import service."""
+        from lifecycle.review import metrics_import
+
+        today = timezone.localdate()
+        accounts: dict[tuple[str, str], Account] = {}
+        metric_rows: list[dict[str, str]] = []
+        for spec in ACCOUNTS:
+            account = Account.objects.filter(platform=spec.platform, platform_id=spec.platform_id).first()
+            if account is None:
+                last_post = (
+                    spec.last_post
+                    if isinstance(spec.last_post, datetime.date)
+                    else today - datetime.timedelta(days=spec.last_post)
+                )
+                account = account_import(
+                    name=spec.name,
+                    platform=spec.platform,
+                    platform_id=spec.platform_id,
+                    unit=units[spec.unit],
+                    opened_on=spec.opened_on,
+                    followers=spec.followers,
+                    posts_total=spec.posts_total,
+                    last_post_on=last_post,
+                    interaction_enabled=spec.interaction_enabled,
+                )
+                tally.add(_("账号"))
+                metric_rows.extend(self._metric_rows(spec, last_post, today))
+            accounts[(spec.platform, spec.platform_id)] = account
+        if metric_rows:
+            result = metrics_import(rows=list(enumerate(metric_rows, start=2)), today=today)
+            tally.add(_("监测数据"), result.created)
+        return accounts
+
+    @staticmethod
+    def _metric_rows(spec: Existing, last_post: datetime.date, today: datetime.date):
+        """A snapshot a quarter ago (fewer followers and posts) and one yesterday."""
+        if spec.platform_id in ENDED_IN_2019:
+            # Closed in 2019: their last figures are from the 2019 review.
+            days = [D(2019, 3, 31), D(2019, 5, 31)]
+        else:
+            days = [today - datetime.timedelta(days=91), today - datetime.timedelta(days=1)]
+        rows = []
+        for i, as_of in enumerate(days):
+            earlier = i == 0
+            followers = int(spec.followers * 0.96) if earlier else spec.followers
+            posts = max(spec.posts_total - 60, 0) if earlier else spec.posts_total
+            last = min(last_post, as_of)
+            if earlier and last_post > days[0]:
+                last = as_of - datetime.timedelta(days=2)
+            rows.append(
+                {
+                    "platform": spec.platform,
+                    "platform_id": spec.platform_id,
+                    "as_of": as_of.isoformat(),
+                    "followers": str(followers),
+                    "posts_total": str(posts),
+                    "last_post_on": last.isoformat(),
+                    "interaction_enabled": "true" if spec.interaction_enabled else "false",
+                }
+            )
+        return rows
+
+    # -- accounts moved on from active (rectifying, closing, closed, merged) -------------
+
+    def seed_states(
+        self, accounts: dict[tuple[str, str], Account], users: dict[str, Any], tally: Tally
+    ) -> None:
+        """Transitions through lifecycle.services, each only from the state it starts in, so
+        a second run finds every account already moved and does nothing.
+
+        Closure and merger go through lifecycle.services directly until ClosureFlow exists
+        (then they should become closure applications decided through approvals.services)."""
+        hushu = accounts[("wechat_official", "hushufabu")]
+        if hushu.state == AccountState.ACTIVE:
+            today = timezone.localdate()
+            services.account_order_rectification(
+                account=hushu,
+                actor=users["inspector"],
+                reason=_(
+                    "{year}年第{quarter}季度抽查：监测时间点前2周内无更新（单项否决），限期整改。"
+                ).format(year=today.year, quarter=(today.month - 1) // 3 + 1),
+            )
+            tally.add(_("状态变更"))
+
+        # Closing: the bureau's Weibo is being closed, services move to its WeChat account.
+        scj_weibo = accounts[("weibo", "5622341877")]
+        scj_wechat = accounts[("wechat_official", "jyscjg")]
+        if scj_weibo.state == AccountState.ACTIVE:
+            self._start_closure(
+                scj_weibo,
+                users["jianye_scj_clerk"],
+                reason=_("同一单位多平台账号整合，微博账号关停，服务并入微信公众号。"),
+                successor=scj_wechat,
+                channels=[
+                    {"kind": "account", "value": "微信公众号「建邺市场监管」（微信号 jyscjg）"},
+                    {"kind": "phone", "value": "025-12345"},
+                ],
+            )
+            tally.add(_("状态变更"))
+
+        # Closed, with concrete successor channels (DESIGN §4).
+        lvyou = accounts[("weibo", "3199021455")]
+        if lvyou.state == AccountState.ACTIVE:
+            self._start_closure(
+                lvyou,
+                users["hushu_clerk"],
+                reason=_("关注度低、更新不规律，按省政府办公厅要求关停。"),
+                successor=None,
+                channels=[
+                    {"kind": "website", "value": "https://www.jiangning.gov.cn/"},
+                    {"kind": "phone", "value": "025-52121234"},
+                ],
+            )
+            services.account_deregister(
+                account=lvyou,
+                actor=users["hushu_clerk"],
+                deregistered_on=D(2019, 6, 10),
+                reason=_("已在平台完成注销。"),
+            )
+            tally.add(_("状态变更"))
+
+        # The account whose first post was its closure notice (BRIEF §1); its audience is
+        # sent to the new area's account.
+        huagong = accounts[("wechat_official", "njhgyfabu")]
+        jbxq = accounts[("wechat_official", "jbxqfabu")]
+        if huagong.state == AccountState.ACTIVE:
+            self._start_closure(
+                huagong,
+                users["huagongyuan_clerk"],
+                reason=_("园区并入江北新区，账号关停，信息发布由“江北新区发布”承接。"),
+                successor=jbxq,
+                channels=[{"kind": "account", "value": "微信公众号「江北新区发布」（jbxqfabu）"}],
+            )
+            services.account_deregister(
+                account=huagong,
+                actor=users["huagongyuan_clerk"],
+                deregistered_on=D(2019, 6, 14),
+                reason=_("已在平台完成注销。"),
+            )
+            tally.add(_("状态变更"))
+
+        # 2019: 南京质检 merged into 南京食药监 (WeChat id njshiyaojian).
+        zhijian = accounts[("wechat_official", "njzhijian")]
+        shiyao = accounts[("wechat_official", "njshiyaojian")]
+        if zhijian.state == AccountState.ACTIVE:
+            self._start_closure(
+                zhijian,
+                users["zhijian_clerk"],
+                reason=_("机构改革，质监、食药监职能并入市场监管部门，账号整合。"),
+                successor=shiyao,
+                channels=[
+                    {"kind": "account", "value": "微信公众号「南京食药监」（微信号 njshiyaojian）"},
+                ],
+            )
+            services.account_merge(
+                account=zhijian,
+                actor=users["zhijian_clerk"],
+                successor=shiyao,
+                deregistered_on=D(2019, 6, 20),
+                reason=_("已整合至“南京食药监”。"),
+            )
+            tally.add(_("状态变更"))
+
+    @staticmethod
+    def _start_closure(
+        account: Account,
+        actor: Any,
+        *,
+        reason: str,
+        successor: Account | None,
+        channels: list[dict[str, str]],
+    ) -> None:
+        cleaned = services.clean_successor_channels(channels=channels, successor=successor, account=account)
+        services.account_start_closure(account=account, actor=actor, reason=reason)
+        services.account_set_closure_plan(account=account, successor=successor, channels=cleaned)
+
+    # -- opening applications at every level ---------------------------------------------
+
+    def seed_processes(self, units: dict[str, Unit], users: dict[str, Any], tally: Tally) -> None:
+        """Opening applications, each driven through approvals.services to a different point:
+        waiting at the unit head, at the district, at the city, at the province, returned to
+        the applicant, rejected (draft), approved (waiting for registration) and completed.
+
+        lifecycle normally imports neither approvals nor notices (DESIGN §3); the demo spans
+        all apps, hence the local import."""
+        from approvals import services as approvals
+
+        scenarios = [
+            # (unit, clerk, platform, name, purpose, decisions, exemption reason, finish)
+            ("JYXL", "xinglong_clerk", "douyin", "兴隆街道", "短视频发布街道政务信息。", [], "", None),
+            (
+                "JYXL",
+                "xinglong_clerk",
+                "weibo",
+                "兴隆发布",
+                "街道政务信息发布与网民互动。",
+                ["approve"],
+                "",
+                None,
+            ),
+            (
+                "JYXL",
+                "xinglong_clerk",
+                "toutiao",
+                "兴隆发布",
+                "扩大街道政务信息覆盖面。",
+                ["approve", "approve"],
+                "",
+                None,
+            ),
+            (
+                "NJ",
+                "nanjing_clerk",
+                "xiaohongshu",
+                "南京发布",
+                "面向年轻群体发布城市政务信息。",
+                ["approve"],
+                "",
+                None,
+            ),
+            (
+                "JY",
+                "jianye_clerk",
+                "wechat_official",
+                "建邺政务服务",
+                "政务服务办事指南与预约，与“建邺发布”分工不同。",
+                [],
+                "“建邺发布”承担信息发布，本号承担政务服务办理，功能不同无法合并。",
+                None,
+            ),
+            (
+                "JNHS",
+                "hushu_clerk",
+                "weibo",
+                "湖熟发布",
+                "街道政务信息发布。",
+                ["approve", "return"],
+                "",
+                None,
+            ),
+            (
+                "JYXL",
+                "xinglong_clerk",
+                "kuaishou",
+                "兴隆街道",
+                "快手平台发布街道信息。",
+                ["reject"],
+                "",
+                None,
+            ),
+            (
+                "PK",
+                "pukou_clerk",
+                "douyin",
+                "浦口发布",
+                "短视频发布区政务信息。",
+                ["approve", "approve"],
+                "",
+                "approved",
+            ),
+            (
+                "JN",
+                "jiangning_clerk",
+                "douyin",
+                "江宁发布",
+                "短视频发布区政务信息。",
+                ["approve", "approve"],
+                "",
+                "registered",
+            ),
+        ]
+        for code, clerk, platform, name, purpose, decisions, exemption, finish in scenarios:
+            unit = units[code]
+            if Account.objects.filter(unit=unit, platform=platform, name=name).exists():
+                continue
+            process = approvals.opening_apply(
+                actor=users[clerk],
+                unit=unit,
+                platform=platform,
+                name=name,
+                purpose=purpose,
+                operator=unit.name,
+                contact_name=users[clerk].first_name,
+                contact_phone="025-12345",
+                exemption_reason=exemption,
+            )
+            for decision in decisions:
+                self._decide(approvals, process, decision)
+            if finish in ("approved", "registered"):
+                # Approve every remaining step: the account is approved, waiting for its
+                # registration task.
+                while self._next_task(process, kinds=("decision",)) is not None:
+                    self._decide(approvals, process, "approve")
+            if finish == "registered":
+                task = self._next_task(process, kinds=("registration",))
+                approvals.task_decide(
+                    task=task,
+                    actor=users[clerk],
+                    decision="approve",
+                    data={
+                        "platform_id": f"{code.lower()}_{platform}",
+                        "verified_subject": unit.name,
+                        "live_on": timezone.localdate().isoformat(),
+                    },
+                )
+            tally.add(_("申请"))
+
+    @staticmethod
+    def _next_task(process: Any, kinds: tuple[str, ...]) -> Any:
+        from approvals.selectors import open_tasks
+
+        for task in open_tasks(process):
+            if getattr(task.flow_task, "task_kind", None) in kinds:
+                return task
+        return None
+
+    def _decide(self, approvals: Any, process: Any, decision: str) -> None:
+        """Decide the current decision task as the first candidate of its unit and role."""
+        from approvals.models import TaskAssignment
+
+        task = self._next_task(process, kinds=("decision",))
+        if task is None:
+            raise CommandError(f"process {process.pk}: no open decision task for {decision}")
+        assignment = TaskAssignment.objects.filter(task=task).select_related("unit").first()
+        member = (
+            Membership.objects.filter(unit=assignment.unit, role=assignment.role)
+            .select_related("user")
+            .order_by("user__username")
+            .first()
+        )
+        if member is None:
+            raise CommandError(
+                f"process {process.pk}: nobody holds {assignment.role} at {assignment.unit.code}"
+            )
+        comments = {
+            "approve": "",
+            "return": _("请补充账号运维人员和内容审核制度后重新提交。"),
+            "reject": _("该街道已有微信公众号和抖音账号，原则上不再新开同类平台账号。"),
+        }
+        approvals.task_decide(task=task, actor=member.user, decision=decision, comment=comments[decision])
