@@ -1,5 +1,179 @@
-"""REST routes of this app, mounted under /api/ by config/api.py."""
+"""REST routes of notices (DESIGN §8), mounted under /api/ by config/api.py.
 
-from django.urls import path  # noqa: F401
+GET /api/notices/?kind=&unit=&account=&year=&number=   GET /api/notices/{id}/
+GET /api/notices/{id}/pdf/ (logged)                       GET /api/public/verify/?number=&sha256=
+"""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from rest_framework import renderers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from lifecycle.models import Unit
+
+from . import selectors, services
+from .models import Notice, NoticeStatus
+
+ERR_NUMBER_REQUIRED = _("请提供发文字号。")
+ERR_BAD_SHA256 = _("SHA-256 应为64位十六进制字符串。")
+ERR_UNKNOWN_UNIT = _("未知单位代码：{code}")
+ERR_BAD_YEAR = _("年份无效。")
+
+
+def unit_ref(unit: Unit | None) -> dict | None:
+    return {"code": unit.code, "name": unit.name} if unit else None
+
+
+def account_ref(account) -> dict | None:
+    if account is None:
+        return None
+    return {
+        "id": account.pk, "name": account.name, "platform": account.platform,
+        "platform_id": account.platform_id,
+    }
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    issuing_unit = serializers.SerializerMethodField()
+    account = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+    sha256 = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notice
+        fields = [
+            "id", "kind", "number", "title", "issued_on", "issuing_unit", "account",
+            "process_id", "sha256", "pages", "pdf_url", "status",
+        ]
+
+    def get_issuing_unit(self, obj: Notice) -> dict | None:
+        return unit_ref(obj.issuing_unit)
+
+    def get_account(self, obj: Notice) -> dict | None:
+        return account_ref(obj.account)
+
+    def get_sha256(self, obj: Notice) -> str | None:
+        return obj.sha256 or None
+
+    def get_pdf_url(self, obj: Notice) -> str | None:
+        if not obj.is_rendered:
+            return None
+        url = f"/api/notices/{obj.pk}/pdf/"
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class PDFRenderer(renderers.BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NoticeSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        unit = None
+        if params.get("unit"):
+            unit = Unit.objects.filter(code=params["unit"]).first()
+            if unit is None:
+                raise serializers.ValidationError(
+                    {"unit": [str(ERR_UNKNOWN_UNIT).format(code=params["unit"])]}
+                )
+        year = params.get("year") or None
+        if year is not None:
+            if not str(year).isdigit():
+                raise serializers.ValidationError({"year": [str(ERR_BAD_YEAR)]})
+            year = int(year)
+        account = params.get("account") or None
+        if account is not None and not str(account).isdigit():
+            raise serializers.ValidationError({"account": [str(_("账号应为编号。"))]})
+        return selectors.notice_search(
+            user=self.request.user,
+            number=params.get("number", ""),
+            kind=params.get("kind", ""),
+            unit=unit,
+            account=account,
+            year=year,
+            status=params.get("status", ""),
+        )
+
+    @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer, renderers.JSONRenderer])
+    def pdf(self, request, pk=None):
+        notice = self.get_object()  # scoped: out of scope → 404
+        if not notice.is_rendered:
+            raise Http404
+        services.notice_download_record(
+            notice=notice, user=request.user, ip=client_ip(request), channel="api"
+        )
+        return FileResponse(
+            notice.pdf.open("rb"), as_attachment=True, filename=f"{notice.number}.pdf",
+            content_type="application/pdf",
+        )
+
+
+def verification_payload(notice: Notice, sha256: str | None = None) -> dict:
+    """Only public facts: what the notice is, who issued it, when, for which account."""
+    data = {
+        "number": notice.number,
+        "genuine": True,
+        "kind": notice.kind,
+        "title": notice.title,
+        "issuing_unit": unit_ref(notice.issuing_unit),
+        "issued_on": notice.issued_on.isoformat(),
+        "account": account_ref(notice.account),
+        "sha256": notice.sha256 or None,
+        "revoked": notice.status == NoticeStatus.REVOKED,
+    }
+    if sha256 is not None:
+        data["hash_matches"] = bool(notice.sha256) and notice.sha256 == sha256.lower()
+    return data
+
+
+class PublicVerifyView(APIView):
+    """No login. Unknown number → 404 {genuine: false}. Rate-limited (scope `public`)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public"
+
+    def get(self, request):
+        number = (request.query_params.get("number") or "").strip()
+        sha256 = request.query_params.get("sha256")
+        if not number:
+            return Response({"number": [str(ERR_NUMBER_REQUIRED)]}, status=400)
+        if sha256 is not None:
+            sha256 = sha256.strip()
+            if not services.is_sha256(sha256):
+                return Response({"sha256": [str(ERR_BAD_SHA256)]}, status=400)
+        notice = selectors.notice_by_number(number)
+        if notice is None:
+            return Response({"number": number, "genuine": False}, status=status.HTTP_404_NOT_FOUND)
+        return Response(verification_payload(notice, sha256))
+
+
+router = SimpleRouter()
+router.register("notices", NoticeViewSet, basename="notice")
+
+urlpatterns = [
+    path("public/verify/", PublicVerifyView.as_view(), name="api-public-verify"),
+    path("", include(router.urls)),
+]

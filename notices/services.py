@@ -222,3 +222,8 @@ def notice_download_record(*, notice: Notice, user: Any, ip: str | None, channel
         notice=notice, user=user if getattr(user, "pk", None) else None, ip=ip or None,
         channel=channel,
     )
+
+
+def is_sha256(value: str) -> bool:
+    value = (value or "").strip().lower()
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)

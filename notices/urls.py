@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "notices"
+
+urlpatterns = [
+    path("", views.notice_list, name="list"),
+    path("<int:pk>/", views.notice_detail, name="detail"),
+    path("<int:pk>/pdf/", views.notice_pdf, name="pdf"),
+]

@@ -1,0 +1,58 @@
+"""Read-only archive in the admin; the only action re-runs failed renders (services)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Notice, NoticeDownload, NoticeStatus
+from .services import notice_render
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = (
+        "number", "title", "kind", "issuing_unit", "account", "issued_on", "status", "pages",
+    )
+    list_filter = ("status", "kind", "year")
+    search_fields = ("number", "title", "account__name", "issuing_unit__name")
+    date_hierarchy = "issued_on"
+    list_select_related = ("issuing_unit", "account")
+    readonly_fields = [f.name for f in Notice._meta.fields]
+    actions = ["rerender_failed"]
+
+    @admin.action(description=_("重新生成失败或待生成的公文"), permissions=["view"])
+    def rerender_failed(self, request, queryset):
+        todo = queryset.filter(sha256="").exclude(status=NoticeStatus.RENDERED)
+        ok = failed = 0
+        for notice in todo:
+            if notice_render(notice=notice).is_rendered:
+                ok += 1
+            else:
+                failed += 1
+        self.message_user(
+            request,
+            ngettext("已生成 %(ok)d 件，失败 %(failed)d 件。", "已生成 %(ok)d 件，失败 %(failed)d 件。", ok)
+            % {"ok": ok, "failed": failed},
+            messages.SUCCESS if not failed else messages.WARNING,
+        )
+
+
+@admin.register(NoticeDownload)
+class NoticeDownloadAdmin(ReadOnlyAdmin):
+    list_display = ("notice", "user", "at", "ip", "channel")
+    list_select_related = ("notice", "user")
+    search_fields = ("notice__number", "user__username")
+    readonly_fields = ("notice", "user", "at", "ip", "channel")

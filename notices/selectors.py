@@ -1,0 +1,92 @@
+"""Reads of notices. Every archive list, detail, download and API answer starts here."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from lifecycle.models import Unit
+from lifecycle.selectors import sees_everything, subtree_q, user_units
+
+from .models import Notice
+
+
+def notices_for(user: Any) -> QuerySet[Notice]:
+    """Notices a user may read: those whose issuing unit or account unit lies under one of
+    the user's units (any role) — i.e. the user belongs to that unit or to an ancestor.
+    Superusers read everything; anonymous users nothing."""
+    qs = Notice.objects.select_related("issuing_unit", "account", "account__unit", "revokes")
+    if sees_everything(user):
+        return qs
+    units = user_units(user)
+    if not units:
+        return qs.none()
+    return qs.filter(
+        subtree_q(units, prefix="issuing_unit__") | subtree_q(units, prefix="account__unit__")
+    )
+
+
+def notice_get(*, user: Any, pk: int) -> Notice | None:
+    return notices_for(user).filter(pk=pk).first()
+
+
+def notice_search(
+    *,
+    user: Any,
+    number: str = "",
+    kind: str = "",
+    unit: Unit | None = None,
+    account: int | str | None = None,
+    year: int | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    status: str = "",
+) -> QuerySet[Notice]:
+    """Archive search. `unit` matches the issuing or owning unit anywhere in its subtree;
+    `account` is an id or part of the account's name / platform id."""
+    qs = notices_for(user)
+    if number:
+        qs = qs.filter(number__icontains=number.strip())
+    if kind:
+        qs = qs.filter(kind=kind)
+    if unit is not None:
+        qs = qs.filter(
+            Q(issuing_unit__path__startswith=unit.path) | Q(account__unit__path__startswith=unit.path)
+        )
+    if account not in (None, ""):
+        text = str(account).strip()
+        if text.isdigit():
+            qs = qs.filter(account_id=int(text))
+        else:
+            qs = qs.filter(Q(account__name__icontains=text) | Q(account__platform_id__iexact=text))
+    if year:
+        qs = qs.filter(year=year)
+    if date_from:
+        qs = qs.filter(issued_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(issued_on__lte=date_to)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-issued_on", "-pk")
+
+
+def notice_by_number(number: str) -> Notice | None:
+    """Public verification: exact number, unscoped (it answers only public facts)."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    return (
+        Notice.objects.select_related("issuing_unit", "account")
+        .filter(number=number)
+        .first()
+    )
+
+
+def notices_to_retry(*, pending_older_than: datetime.datetime) -> QuerySet[Notice]:
+    """Failed notices, and pending ones whose after-commit render never finished."""
+    return Notice.objects.filter(
+        Q(status="failed") | Q(status="pending", created__lt=pending_older_than),
+        sha256="",
+    ).order_by("pk")
