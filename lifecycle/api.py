@@ -6,6 +6,7 @@ from django.urls import include, path
 
 urlpatterns: list = [
     path("", include("lifecycle.api_public")),
+    path("", include("lifecycle.api_accounts")),
 ]
 # Review/metrics routes live in their own module (lifecycle/api_review.py).
 if find_spec("lifecycle.api_review"):
