@@ -22,7 +22,7 @@ from lifecycle.models import Role
 
 from . import views
 from .chains import last_step_unit
-from .forms import RegistrationForm, RevisionForm
+from .forms import DeregistrationForm, RegistrationForm, RevisionForm
 from .models import AccountProcess, Decision, DecisionKind, ProcessKind
 from .nodes import ChainSplit, RoutedView
 
@@ -234,3 +234,145 @@ class OpeningFlow(ChainFlow, flow.Flow):
             actor=_actor(process),
             context=data,
         )
+
+
+# -- closure / merger (DESIGN §6 ClosureFlow) ---------------------------------------------
+
+
+class ClosureFlow(ChainFlow, flow.Flow):
+    """账号关停/整合
+
+    Application (reason, stop date, named successors) → chain → the account enters
+    `closing`, the owning unit's 关停公告/整合公告 is issued → notice period in working days
+    (ended by `run_due`; skipped when NOTICE_PERIOD_WORKING_DAYS is 0) → the unit confirms
+    deregistration on the platform → closed / merged.
+
+    A forced closure (failed rectification recheck; the account is already `closing`) enters
+    at `start_forced` and joins at `announce`, past the chain."""
+
+    process_title = _("账号关停/整合")
+    process_kind = ProcessKind.CLOSURE
+
+    start_forced = flow.StartHandle(this.start_forced_process).Next(this.announce)
+
+    approve = (
+        flow.Function(this.on_approved)
+        .Annotation(title=_("批准关停"))
+        .Next(this.announce)
+    )
+
+    announce = (
+        flow.Function(this.on_announce)
+        .Annotation(title=_("发布关停公告"))
+        .Next(this.check_period)
+    )
+
+    check_period = (
+        flow.Switch()
+        .Annotation(title=_("公告期"))
+        .Case(this.deregister, this.period_is_zero)
+        .Default(this.wait_notice_period)
+    )
+
+    # Completed by `manage.py run_due` once process.data["notice_period"]["due_on"] is reached.
+    wait_notice_period = (
+        flow.Handle(this.end_notice_period)
+        .Annotation(title=_("公告期（工作日）"))
+        .Next(this.deregister)
+    )
+
+    deregister = (
+        RoutedView(
+            views.task_redirect, kind="deregistration", role=Role.APPLICANT,
+            form=DeregistrationForm, route=applicant_route,
+        )
+        .Annotation(title=_("平台注销确认"))
+        .Next(this.finish)
+    )
+
+    finish = flow.Function(this.on_deregistered).Annotation(title=_("账号关停")).Next(this.end)
+
+    def start_forced_process(self, activation, *, account, unit, actor, data):
+        return self.start_process(activation, account=account, unit=unit, actor=actor, chain=[],
+                                  data=data)
+
+    def on_rejected(self, activation, reason: str) -> None:
+        """The account stays active: a rejected closure changes nothing on it."""
+
+    def on_approved(self, activation) -> None:
+        process = activation.process
+        plan = process.data["closure"]
+        successor = _closure_successor(plan)
+        # Re-checked at approval: the successor may have closed while the chain ran.
+        lifecycle.clean_successor_channels(
+            channels=plan["channels"], successor=successor, account=process.account
+        )
+        lifecycle.account_start_closure(
+            account=process.account, actor=_actor(process), reason=plan["reason"],
+            data={"kind": plan["kind"], "stop_on": plan["stop_on"]}, **_audit(activation),
+        )
+
+    def on_announce(self, activation) -> None:
+        from . import services
+
+        services.closure_announce(process=activation.process, actor=_actor(activation.process))
+
+    def period_is_zero(self, activation) -> bool:
+        return activation.process.data["notice_period"]["working_days"] == 0
+
+    def end_notice_period(self, activation) -> None:
+        process = activation.process
+        process.data["notice_period"]["ended"] = True
+        process.save(update_fields=["data"])
+
+    def on_deregistered(self, activation) -> None:
+        from . import services
+
+        process = activation.process
+        plan = process.data["closure"]
+        on = services.parse_iso_date(process.data["deregistration"]["deregistered_on"])
+        if plan["kind"] == "merge":
+            lifecycle.account_merge(
+                account=process.account, actor=_actor(process), successor=_closure_successor(plan),
+                deregistered_on=on, reason=plan["reason"], **_audit(activation),
+            )
+        else:
+            lifecycle.account_deregister(
+                account=process.account, actor=_actor(process), deregistered_on=on,
+                reason=plan["reason"], **_audit(activation),
+            )
+
+
+def _closure_successor(plan: dict[str, Any]):
+    from lifecycle.models import Account
+
+    pk = plan.get("successor_account")
+    return Account.objects.get(pk=pk) if pk else None
+
+
+# -- change (DESIGN §6 ChangeFlow) -----------------------------------------------------------
+
+
+class ChangeFlow(ChainFlow, flow.Flow):
+    """账号变更
+
+    Rename / new operator / new verified subject / contact change → chain → the change is
+    applied (history keeps before/after) → 变更备案函 from the account's supervisor unit."""
+
+    process_title = _("账号变更")
+    process_kind = ProcessKind.CHANGE
+
+    approve = (
+        flow.Function(this.on_approved)
+        .Annotation(title=_("批准变更并备案"))
+        .Next(this.end)
+    )
+
+    def on_rejected(self, activation, reason: str) -> None:
+        """Nothing was applied; the account keeps its values."""
+
+    def on_approved(self, activation) -> None:
+        from . import services
+
+        services.change_apply_approved(process=activation.process, actor=_actor(activation.process),
+                                       audit=_audit(activation))

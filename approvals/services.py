@@ -265,3 +265,381 @@ def issue_notice(
         kind=kind, account=account, issuing_unit=issuing_unit, actor=actor,
         process_id=process.pk, context=facts,
     )
+
+
+# -- closure, merger, change (DESIGN §6; docs/closure.md) ----------------------------------
+
+from django.utils import timezone  # noqa: E402
+
+ERR_STOP_ON_PAST = _("停止更新日期不能早于今天。")
+ERR_STOP_ON_INVALID = _("请填写有效日期（YYYY-MM-DD）。")
+ERR_CLOSURE_KIND = _("请选择关停（close）或整合（merge）。")
+ERR_ACCOUNT_NOT_ACTIVE = _("账号当前状态为「{state}」，只有运行中的账号可以申请关停或整合。")
+ERR_ACCOUNT_ALREADY_CLOSING = _("账号已在关停程序中（{state}），不能重复申请。")
+ERR_ACCOUNT_ENDED = _("账号已{state}，不能再申请关停或整合。")
+ERR_CLOSURE_PENDING = _("该账号已有关停/整合申请在办理中（流程 #{pk}）。")
+ERR_MERGE_NEEDS_SUCCESSOR = _("整合必须指定承接账号（系统内运行中的账号）。")
+ERR_SUCCESSOR_UNKNOWN = _("承接账号不存在。")
+ERR_SUCCESSOR_CLOSING = _("承接账号本身正在办理关停/整合（流程 #{pk}），不能作为承接账号。")
+ERR_NOT_ACCOUNT_APPLICANT = _("您不是该账号主办单位的填报员，不能提出申请。")
+ERR_NOT_SUPERVISOR = _("只有该账号主管单位或上级单位的审核、复核或检查人员可以启动强制关停。")
+ERR_FORCED_NOT_CLOSING = _("强制关停只适用于复核不通过、已进入关停程序的账号（当前：{state}）。")
+ERR_CHANGE_EMPTY = _("请至少填写一项与现有信息不同的变更内容。")
+ERR_CHANGE_FIELD = _("该字段不能通过变更申请修改。")
+ERR_CHANGE_STATE = _("账号当前状态为「{state}」，只有运行中或整改中的账号可以申请变更。")
+ERR_CHANGE_PENDING = _("该账号已有变更申请在办理中（流程 #{pk}）。")
+NOTE_MERGE_OTHER_PLATFORM = _(
+    "承接账号的平台（{to}）与本账号平台（{frm}）不同：允许整合，已在公告中写明承接账号的平台。"
+)
+
+CLOSURE_KINDS = ("close", "merge")
+# Roles that may start a forced closure for accounts in their unit's subtree or supervised by it.
+FORCED_CLOSURE_ROLES = (Role.SUPERVISOR_REVIEWER, Role.APPROVER, Role.INSPECTOR)
+
+
+def _open_process(*, account: Account, kind: str) -> AccountProcess | None:
+    return (
+        AccountProcess.objects.filter(account=account, kind=kind, finished__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _is_member(*, actor: Any, unit: Unit, roles: tuple[str, ...]) -> bool:
+    if getattr(actor, "is_superuser", False):
+        return True
+    return unit.pk in {u.pk for u in user_units(actor, roles=roles)}
+
+
+def _closure_account_error(account: Account) -> str | None:
+    from lifecycle.models import ENDED_STATES, AccountState
+
+    state = account.get_state_display()
+    if account.state == AccountState.ACTIVE:
+        pending = _open_process(account=account, kind=ProcessKind.CLOSURE)
+        if pending is not None:
+            return str(ERR_CLOSURE_PENDING).format(pk=pending.pk)
+        return None
+    if account.state == AccountState.CLOSING:
+        return str(ERR_ACCOUNT_ALREADY_CLOSING).format(state=state)
+    if account.state in ENDED_STATES:
+        return str(ERR_ACCOUNT_ENDED).format(state=state)
+    return str(ERR_ACCOUNT_NOT_ACTIVE).format(state=state)
+
+
+def _resolve_successor(value: Any) -> Account | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Account):
+        return value
+    try:
+        return Account.objects.get(pk=int(value))
+    except (Account.DoesNotExist, TypeError, ValueError):
+        raise ValidationError({"successor_account": ERR_SUCCESSOR_UNKNOWN}) from None
+
+
+def _check_successor_not_closing(successor: Account | None) -> None:
+    if successor is None:
+        return
+    pending = _open_process(account=successor, kind=ProcessKind.CLOSURE)
+    if pending is not None:
+        raise ValidationError(
+            {"successor_account": str(ERR_SUCCESSOR_CLOSING).format(pk=pending.pk)}
+        )
+
+
+def successor_ref(successor: Account | None) -> dict[str, Any] | None:
+    if successor is None:
+        return None
+    return {
+        "id": successor.pk,
+        "name": successor.name,
+        "platform": successor.platform,
+        "platform_label": str(successor.get_platform_display()),
+        "platform_id": successor.platform_id,
+    }
+
+
+def closure_apply(
+    *,
+    actor: Any,
+    account: Account,
+    kind: str,
+    reason: str,
+    stop_on: Any,
+    successor_account: Any = None,
+    successor_channels: Any = (),
+) -> AccountProcess:
+    """Start a ClosureFlow (close or merge) for an active account with a frozen chain.
+
+    Every rule of docs/closure.md is checked first; a ValidationError names the fields and
+    nothing is written."""
+    from .flows import ClosureFlow
+
+    errors: dict[str, Any] = {}
+    reason = (reason or "").strip()
+    if kind not in CLOSURE_KINDS:
+        errors["kind"] = ERR_CLOSURE_KIND
+    if not reason:
+        errors["reason"] = lifecycle.ERR_REQUIRED
+    stop_date: datetime.date | None = None
+    if stop_on in (None, ""):
+        errors["stop_on"] = lifecycle.ERR_REQUIRED
+    else:
+        try:
+            stop_date = parse_iso_date(stop_on)
+        except ValueError:
+            errors["stop_on"] = ERR_STOP_ON_INVALID
+        else:
+            if stop_date < timezone.localdate():
+                errors["stop_on"] = ERR_STOP_ON_PAST
+    if not _is_member(actor=actor, unit=account.unit, roles=(Role.APPLICANT,)):
+        errors["account"] = ERR_NOT_ACCOUNT_APPLICANT
+    else:
+        problem = _closure_account_error(account)
+        if problem:
+            errors["account"] = problem
+    try:
+        successor = _resolve_successor(successor_account)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        successor = None
+    if kind == "merge" and successor is None and "successor_account" not in errors:
+        errors["successor_account"] = ERR_MERGE_NEEDS_SUCCESSOR
+    if errors:
+        raise ValidationError(errors)
+    channels = lifecycle.clean_successor_channels(
+        channels=list(successor_channels or []), successor=successor, account=account
+    )
+    _check_successor_not_closing(successor)
+    notes = []
+    if kind == "merge" and successor.platform != account.platform:
+        notes.append(
+            str(NOTE_MERGE_OTHER_PLATFORM).format(
+                to=successor.get_platform_display(), frm=account.get_platform_display()
+            )
+        )
+    chain = compute_chain(process_kind=ProcessKind.CLOSURE, unit=account.unit)
+    plan = {
+        "kind": kind,
+        "reason": reason,
+        "stop_on": stop_date.isoformat(),
+        "successor_account": successor.pk if successor else None,
+        "channels": channels,
+        "notes": notes,
+        "forced": False,
+    }
+    with transaction.atomic():
+        # Serialise applications for one account: a second one sees the first's process.
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        problem = _closure_account_error(locked)
+        if problem:
+            raise ValidationError({"account": problem})
+        return ClosureFlow.start.run(
+            account=locked, unit=locked.unit, actor=actor, chain=chain, data={"closure": plan}
+        )
+
+
+def forced_closure_start(
+    *,
+    actor: Any,
+    account: Account,
+    reason: str,
+    successor_channels: Any = (),
+    successor_account: Any = None,
+) -> AccountProcess:
+    """Start the ClosureFlow past the chain for an account already `closing` (failed
+    rectification recheck): announcement, notice period and deregistration as usual.
+
+    Successors are validated like an application's when given; when none is known the
+    account's contact phone is named (docs/closure.md)."""
+    from lifecycle.models import AccountState, ChannelKind
+
+    from .flows import ClosureFlow
+
+    errors: dict[str, Any] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = lifecycle.ERR_REQUIRED
+    supervisors = [u for u in (account.supervisor_unit, account.unit.supervisor) if u is not None]
+    allowed = getattr(actor, "is_superuser", False) or any(
+        account.unit.is_within(u) or u.pk in {s.pk for s in supervisors}
+        for u in user_units(actor, roles=FORCED_CLOSURE_ROLES)
+    )
+    if not allowed:
+        errors["account"] = ERR_NOT_SUPERVISOR
+    elif account.state != AccountState.CLOSING:
+        errors["account"] = str(ERR_FORCED_NOT_CLOSING).format(state=account.get_state_display())
+    else:
+        pending = _open_process(account=account, kind=ProcessKind.CLOSURE)
+        if pending is not None:
+            errors["account"] = str(ERR_CLOSURE_PENDING).format(pk=pending.pk)
+    successor = None
+    try:
+        successor = _resolve_successor(successor_account)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    given = list(successor_channels or [])
+    if given or successor is not None:
+        channels = lifecycle.clean_successor_channels(
+            channels=given, successor=successor, account=account
+        )
+        _check_successor_not_closing(successor)
+    elif account.contact_phone:
+        channels = [{"kind": ChannelKind.PHONE.value, "value": account.contact_phone}]
+    else:
+        channels = []
+    plan = {
+        "kind": "close",
+        "reason": reason,
+        "stop_on": timezone.localdate().isoformat(),
+        "successor_account": successor.pk if successor else None,
+        "channels": channels,
+        "notes": [],
+        "forced": True,
+    }
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if locked.state != AccountState.CLOSING:
+            raise ValidationError(
+                {"account": str(ERR_FORCED_NOT_CLOSING).format(state=locked.get_state_display())}
+            )
+        return ClosureFlow.start_forced.run(
+            account=locked, unit=locked.unit, actor=actor, data={"closure": plan}
+        )
+
+
+def closure_notice_context(*, plan: dict[str, Any], successor: Account | None) -> dict[str, Any]:
+    """The announcement's facts (notices/templates/notices/{closure,merger}_announcement)."""
+    from lifecycle.models import ChannelKind
+
+    def label(kind: str) -> str:
+        try:
+            return str(ChannelKind(kind).label)
+        except ValueError:
+            return kind
+
+    ref = successor_ref(successor)
+    return {
+        "reason": plan["reason"],
+        "stop_on": plan["stop_on"],
+        "successor_account": (
+            {k: ref[k] for k in ("name", "platform_label", "platform_id")} if ref else None
+        ),
+        "channels": [
+            {"kind": c["kind"], "kind_label": label(c["kind"]), "value": c["value"]}
+            for c in plan["channels"]
+        ],
+    }
+
+
+def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
+    """Record the successor plan on the account, issue the owning unit's announcement and
+    start the notice period (working days). Called by ClosureFlow.announce."""
+    from django.conf import settings
+
+    from lifecycle.services_public import account_record_announcement
+    from lifecycle.workdays import add_working_days
+
+    plan = process.data["closure"]
+    successor = Account.objects.get(pk=plan["successor_account"]) if plan.get(
+        "successor_account") else None
+    account = lifecycle.account_set_closure_plan(
+        account=process.account, successor=successor, channels=plan["channels"]
+    )
+    kind = "merger_announcement" if plan["kind"] == "merge" else "closure_announcement"
+    notice = issue_notice(
+        kind=kind, process=process, account=account, issuing_unit=account.unit, actor=actor,
+        context=closure_notice_context(plan=plan, successor=successor),
+    )
+    today = timezone.localdate()
+    days = int(settings.NOTICE_PERIOD_WORKING_DAYS)
+    ends_on = add_working_days(today, days)
+    stop_on = parse_iso_date(plan["stop_on"])
+    # Deregistration may start the day after the period's last working day, never before
+    # the announced stop date.
+    due_on = max(ends_on + datetime.timedelta(days=1) if days else today, stop_on)
+    plan["announcement"] = {"notice_id": notice.pk, "number": notice.number, "kind": kind}
+    process.data["notice_period"] = {
+        "working_days": days,
+        "starts_on": today.isoformat(),
+        "ends_on": ends_on.isoformat(),
+        "due_on": due_on.isoformat(),
+        "ended": days == 0,
+    }
+    process.save(update_fields=["data"])
+    account_record_announcement(
+        account=account, actor=actor, kind=plan["kind"], number=notice.number,
+        notice_id=notice.pk, reason=plan["reason"], stop_on=plan["stop_on"],
+        announced_on=today.isoformat(), process_id=process.pk,
+    )
+    return notice
+
+
+def change_apply(*, actor: Any, account: Account, changes: dict, reason: str) -> AccountProcess:
+    """Start a ChangeFlow: rename, new operator, new verified subject, contact change.
+
+    Only fields of lifecycle.services.CHANGEABLE_FIELDS; at least one value must differ."""
+    from lifecycle.models import AccountState
+
+    from .flows import ChangeFlow
+
+    errors: dict[str, Any] = {}
+    cleaned: dict[str, str] = {}
+    for field, value in (changes or {}).items():
+        if field not in lifecycle.CHANGEABLE_FIELDS:
+            errors[field] = ERR_CHANGE_FIELD
+            continue
+        value = str(value if value is not None else "").strip()
+        if field == "name" and not value:
+            errors[field] = lifecycle.ERR_REQUIRED
+            continue
+        if value != (getattr(account, field) or ""):
+            cleaned[field] = value
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = lifecycle.ERR_REQUIRED
+    if not _is_member(actor=actor, unit=account.unit, roles=(Role.APPLICANT,)):
+        errors["account"] = ERR_NOT_ACCOUNT_APPLICANT
+    elif account.state not in (AccountState.ACTIVE, AccountState.RECTIFYING):
+        errors["account"] = str(ERR_CHANGE_STATE).format(state=account.get_state_display())
+    else:
+        pending = _open_process(account=account, kind=ProcessKind.CHANGE)
+        if pending is not None:
+            errors["account"] = str(ERR_CHANGE_PENDING).format(pk=pending.pk)
+    if not cleaned and not errors:
+        errors["changes"] = ERR_CHANGE_EMPTY
+    if errors:
+        raise ValidationError(errors)
+    before = {f: getattr(account, f) for f in cleaned}
+    chain = compute_chain(process_kind=ProcessKind.CHANGE, unit=account.unit)
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        pending = _open_process(account=locked, kind=ProcessKind.CHANGE)
+        if pending is not None:
+            raise ValidationError({"account": str(ERR_CHANGE_PENDING).format(pk=pending.pk)})
+        return ChangeFlow.start.run(
+            account=locked, unit=locked.unit, actor=actor, chain=chain,
+            data={"change": {"changes": cleaned, "before": before, "reason": reason}},
+        )
+
+
+def change_apply_approved(*, process: AccountProcess, actor: Any, audit: dict[str, int]) -> Any:
+    """Apply an approved change and issue the supervisor unit's 变更备案函 (ChangeFlow.approve)."""
+    data = process.data["change"]
+    account = lifecycle.account_change(
+        account=process.account, actor=actor, changes=data["changes"], reason=data["reason"],
+        **audit,
+    )
+    row = account.transitions.filter(name="change").order_by("-pk").first()
+    before = row.data.get("before", {}) if row else data["before"]
+    after = row.data.get("after", {}) if row else data["changes"]
+    process.data["change"]["applied"] = {"before": before, "after": after}
+    process.save(update_fields=["data"])
+    return issue_notice(
+        kind="change_filing", process=process, account=account,
+        issuing_unit=account.supervisor_unit or account.unit.supervisor or account.unit,
+        actor=actor, context={"before": before, "after": after, "reason": data["reason"]},
+    )

@@ -8,7 +8,7 @@ from viewflow.urls import Application, Site
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 
 from . import selectors, views
-from .flows import OpeningFlow
+from .flows import ChangeFlow, ClosureFlow, OpeningFlow
 
 
 class InboxApp(WorkflowAppViewset):
@@ -53,7 +53,11 @@ class WorkApp(Application):
 site = Site(
     title=_("政务新媒体管理"),
     viewsets=[
-        InboxApp(flow_viewsets=[FlowViewset(OpeningFlow, icon="add_circle")]),
+        InboxApp(flow_viewsets=[
+            FlowViewset(OpeningFlow, icon="add_circle"),
+            FlowViewset(ClosureFlow, icon="block"),
+            FlowViewset(ChangeFlow, icon="edit"),
+        ]),
         WorkApp(),
     ],
 )
