@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import os
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from notices import services
+from notices.models import Notice, NoticeStatus
+from notices.rendering import ERR_FONT_MISSING
+
+BROKEN_FONTS = {
+    "fangsong": {"families": ["No Such FangSong 仿宋"], "weight": 400},
+    "xiaobiaosong": {"families": ["Noto Serif CJK SC"], "weight": 700},
+    "heiti": {"families": ["Noto Sans CJK SC"], "weight": 400},
+    "kaiti": {"families": ["Noto Serif CJK SC"], "weight": 400},
+    "songti": {"families": ["Noto Serif CJK SC"], "weight": 400},
+}
+
+
+@pytest.mark.django_db
+def test_it_renders_once(world, issue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = issue("filing_receipt", unit=world.u.jy, context={"live_on": "2026-11-26"})
+    notice.refresh_from_db()
+    first = (notice.pdf.name, notice.sha256, notice.rendered_at)
+    folder = os.path.dirname(notice.pdf.path)
+    files_before = sorted(os.listdir(folder))
+    with mock.patch("notices.services.render_notice_pdf") as render:
+        again = services.notice_render(notice=notice)
+    render.assert_not_called()
+    assert (again.pdf.name, again.sha256, again.rendered_at) == first
+    assert sorted(os.listdir(folder)) == files_before
+
+
+@pytest.mark.django_db
+def test_it_marks_failed_with_reason_and_keeps_the_notice(
+    world, issue, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTICE_FONTS = BROKEN_FONTS
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = issue("opening_approval")
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.FAILED
+    assert "No Such FangSong" in notice.failure_reason
+    assert str(ERR_FONT_MISSING).split("：")[0] in notice.failure_reason
+    assert not notice.pdf and notice.sha256 == ""
+    assert Notice.objects.filter(pk=notice.pk).exists()  # the approval's notice stays
+
+
+@pytest.mark.django_db
+def test_it_records_a_render_crash(world, issue, django_capture_on_commit_callbacks):
+    with mock.patch("notices.services.render_notice_pdf", side_effect=MemoryError("boom")):
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = issue("opening_approval")
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.FAILED
+    assert notice.failure_reason == "MemoryError: boom"
+
+
+@pytest.mark.django_db
+def test_it_rerenders_failed_notices_with_the_command(
+    world, issue, settings, django_capture_on_commit_callbacks, capsys
+):
+    real_fonts = settings.NOTICE_FONTS
+    settings.NOTICE_FONTS = BROKEN_FONTS
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = issue("opening_approval")
+    with pytest.raises(CommandError):
+        call_command("render_notices")
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.FAILED
+
+    settings.NOTICE_FONTS = real_fonts  # the font volume is back
+    call_command("render_notices")
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.RENDERED and notice.failure_reason == ""
+    assert "rendered=1 failed=0" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_it_picks_up_stale_pending_notices(world, issue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # the job got lost
+        notice = issue("opening_approval")
+    call_command("render_notices")  # too young: left alone
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.PENDING
+    call_command("render_notices", "--pending-older-than", "0")
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.RENDERED
+
+
+@pytest.mark.django_db
+def test_it_rerenders_from_the_admin_action(
+    world, issue, settings, admin_client, django_capture_on_commit_callbacks
+):
+    real_fonts = settings.NOTICE_FONTS
+    settings.NOTICE_FONTS = BROKEN_FONTS
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = issue("opening_approval")
+    settings.NOTICE_FONTS = real_fonts
+    response = admin_client.post(
+        "/admin/notices/notice/",
+        {"action": "rerender_failed", "_selected_action": [notice.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.RENDERED
+
+
+@pytest.mark.django_db
+def test_it_retries_a_failed_render_in_a_real_worker(world, issue, settings):
+    from notices import tasks
+
+    settings.NOTICE_FONTS = BROKEN_FONTS
+    with mock.patch("notices.tasks.notice_render.delay"):
+        notice = issue("opening_approval")
+    task = tasks.notice_render
+    task.push_request(is_eager=False, retries=0)  # as a real worker would
+    try:
+        with mock.patch.object(task, "retry", side_effect=RuntimeError("retry")) as retry:
+            with pytest.raises(RuntimeError, match="retry"):
+                task.run(notice.pk)
+    finally:
+        task.pop_request()
+    retry.assert_called_once()
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.FAILED
