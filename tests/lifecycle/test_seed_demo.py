@@ -118,6 +118,11 @@ def test_it_leaves_applications_waiting_at_each_level(seeded):
     assert waiting_at("兴隆发布", "weibo") == ("JY", "approver")
     assert waiting_at("兴隆发布", "toutiao") == ("NJ", "approver")
     assert waiting_at("南京发布", "xiaohongshu") == ("JS", "approver")
+    # A second WeChat account of 兴隆 with an exemption reason: the chain climbs one level more.
+    assert waiting_at("兴隆政务服务", "wechat_official") == ("JYXL", "unit_head")
+    exempt = AccountProcess.objects.get(account__name="兴隆政务服务")
+    usual = AccountProcess.objects.get(account__name="兴隆发布", account__platform="toutiao")
+    assert len(exempt.chain) == len(usual.chain) + 1
     # Returned to the applicant with a comment.
     assert waiting_at("湖熟发布", "weibo") == ("JNHS", "applicant")
     assert Account.objects.get(name="兴隆街道", platform="kuaishou").state == AccountState.DRAFT
