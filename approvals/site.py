@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 
-from . import selectors, views
+from . import selectors, views, views_closure
 from .flows import ChangeFlow, ClosureFlow, OpeningFlow
 
 
@@ -37,6 +37,12 @@ class WorkApp(Application):
     icon = "edit_note"
 
     apply_opening_path = path("apply/opening/", views.ApplyOpeningView.as_view(), name="apply_opening")
+    apply_closure_path = path(
+        "apply/closure/<int:account_id>/", views_closure.ApplyClosureView.as_view(), name="apply_closure"
+    )
+    apply_change_path = path(
+        "apply/change/<int:account_id>/", views_closure.ApplyChangeView.as_view(), name="apply_change"
+    )
     task_path = path("tasks/<int:task_pk>/", views.TaskView.as_view(), name="task")
     task_claim_path = path("tasks/<int:task_pk>/claim/", views.TaskClaimView.as_view(), name="task_claim")
     task_release_path = path(

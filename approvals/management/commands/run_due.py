@@ -1,0 +1,128 @@
+"""run_due: the periodic work of the approval flows (beat every minute, cron, `make run`)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from viewflow.fsm import TransitionNotAllowed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from approvals.flows import ClosureFlow
+from approvals.models import AccountProcess, TaskAssignment
+
+logger = logging.getLogger("govmedia.run_due")
+
+# Sent once per overdue task assignment (unit × role), when it is first marked reminded.
+# Receivers (e-mail, escalation to the supervisor unit) hook in here.
+task_overdue = Signal()
+
+
+def parse_now(value: str | None) -> datetime.datetime:
+    if not value:
+        return timezone.now()
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value)
+        if day is None:
+            raise CommandError(f"--now: not an ISO date or datetime: {value!r}")
+        moment = datetime.datetime.combine(day, datetime.time(0, 0))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+class Command(BaseCommand):
+    help = (
+        "Process due work once, idempotently: "
+        "(1) every ClosureFlow waiting in its notice period whose deregistration date "
+        "(process.data.notice_period.due_on: the day after the last of "
+        "NOTICE_PERIOD_WORKING_DAYS working days after the announcement, never before the "
+        "stop date) is on or before --now's date gets its deregistration task; "
+        "(2) every open task assignment whose due date is before --now's date and that was "
+        "never reminded is marked reminded_on=today, logged and the task_overdue hook sent. "
+        "Running it twice does nothing more the second time."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--now", help="ISO date or datetime to act as 'now' (default: now)")
+
+    # -- notice periods -------------------------------------------------------------------
+
+    def due_notice_periods(self, today: datetime.date):
+        tasks = Task.objects.filter(
+            flow_task=ClosureFlow.wait_notice_period, status=STATUS.NEW
+        ).order_by("pk")
+        due_process_ids = [
+            p.pk
+            for p in AccountProcess.objects.filter(pk__in=tasks.values("process_id"))
+            if (p.data.get("notice_period") or {}).get("due_on", "9999-12-31") <= today.isoformat()
+        ]
+        return tasks.filter(process_id__in=due_process_ids)
+
+    def process_one_notice_period(self, task: Task, today: datetime.date) -> bool:
+        """End one notice period: complete the wait node (→ deregistration task). False when
+        it is not due yet or someone else already ended it."""
+        task.refresh_from_db()
+        if task.status != STATUS.NEW:
+            return False
+        process = AccountProcess.objects.get(pk=task.process_id)
+        due_on = (process.data.get("notice_period") or {}).get("due_on")
+        if not due_on or due_on > today.isoformat():
+            return False
+        try:
+            with transaction.atomic():
+                ClosureFlow.wait_notice_period.run(task)
+        except TransitionNotAllowed:
+            return False  # a concurrent run_due won the lock first
+        logger.info(
+            "event=notice_period_ended process=%s account=%s due_on=%s",
+            process.pk, process.account_id, due_on,
+        )
+        return True
+
+    # -- reminders --------------------------------------------------------------------------
+
+    def overdue_assignments(self, today: datetime.date):
+        return (
+            TaskAssignment.objects.filter(
+                due_on__lt=today, reminded_on__isnull=True,
+                task__status__in=(STATUS.NEW, STATUS.ASSIGNED),
+            )
+            .select_related("task", "unit")
+            .order_by("pk")
+        )
+
+    def process_one_reminder(self, assignment: TaskAssignment, today: datetime.date) -> bool:
+        """Mark one overdue assignment reminded (compare-and-swap) and send the hook."""
+        claimed = TaskAssignment.objects.filter(pk=assignment.pk, reminded_on=None).update(
+            reminded_on=today
+        )
+        if claimed != 1:
+            return False
+        logger.warning(
+            "event=task_overdue task=%s process=%s unit=%s role=%s due_on=%s",
+            assignment.task_id, assignment.task.process_id, assignment.unit.code,
+            assignment.role, assignment.due_on,
+        )
+        task_overdue.send(sender=self.__class__, assignment=assignment, today=today)
+        return True
+
+    def handle(self, *args, **options):
+        now = parse_now(options.get("now"))
+        today = timezone.localdate(now)
+        ended = sum(
+            self.process_one_notice_period(task, today) for task in self.due_notice_periods(today)
+        )
+        reminded = sum(
+            self.process_one_reminder(a, today) for a in self.overdue_assignments(today)
+        )
+        summary = f"run_due {today.isoformat()}: notice periods ended: {ended}; overdue tasks reminded: {reminded}"
+        logger.info("event=run_due ended=%s reminded=%s", ended, reminded)
+        return summary
