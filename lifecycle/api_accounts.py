@@ -28,8 +28,8 @@ from rest_framework import generics, serializers
 from config.api_errors import ApiErrorsMixin
 
 from . import selectors
-from .models import Account, AccountState, AccountTransition, ChannelKind, Platform, Unit
 from . import serializers as rows
+from .models import Account, AccountState, AccountTransition, ChannelKind, Platform, Unit
 
 # The import row fields, typed for the OpenAPI document.
 
