@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_feedback
+
+urlpatterns: list = [
+    path("feedback/", views_feedback.feedback_list, name="feedback-list"),
+]
