@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 
-from . import selectors, views, views_closure
+from . import selectors, views, views_accounts, views_closure
 from .flows import ChangeFlow, ClosureFlow, OpeningFlow
 
 
@@ -50,6 +50,14 @@ class WorkApp(Application):
     )
     withdraw_path = path(
         "processes/<int:process_pk>/withdraw/", views.ProcessWithdrawView.as_view(), name="withdraw"
+    )
+
+    accounts_path = path("accounts/", views_accounts.AccountListView.as_view(), name="accounts")
+    account_path = path(
+        "accounts/<int:account_id>/", views_accounts.AccountDetailView.as_view(), name="account"
+    )
+    applications_path = path(
+        "applications/", views_accounts.MyApplicationsView.as_view(), name="applications"
     )
 
     def has_view_permission(self, user, obj=None):

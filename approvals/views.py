@@ -214,7 +214,7 @@ class ProcessWithdrawView(View):
             raise PermissionDenied(str(exc)) from exc
         else:
             messages.success(request, _("申请已撤回。"))
-        return redirect(process_url(process))
+        return redirect("work:applications")
 
 
 # -- inbox lists: viewflow's pages with govmedia's scoped, indexed querysets -------------
