@@ -1,0 +1,120 @@
+"""Archive pages: scoped search, detail and logged downloads."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from notices.models import Notice, NoticeDownload
+
+from .conftest import closure_context
+
+
+@pytest.fixture
+def archive(world, issue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        xl = issue("opening_approval", unit=world.u.nj, account=world.xl_account)
+        zj = issue("closure_announcement", unit=world.u.njzj, account=world.zj_account,
+                   context=closure_context(world.successor))
+        jb = issue("filing_receipt", unit=world.u.nj, account=world.jb_account)
+    return world, xl, zj, jb
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def numbers(response) -> set[str]:
+    return {n.number for n in response.context["page"]}
+
+
+@pytest.mark.django_db
+def test_it_requires_login(client, archive):
+    response = client.get("/notices/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_it_scopes_the_list_to_the_users_units(client, archive):
+    world, xl, zj, jb = archive
+    # The city archivist sits above everything issued in Nanjing.
+    assert numbers(login(client, world.p.nj_archivist).get("/notices/")) == {
+        xl.number, zj.number, jb.number,
+    }
+    # 建邺's approver sees 兴隆's notice (account unit under 建邺), not 江北's or 质监's.
+    assert numbers(login(client, world.p.jy_approver).get("/notices/")) == {xl.number}
+    # 江北's approver sees the receipt about 江北's account only.
+    assert numbers(login(client, world.p.jb_approver).get("/notices/")) == {jb.number}
+
+
+@pytest.mark.django_db
+def test_it_searches_by_number_kind_unit_account_and_dates(client, archive):
+    world, xl, zj, jb = archive
+    c = login(client, world.p.nj_archivist)
+    assert numbers(c.get("/notices/", {"number": "公告"})) == {zj.number}
+    assert numbers(c.get("/notices/", {"kind": "filing_receipt"})) == {jb.number}
+    assert numbers(c.get("/notices/", {"unit": "JY"})) == {xl.number}
+    assert numbers(c.get("/notices/", {"unit": "NJZJ"})) == {zj.number}
+    assert numbers(c.get("/notices/", {"account": "南京质检"})) == {zj.number}
+    assert numbers(c.get("/notices/", {"account": str(world.jb_account.pk)})) == {jb.number}
+    today = datetime.date.today()
+    tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+    assert numbers(c.get("/notices/", {"date_from": tomorrow})) == set()
+    assert len(numbers(c.get("/notices/", {"date_to": tomorrow}))) == 3
+
+
+@pytest.mark.django_db
+def test_it_shows_detail_in_scope_and_404_outside(client, archive):
+    world, xl, zj, jb = archive
+    c = login(client, world.p.jy_approver)
+    response = c.get(f"/notices/{xl.pk}/")
+    assert response.status_code == 200
+    assert xl.number in response.content.decode()
+    assert c.get(f"/notices/{zj.pk}/").status_code == 404
+    assert c.get(f"/notices/{zj.pk}/pdf/").status_code == 404
+    assert NoticeDownload.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_it_logs_every_download(client, archive):
+    world, xl, zj, jb = archive
+    c = login(client, world.p.nj_archivist)
+    response = c.get(f"/notices/{zj.pk}/pdf/", REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"%PDF")
+    import hashlib
+
+    assert hashlib.sha256(body).hexdigest() == Notice.objects.get(pk=zj.pk).sha256
+    log = NoticeDownload.objects.get()
+    assert (log.notice_id, log.user, log.ip, log.channel) == (
+        zj.pk, world.p.nj_archivist, "10.1.2.3", "web",
+    )
+    detail = c.get(f"/notices/{zj.pk}/").content.decode()
+    assert "南京档案员" in detail and "10.1.2.3" in detail
+
+
+@pytest.mark.django_db
+def test_it_lists_with_a_fixed_number_of_queries(client, archive, django_assert_max_num_queries):
+    world, *_ = archive
+    c = login(client, world.p.nj_archivist)
+    c.get("/notices/")  # warm the session
+    # session + user, memberships, unit choices, count, page (select_related) — independent
+    # of the number of notices.
+    with django_assert_max_num_queries(8):
+        response = c.get("/notices/")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_shows_the_archive_read_only_in_admin(admin_client, archive):
+    world, xl, zj, jb = archive
+    response = admin_client.get("/admin/notices/notice/")
+    assert response.status_code == 200 and xl.number in response.content.decode()
+    assert admin_client.get("/admin/notices/notice/add/").status_code == 403
+    change = admin_client.post(f"/admin/notices/notice/{xl.pk}/change/", {"title": "x"})
+    assert change.status_code in (302, 403)
+    assert Notice.objects.get(pk=xl.pk).title == xl.title

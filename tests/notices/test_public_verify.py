@@ -1,0 +1,115 @@
+"""Public verification: page and API, no login, only public facts, rate-limited."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
+
+from .conftest import closure_context
+
+
+@pytest.fixture
+def notice(world, issue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        n = issue("closure_announcement", unit=world.u.njzj, account=world.zj_account,
+                  context=closure_context(world.successor))
+    n.refresh_from_db()
+    return n
+
+
+def pdf_bytes(notice) -> bytes:
+    with notice.pdf.open("rb") as fh:
+        return fh.read()
+
+
+@pytest.mark.django_db
+def test_it_verifies_by_number_without_login(notice, world):
+    data = APIClient().get("/api/public/verify/", {"number": notice.number}).json()
+    assert data == {
+        "number": notice.number, "genuine": True, "kind": "closure_announcement",
+        "title": notice.title, "issuing_unit": {"code": "NJZJ", "name": "南京市质量技术监督局"},
+        "issued_on": notice.issued_on.isoformat(),
+        "account": {"id": world.zj_account.pk, "name": "南京质检", "platform": "wechat_official",
+                    "platform_id": "njzhijian"},
+        "sha256": notice.sha256, "revoked": False,
+    }
+
+
+@pytest.mark.django_db
+def test_it_compares_hashes(notice):
+    api = APIClient()
+    ok = api.get("/api/public/verify/", {"number": notice.number, "sha256": notice.sha256})
+    assert ok.json()["hash_matches"] is True
+    bad = api.get("/api/public/verify/", {"number": notice.number, "sha256": "0" * 64})
+    assert bad.json()["hash_matches"] is False
+    assert api.get("/api/public/verify/", {"number": notice.number, "sha256": "xyz"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_it_answers_404_for_unknown_numbers(notice):
+    response = APIClient().get("/api/public/verify/", {"number": "宁质监公告〔2019〕99号"})
+    assert response.status_code == 404
+    assert response.json()["genuine"] is False
+
+
+@pytest.mark.django_db
+def test_it_reports_revocation(notice, world, issue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        revocation = issue("revocation", unit=world.u.njzj, revokes=notice)
+    assert APIClient().get("/api/public/verify/", {"number": notice.number}).json()["revoked"]
+    page = APIClient().get("/public/verify/", {"number": notice.number}).content.decode()
+    assert "已被撤销" in page and revocation.number in page
+
+
+@pytest.mark.django_db
+def test_it_throttles_the_api(notice, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"public": "3/min"})
+    api = APIClient()
+    codes = [api.get("/api/public/verify/", {"number": notice.number}).status_code
+             for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_it_shows_the_page_with_only_public_facts(client, notice):
+    empty = client.get("/public/verify/")
+    assert empty.status_code == 200 and "公文真伪核验" in empty.content.decode()
+    page = client.get("/public/verify/", {"number": notice.number}).content.decode()
+    assert "该公文真实有效" in page
+    assert "南京市质量技术监督局" in page and "南京质检" in page
+    assert "某传媒公司" not in page and notice.failure_reason == ""
+    assert notice.context["reason"] not in page  # contents stay in the archive
+
+
+@pytest.mark.django_db
+def test_it_checks_an_uploaded_pdf(client, notice):
+    genuine = SimpleUploadedFile("n.pdf", pdf_bytes(notice), content_type="application/pdf")
+    page = client.post("/public/verify/", {"number": notice.number, "pdf": genuine})
+    assert "文件与存档一致" in page.content.decode()
+    forged = SimpleUploadedFile("n.pdf", pdf_bytes(notice) + b"%tampered",
+                                content_type="application/pdf")
+    page = client.post("/public/verify/", {"number": notice.number, "pdf": forged})
+    assert "文件与存档不一致" in page.content.decode()
+    sha = hashlib.sha256(pdf_bytes(notice)).hexdigest()
+    page = client.get("/public/verify/", {"number": notice.number, "sha256": sha})
+    assert "文件与存档一致" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_says_unknown_on_the_page(client, notice):
+    response = client.get("/public/verify/", {"number": "<b>假</b>〔2026〕1号"})
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "未查到" in body and "&lt;b&gt;假&lt;/b&gt;" in body
+
+
+@pytest.mark.django_db
+def test_it_throttles_the_page(client, notice, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"public": "2/min"})
+    codes = [client.get("/public/verify/", {"number": notice.number}).status_code
+             for _ in range(3)]
+    assert codes == [200, 200, 429]
