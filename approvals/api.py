@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,6 +40,7 @@ from .serializers import (
 NOT_FOUND = OpenApiResponse(description=_("不存在或不在您的管辖范围内"))
 FORBIDDEN = OpenApiResponse(description=_("您无权办理该任务"))
 CONFLICT = OpenApiResponse(description=_("任务已由他人签收或已办结"))
+ERR_ACCOUNT_UNKNOWN = _("账号不存在。")
 BAD_REQUEST = OpenApiResponse(description=_("字段错误：{字段: [说明]}"))
 
 TASK_EXAMPLE = {
@@ -149,25 +150,16 @@ class ClosureApplicationView(ApiErrorsMixin, APIView):
         serializer = ClosureApplicationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        scope = accounts_for(request.user)
-        account = scope.filter(pk=data["account"]).first()
+        account = accounts_for(request.user).filter(pk=data["account"]).first()
         if account is None:
             # An id outside the caller's scope reads exactly like an unknown id.
-            return Response({"account": [str(_("账号不存在。"))]}, status=status.HTTP_400_BAD_REQUEST)
-        successor = None
-        if data.get("successor_account") is not None:
-            successor = scope.filter(pk=data["successor_account"]).first()
-            if successor is None:
-                return Response({"successor_account": [str(_("账号不存在。"))]},
-                                status=status.HTTP_400_BAD_REQUEST)
-        closure_apply = getattr(services, "closure_apply", None)
-        if closure_apply is None:  # the closure flow is not installed in this build
-            return Response({"detail": str(_("关停申请暂不可用。"))},
-                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        process = closure_apply(
+            raise ValidationError({"account": [ERR_ACCOUNT_UNKNOWN]})
+        # The successor may belong to any unit (merging into the district's account is the
+        # common case); the service resolves the id and checks it is active.
+        process = services.closure_apply(
             actor=request.user, account=account, kind=data["kind"], reason=data["reason"],
-            stop_on=data["stop_on"], successor_account=successor,
-            successor_channels=[dict(c) for c in data.get("successor_channels") or []],
+            stop_on=data["stop_on"], successor_account=data.get("successor_account"),
+            successor_channels=data.get("successor_channels") or [],
         )
         account.refresh_from_db()
         return Response(

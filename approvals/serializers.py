@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from lifecycle import services as lifecycle_services
 from lifecycle.api_accounts import (
     AccountRefSerializer,
     ChannelSerializer,
@@ -78,18 +78,41 @@ class OpeningApplicationSerializer(serializers.Serializer):
         return data
 
 
-class ClosureApplicationSerializer(serializers.Serializer):
-    """POST /api/applications/closure/."""
+CLOSURE_REQUIRED = {"required": lifecycle_services.ERR_REQUIRED, "null": lifecycle_services.ERR_REQUIRED}
 
-    account = serializers.IntegerField(error_messages=REQUIRED, help_text="account id")
-    kind = serializers.ChoiceField(choices=[("close", _("关停")), ("merge", _("整合"))],
-                                   error_messages=REQUIRED)
-    reason = _text()
-    stop_on = serializers.DateField(error_messages=REQUIRED, help_text="today or later")
+
+@extend_schema_field(serializers.ChoiceField(choices=[("close", "close"), ("merge", "merge")]))
+class ClosureKindField(serializers.CharField):
+    """close | merge; checked by approvals.services.closure_apply (its message)."""
+
+
+@extend_schema_field(serializers.DateField())
+class LenientDateField(serializers.CharField):
+    """ISO date; parsed and checked (today or later) by closure_apply (its messages)."""
+
+
+@extend_schema_field(ChannelSerializer(many=True))
+class ChannelsInputField(serializers.ListField):
+    """[{kind, value}]; each channel is checked by lifecycle.services.clean_successor_channels."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.DictField(child=serializers.CharField(
+            allow_blank=True, max_length=500)), **kwargs)
+
+
+class ClosureApplicationSerializer(serializers.Serializer):
+    """POST /api/applications/closure/. Only types here: every rule and message is
+    approvals.services.closure_apply's."""
+
+    account = serializers.IntegerField(error_messages=CLOSURE_REQUIRED, help_text="account id")
+    kind = ClosureKindField(error_messages=CLOSURE_REQUIRED, allow_blank=True)
+    reason = serializers.CharField(error_messages=CLOSURE_REQUIRED, allow_blank=True)
+    stop_on = LenientDateField(error_messages=CLOSURE_REQUIRED, allow_blank=True,
+                               help_text="YYYY-MM-DD, today or later")
     successor_account = serializers.IntegerField(
         required=False, allow_null=True, help_text="account id; required for merge"
     )
-    successor_channels = ChannelSerializer(many=True, required=False)
+    successor_channels = ChannelsInputField(required=False)
 
 
 class ApplicationResultSerializer(serializers.Serializer):
