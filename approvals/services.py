@@ -19,6 +19,7 @@ from lifecycle import services as lifecycle
 from lifecycle.models import Account, Role, Unit
 from lifecycle.selectors import user_units
 
+from . import selectors
 from .chains import compute_chain
 from .models import AccountProcess, Decision, DecisionKind, ProcessKind
 
@@ -209,6 +210,7 @@ def task_decide(
             return_to=return_to if decision == DecisionKind.RETURN else None,
             data=cleaned,
             actor=actor,
+            acting_for=selectors.acting_for(actor, task),
         )
         if node.task_kind == "revision" and decision == DecisionKind.APPROVE:
             lifecycle.account_change(
@@ -330,10 +332,9 @@ def _closure_account_error(account: Account) -> str | None:
 def _resolve_successor(value: Any) -> Account | None:
     if value in (None, ""):
         return None
-    if isinstance(value, Account):
-        return value
     try:
-        return Account.objects.get(pk=int(value))
+        # Always the stored row: a caller's copy may be stale (state, successor).
+        return Account.objects.get(pk=int(value.pk if isinstance(value, Account) else value))
     except (Account.DoesNotExist, TypeError, ValueError):
         raise ValidationError({"successor_account": ERR_SUCCESSOR_UNKNOWN}) from None
 
@@ -376,6 +377,7 @@ def closure_apply(
     nothing is written."""
     from .flows import ClosureFlow
 
+    account = Account.objects.select_related("unit").get(pk=account.pk)
     errors: dict[str, Any] = {}
     reason = (reason or "").strip()
     if kind not in CLOSURE_KINDS:
@@ -457,6 +459,7 @@ def forced_closure_start(
 
     from .flows import ClosureFlow
 
+    account = Account.objects.select_related("unit", "supervisor_unit").get(pk=account.pk)
     errors: dict[str, Any] = {}
     reason = (reason or "").strip()
     if not reason:
@@ -586,6 +589,7 @@ def change_apply(*, actor: Any, account: Account, changes: dict, reason: str) ->
 
     from .flows import ChangeFlow
 
+    account = Account.objects.select_related("unit").get(pk=account.pk)
     errors: dict[str, Any] = {}
     cleaned: dict[str, str] = {}
     for field, value in (changes or {}).items():
@@ -643,3 +647,76 @@ def change_apply_approved(*, process: AccountProcess, actor: Any, audit: dict[st
         issuing_unit=account.supervisor_unit or account.unit.supervisor or account.unit,
         actor=actor, context={"before": before, "after": after, "reason": data["reason"]},
     )
+
+
+# -- delegation, transfer, bulk ---------------------------------------------------------
+
+ERR_DELEGATE_SELF = _("不能委托给自己。")
+ERR_DELEGATION_DATES = _("结束日期不能早于开始日期，且不能早于今天。")
+ERR_DELEGATION_NOT_YOURS = _("只能结束自己发起的委托。")
+ERR_TRANSFER_NOT_HOLDER = _("只有当前办理人可以转办。")
+ERR_TRANSFER_TARGET = _("转办对象必须是该环节的办理人员。")
+ERR_BULK_ONLY_DECISIONS = _("批量办理只适用于审核环节。")
+
+
+def delegation_create(
+    *, user: Any, delegate: Any, starts_on: datetime.date, ends_on: datetime.date, reason: str = ""
+):
+    """`delegate` may claim and decide `user`'s tasks between the dates (acting-for)."""
+    from django.utils import timezone
+
+    from .models import Delegation
+
+    if delegate.pk == user.pk:
+        raise ValidationError({"delegate": ERR_DELEGATE_SELF})
+    if ends_on < starts_on or ends_on < timezone.localdate():
+        raise ValidationError({"ends_on": ERR_DELEGATION_DATES})
+    return Delegation.objects.create(
+        user=user, delegate=delegate, starts_on=starts_on, ends_on=ends_on, reason=reason.strip()
+    )
+
+
+def delegation_end(*, delegation, actor: Any):
+    from django.utils import timezone
+
+    if delegation.user_id != actor.pk:
+        raise TaskForbidden(str(ERR_DELEGATION_NOT_YOURS))
+    if delegation.ended is None:
+        delegation.ended = timezone.now()
+        delegation.save(update_fields=["ended"])
+    return delegation
+
+
+def task_transfer(*, task: Task, actor: Any, to_user: Any) -> Task:
+    """The holder hands a claimed task to another candidate of the same step (转办)."""
+    from django.utils import timezone
+
+    with task.flow_task.flow_class.lock(task.process_id):
+        task = Task.objects.get(pk=task.pk)
+        if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
+            raise TaskConflict(str(ERR_TRANSFER_NOT_HOLDER))
+        if to_user.pk == actor.pk or not selectors.is_candidate(to_user, task):
+            raise ValidationError({"to_user": ERR_TRANSFER_TARGET})
+        task.data.setdefault("transfers", []).append(
+            {"from": actor.get_username(), "to": to_user.get_username(),
+             "at": timezone.now().isoformat()}
+        )
+        task.flow_task.activation_class(task).reassign(user=to_user)
+    return task
+
+
+def tasks_bulk_approve(*, tasks: list[Task], actor: Any, comment: str = "") -> dict[str, list]:
+    """Approve several decision tasks (after the user confirmed the list). Each one goes
+    through task_decide on its own lock; a task someone else took meanwhile is reported."""
+    done, failed = [], []
+    for task in tasks:
+        if getattr(task.flow_task, "task_kind", "") != "decision":
+            failed.append((task, str(ERR_BULK_ONLY_DECISIONS)))
+            continue
+        try:
+            task_decide(task=task, actor=actor, decision=DecisionKind.APPROVE, comment=comment)
+        except (TaskConflict, TaskForbidden, ValidationError) as exc:
+            failed.append((task, " ".join(getattr(exc, "messages", [str(exc)]))))
+        else:
+            done.append(task)
+    return {"done": done, "failed": failed}
