@@ -141,3 +141,34 @@ class Decision(models.Model):
         verbose_name_plural = _("审批意见")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["process", "round"], name="decision_process_round_idx")]
+
+
+class Delegation(models.Model):
+    """While away, an approver lets a colleague act for them (代办). Every decision taken
+    this way records `acting_for` (Decision)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("委托人"), on_delete=models.CASCADE,
+        related_name="delegations_given",
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("受托人"), on_delete=models.CASCADE,
+        related_name="delegations_received",
+    )
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    ended = models.DateTimeField(_("提前结束于"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("委托代办")
+        verbose_name_plural = _("委托代办")
+        ordering = ["-starts_on", "-pk"]
+        indexes = [
+            # Active delegations of a delegate (approvals.selectors._roles_by_unit).
+            models.Index(fields=["delegate", "ends_on"], name="delegation_delegate_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.delegate} ({self.starts_on}–{self.ends_on})"

@@ -6,34 +6,64 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from lifecycle.models import Membership
 from lifecycle.selectors import sees_everything, subtree_q, user_units
 
-from .models import AccountProcess, TaskAssignment
+from .models import AccountProcess, Delegation, TaskAssignment
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
 
 
-def _roles_by_unit(user: Any) -> dict[int, set[str]]:
-    cache = user.__dict__.setdefault("_govmedia_roles", None)
+def active_delegators(user: Any) -> list[int]:
+    """Users who have delegated their work to `user` today (acting-for)."""
+    cache = user.__dict__.get("_govmedia_delegators")
     if cache is None:
-        cache = {}
-        for unit_id, role in Membership.objects.filter(user=user).values_list("unit_id", "role"):
-            cache.setdefault(unit_id, set()).add(role)
-        user.__dict__["_govmedia_roles"] = cache
+        today = timezone.localdate()
+        cache = list(
+            Delegation.objects.filter(
+                delegate=user, starts_on__lte=today, ends_on__gte=today, ended__isnull=True
+            ).values_list("user_id", flat=True)
+        )
+        user.__dict__["_govmedia_delegators"] = cache
     return cache
 
 
-def _candidate_q(user: Any) -> Q:
-    """TaskAssignment rows the user may claim: (unit, role) among their memberships."""
-    pairs = [(unit_id, role) for unit_id, roles in _roles_by_unit(user).items() for role in roles]
+def _pairs(user_ids: list[int]) -> set[tuple[int, str]]:
+    return set(Membership.objects.filter(user_id__in=user_ids).values_list("unit_id", "role"))
+
+
+def _candidate_q(user: Any, *, delegated: bool = True) -> Q:
+    """TaskAssignment rows the user may claim: (unit, role) among their memberships, and
+    among those of colleagues who delegated to them (unless delegated=False)."""
+    key = "_govmedia_pairs" if delegated else "_govmedia_own_pairs"
+    pairs = user.__dict__.get(key)
+    if pairs is None:
+        ids = [user.pk] + (active_delegators(user) if delegated else [])
+        pairs = sorted(_pairs(ids))
+        user.__dict__[key] = pairs
     if not pairs:
         return Q(pk__in=[])
     return reduce(or_, (Q(unit_id=unit_id, role=role) for unit_id, role in pairs))
+
+
+def acting_for(user: Any, task: Task) -> Any | None:
+    """None when the user is a candidate in their own right; otherwise the delegator whose
+    role makes them one (recorded on the Decision)."""
+    if TaskAssignment.objects.filter(_candidate_q(user, delegated=False), task=task).exists():
+        return None
+    for delegator_id in active_delegators(user):
+        pairs = _pairs([delegator_id])
+        if any(
+            (a.unit_id, a.role) in pairs for a in TaskAssignment.objects.filter(task=task)
+        ):
+            return get_user_model().objects.get(pk=delegator_id)
+    return None
 
 
 def is_candidate(user: Any, task: Task) -> bool:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 
-from . import selectors, views, views_accounts, views_closure
+from . import selectors, views, views_accounts, views_closure, views_work
 from .flows import ChangeFlow, ClosureFlow, OpeningFlow
 
 
@@ -58,6 +58,12 @@ class WorkApp(Application):
     )
     applications_path = path(
         "applications/", views_accounts.MyApplicationsView.as_view(), name="applications"
+    )
+
+    delegations_path = path("delegations/", views_work.DelegationView.as_view(), name="delegations")
+    bulk_approve_path = path("bulk-approve/", views_work.BulkApproveView.as_view(), name="bulk_approve")
+    task_transfer_path = path(
+        "tasks/<int:task_pk>/transfer/", views_work.TaskTransferView.as_view(), name="task_transfer"
     )
 
     def has_view_permission(self, user, obj=None):

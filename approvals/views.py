@@ -96,6 +96,7 @@ class TaskView(View):
             "is_open": is_open,
             "process_url": process_url(process),
             "step_label": step_label(task),
+            "due_on": min((a.due_on for a in task.assignments.all() if a.due_on), default=None),
         }
 
     def make_form(self, task: Task, data=None):
