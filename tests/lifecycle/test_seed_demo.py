@@ -107,6 +107,17 @@ def test_it_tells_the_2019_story(seeded):
     ]
 
 
+def test_it_runs_todays_closures_through_the_closure_flow(seeded):
+    closing = Account.objects.get(name="建邺市场监管", platform="weibo")
+    assert closing.state == AccountState.CLOSING
+    process = AccountProcess.objects.get(account=closing, kind="closure")
+    assert process.data["closure"]["successor_account"] == closing.successor_id
+    assert closing.successor.platform_id == "jyscjg"
+    # The zombie community account: its closure application waits at the street.
+    assert Account.objects.get(name="香山路社区").state == AccountState.ACTIVE
+    assert waiting_at("香山路社区", "wechat_official") == ("JYXL", "approver")
+
+
 def test_active_accounts_have_metrics(seeded):
     fabu = Account.objects.get(platform_id="njfabu")
     assert fabu.snapshots.count() == 2

@@ -333,8 +333,10 @@ class Command(BaseCommand):
         """Transitions through lifecycle.services, each only from the state it starts in, so
         a second run finds every account already moved and does nothing.
 
-        Closure and merger go through lifecycle.services directly until ClosureFlow exists
-        (then they should become closure applications decided through approvals.services)."""
+        Today's closures are ClosureFlow applications (approvals.services.closure_apply). The
+        2019 closures and the merger happened before the system, like the imported accounts
+        themselves, and a closure application cannot carry a stop date in the past: those
+        go through the lifecycle.services transitions directly."""
         hushu = accounts[("wechat_official", "hushufabu")]
         if hushu.state == AccountState.ACTIVE:
             today = timezone.localdate()
@@ -350,18 +352,54 @@ class Command(BaseCommand):
         # Closing: the bureau's Weibo is being closed, services move to its WeChat account.
         scj_weibo = accounts[("weibo", "5622341877")]
         scj_wechat = accounts[("wechat_official", "jyscjg")]
-        if scj_weibo.state == AccountState.ACTIVE:
-            self._start_closure(
-                scj_weibo,
-                users["jianye_scj_clerk"],
-                reason=_("同一单位多平台账号整合，微博账号关停，服务并入微信公众号。"),
-                successor=scj_wechat,
-                channels=[
-                    {"kind": "account", "value": "微信公众号「建邺市场监管」（微信号 jyscjg）"},
-                    {"kind": "phone", "value": "025-12345"},
+        scj_channels = [
+            {"kind": "account", "value": "微信公众号「建邺市场监管」（微信号 jyscjg）"},
+            {"kind": "phone", "value": "025-12345"},
+        ]
+        scj_reason = _("同一单位多平台账号整合，微博账号关停，服务并入微信公众号。")
+        approvals = self._approvals_with_closures()
+        if scj_weibo.state == AccountState.ACTIVE and not scj_weibo.processes.exists():
+            if approvals is not None:
+                # A closure application approved at every step: closing, announcement issued,
+                # notice period running (ended by `run_due`).
+                process = approvals.closure_apply(
+                    actor=users["jianye_scj_clerk"],
+                    account=scj_weibo,
+                    kind="close",
+                    reason=scj_reason,
+                    stop_on=timezone.localdate() + datetime.timedelta(days=30),
+                    successor_account=scj_wechat,
+                    successor_channels=scj_channels,
+                )
+                while self._next_task(process, kinds=("decision",)) is not None:
+                    self._decide(approvals, process, "approve")
+            else:
+                self._start_closure(
+                    scj_weibo,
+                    users["jianye_scj_clerk"],
+                    reason=scj_reason,
+                    successor=scj_wechat,
+                    channels=scj_channels,
+                )
+            tally.add(_("状态变更"))
+
+        # The zombie community account: a closure application waiting for the street.
+        xiangshanlu = accounts[("wechat_official", "xiangshanlu_sq")]
+        if approvals is not None and not xiangshanlu.processes.exists():
+            process = approvals.closure_apply(
+                actor=users["xiangshanlu_clerk"],
+                account=xiangshanlu,
+                kind="close",
+                reason=_("2017年6月29日以来未更新，属“僵尸号”，按要求关停。"),
+                stop_on=timezone.localdate() + datetime.timedelta(days=30),
+                successor_account=accounts[("wechat_official", "xinglongfabu")],
+                successor_channels=[
+                    {"kind": "account", "value": "微信公众号「兴隆发布」（xinglongfabu）"},
+                    {"kind": "phone", "value": "025-86661234"},
                 ],
             )
-            tally.add(_("状态变更"))
+            self._decide(approvals, process, "approve")
+            tally.add(_("申请"))
 
         # Closed, with concrete successor channels (DESIGN §4).
         lvyou = accounts[("weibo", "3199021455")]
@@ -425,6 +463,14 @@ class Command(BaseCommand):
                 reason=_("已整合至“南京食药监”。"),
             )
             tally.add(_("状态变更"))
+
+    @staticmethod
+    def _approvals_with_closures() -> Any:
+        """approvals.services once it offers closure applications, else None (then the
+        closing account is moved by lifecycle.services directly)."""
+        from approvals import services as approvals
+
+        return approvals if hasattr(approvals, "closure_apply") else None
 
     @staticmethod
     def _start_closure(
