@@ -45,6 +45,8 @@ def run(*args: Any, **options: Any) -> SimpleNamespace:
         code = exc.returncode
         err.write(f"CommandError: {exc}\n")
     return SimpleNamespace(
-        out=out.getvalue(), err=err.getvalue(), code=code,
+        out=out.getvalue(),
+        err=err.getvalue(),
+        code=code,
         err_lines=[line for line in err.getvalue().splitlines() if line.startswith("row ")],
     )

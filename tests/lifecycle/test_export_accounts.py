@@ -15,8 +15,17 @@ from tests.factories import AccountFactory
 from .import_files import run
 
 COLUMNS = [
-    "name", "platform", "platform_id", "unit_code", "opened_on", "followers", "posts_total",
-    "last_post_on", "interaction_enabled", "state", "successor",
+    "name",
+    "platform",
+    "platform_id",
+    "unit_code",
+    "opened_on",
+    "followers",
+    "posts_total",
+    "last_post_on",
+    "interaction_enabled",
+    "state",
+    "successor",
 ]
 
 
@@ -25,23 +34,43 @@ def register(nanjing):
     """南京质检 merged into 南京食药监 (the 2019 story), plus one account with blanks."""
     u, p = nanjing.u, nanjing.p
     shiyao = AccountFactory(
-        name="南京食药监", platform="wechat_official", platform_id="njshiyaojian", unit=u.njzj,
-        opened_on=datetime.date(2014, 3, 1), followers=52000, posts_total=3100,
-        last_post_on=datetime.date(2019, 6, 3), interaction_enabled=True,
+        name="南京食药监",
+        platform="wechat_official",
+        platform_id="njshiyaojian",
+        unit=u.njzj,
+        opened_on=datetime.date(2014, 3, 1),
+        followers=52000,
+        posts_total=3100,
+        last_post_on=datetime.date(2019, 6, 3),
+        interaction_enabled=True,
     )
     zhijian = AccountFactory(
-        name="南京质检", platform="wechat_official", platform_id="njzhijian", unit=u.njzj,
-        opened_on=datetime.date(2013, 8, 8), followers=8000, posts_total=900,
-        last_post_on=datetime.date(2019, 5, 20), interaction_enabled=False,
+        name="南京质检",
+        platform="wechat_official",
+        platform_id="njzhijian",
+        unit=u.njzj,
+        opened_on=datetime.date(2013, 8, 8),
+        followers=8000,
+        posts_total=900,
+        last_post_on=datetime.date(2019, 5, 20),
+        interaction_enabled=False,
     )
     services.account_start_closure(account=zhijian, actor=p.nj_approver, reason="机构改革")
     services.account_merge(
-        account=zhijian, actor=p.nj_approver, successor=shiyao,
+        account=zhijian,
+        actor=p.nj_approver,
+        successor=shiyao,
         deregistered_on=datetime.date(2019, 6, 20),
     )
     AccountFactory(
-        name="兴隆抖音", platform="douyin", platform_id="", unit=u.xl, opened_on=None,
-        followers=None, posts_total=None, last_post_on=None,
+        name="兴隆抖音",
+        platform="douyin",
+        platform_id="",
+        unit=u.xl,
+        opened_on=None,
+        followers=None,
+        posts_total=None,
+        last_post_on=None,
     )
     return nanjing
 
@@ -58,12 +87,31 @@ def test_it_exports_csv(register, tmp_path):
     assert rows[0] == COLUMNS
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name["南京质检"] == [
-        "南京质检", "wechat_official", "njzhijian", "NJZJ", "2013-08-08", "8000", "900",
-        "2019-05-20", "false", "merged", "南京食药监",
+        "南京质检",
+        "wechat_official",
+        "njzhijian",
+        "NJZJ",
+        "2013-08-08",
+        "8000",
+        "900",
+        "2019-05-20",
+        "false",
+        "merged",
+        "南京食药监",
     ]
     assert by_name["南京食药监"][9:] == ["active", ""]
     assert by_name["兴隆抖音"] == [
-        "兴隆抖音", "douyin", "", "JYXL", "", "", "", "", "true", "active", "",
+        "兴隆抖音",
+        "douyin",
+        "",
+        "JYXL",
+        "",
+        "",
+        "",
+        "",
+        "true",
+        "active",
+        "",
     ]
 
 
@@ -102,20 +150,38 @@ def test_its_file_imports_again(register, tmp_path):
     accounts (as active: import registers pre-existing accounts)."""
     out = tmp_path / "accounts.xlsx"
     run("export_accounts", "--out", str(out))
-    before = sorted(Account.objects.values_list(
-        "name", "platform", "platform_id", "unit__code", "opened_on", "followers",
-        "posts_total", "last_post_on", "interaction_enabled",
-    ))
+    before = sorted(
+        Account.objects.values_list(
+            "name",
+            "platform",
+            "platform_id",
+            "unit__code",
+            "opened_on",
+            "followers",
+            "posts_total",
+            "last_post_on",
+            "interaction_enabled",
+        )
+    )
     Account.objects.update(successor=None)
     Account.objects.all().delete()
 
     result = run("import_accounts", str(out))
 
     assert result.code == 0, result.err
-    after = sorted(Account.objects.values_list(
-        "name", "platform", "platform_id", "unit__code", "opened_on", "followers",
-        "posts_total", "last_post_on", "interaction_enabled",
-    ))
+    after = sorted(
+        Account.objects.values_list(
+            "name",
+            "platform",
+            "platform_id",
+            "unit__code",
+            "opened_on",
+            "followers",
+            "posts_total",
+            "last_post_on",
+            "interaction_enabled",
+        )
+    )
     assert after == before
     assert set(Account.objects.values_list("state", flat=True)) == {AccountState.ACTIVE}
 

@@ -11,12 +11,10 @@ from lifecycle.models import Account, AccountState, AccountTransition
 from .import_files import run, write_csv, write_xlsx
 
 HEADER = (
-    "name,platform,platform_id,unit_code,opened_on,followers,posts_total,last_post_on,"
-    "interaction_enabled"
+    "name,platform,platform_id,unit_code,opened_on,followers,posts_total,last_post_on,interaction_enabled"
 )
 GOOD = [
-    ["南京发布", "wechat_official", "njfabu", "NJ", "2013-05-02", "1,200,000", "15000",
-     "2019-06-01", "true"],
+    ["南京发布", "wechat_official", "njfabu", "NJ", "2013-05-02", "1,200,000", "15000", "2019-06-01", "true"],
     ["南京质监", "weibo", "2730431950", "NJZJ", "2012-03-15", "3500", "800", "2019-05-30", "是"],
     ["兴隆街道", "douyin", "", "JYXL", "", "", "", "", ""],
 ]
@@ -33,7 +31,8 @@ def test_it_imports_csv_as_active_with_metrics(nanjing, tmp_path):
     assert (fabu.unit.code, fabu.supervisor_unit.code) == ("NJ", "JS")
     assert (fabu.followers, fabu.posts_total) == (1_200_000, 15000)
     assert (fabu.opened_on, fabu.last_post_on) == (
-        datetime.date(2013, 5, 2), datetime.date(2019, 6, 1),
+        datetime.date(2013, 5, 2),
+        datetime.date(2019, 6, 1),
     )
     assert Account.objects.get(name="南京质监").interaction_enabled is True
     blank = Account.objects.get(name="兴隆街道")
@@ -43,19 +42,33 @@ def test_it_imports_csv_as_active_with_metrics(nanjing, tmp_path):
 
 
 def test_it_imports_xlsx_with_typed_cells(nanjing, tmp_path):
-    rows = [["香山路社区", "wechat_official", "xsl_sq", "JYXLSQ",
-             datetime.date(2015, 1, 1), 120, 40.0, datetime.datetime(2017, 6, 29), False]]
+    rows = [
+        [
+            "香山路社区",
+            "wechat_official",
+            "xsl_sq",
+            "JYXLSQ",
+            datetime.date(2015, 1, 1),
+            120,
+            40.0,
+            datetime.datetime(2017, 6, 29),
+            False,
+        ]
+    ]
     result = run("import_accounts", str(write_xlsx(tmp_path / "a.xlsx", HEADER, rows)))
 
     assert result.code == 0, result.err
     account = Account.objects.get(platform_id="xsl_sq")
     assert (account.posts_total, account.last_post_on, account.interaction_enabled) == (
-        40, datetime.date(2017, 6, 29), False,
+        40,
+        datetime.date(2017, 6, 29),
+        False,
     )
 
 
-@pytest.mark.parametrize("word,value", [("false", False), ("0", False), ("no", False),
-                                        ("否", False), ("YES", True), ("1", True)])
+@pytest.mark.parametrize(
+    "word,value", [("false", False), ("0", False), ("no", False), ("否", False), ("YES", True), ("1", True)]
+)
 def test_it_accepts_every_boolean_spelling(nanjing, tmp_path, word, value):
     rows = [["测试号", "weibo", "t1", "NJ", "", "", "", "", word]]
     result = run("import_accounts", str(write_csv(tmp_path / "b.csv", HEADER, rows)))
@@ -154,8 +167,10 @@ def test_it_refuses_missing_columns(nanjing, tmp_path):
     result = run("import_accounts", str(path))
 
     assert result.code == 1
-    assert "缺少列：platform_id, opened_on, followers, posts_total, last_post_on, " \
-           "interaction_enabled" in result.err
+    assert (
+        "缺少列：platform_id, opened_on, followers, posts_total, last_post_on, "
+        "interaction_enabled" in result.err
+    )
     assert not Account.objects.exists()
 
 

@@ -36,7 +36,9 @@ def test_it_imports_csv_with_parents_defined_later(tmp_path):
     assert Unit.objects.get(code="NJZJ").supervisor.code == "NJ"
     assert Unit.objects.get(code="JYXLNB").may_open_accounts is False
     assert set(Unit.objects.subtree(Unit.objects.get(code="JY")).values_list("code", flat=True)) == {
-        "JY", "JYXL", "JYXLNB",
+        "JY",
+        "JYXL",
+        "JYXLNB",
     }
 
 
@@ -50,7 +52,8 @@ def test_it_imports_xlsx(tmp_path):
 
 def test_it_accepts_chinese_labels_and_codes_as_numbers(tmp_path):
     path = write_xlsx(
-        tmp_path / "units.xlsx", HEADER,
+        tmp_path / "units.xlsx",
+        HEADER,
         [[320100, "南京市人民政府办公室", "宁政办", "市级", "政府办公厅（室）", None]],
     )
     result = run("import_units", str(path))

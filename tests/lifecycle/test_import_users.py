@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth import get_user_model
 
 from lifecycle.models import Membership
@@ -14,9 +13,7 @@ User = get_user_model()
 
 
 def memberships(username):
-    return sorted(
-        Membership.objects.filter(user__username=username).values_list("unit__code", "role")
-    )
+    return sorted(Membership.objects.filter(user__username=username).values_list("unit__code", "role"))
 
 
 def test_it_imports_csv_with_several_units_per_user(nanjing, tmp_path):
@@ -33,7 +30,9 @@ def test_it_imports_csv_with_several_units_per_user(nanjing, tmp_path):
     assert (wang.first_name, wang.email) == ("王填报", "wang@example.cn")
     assert wang.check_password("s3cret-pass")
     assert memberships("wang") == [
-        ("JYXL", "applicant"), ("JYXL", "unit_head"), ("JYXLSQ", "applicant"),
+        ("JYXL", "applicant"),
+        ("JYXL", "unit_head"),
+        ("JYXLSQ", "applicant"),
     ]
     # Blank password: the account exists but nobody can log in with a password.
     assert not User.objects.get(username="li").has_usable_password()

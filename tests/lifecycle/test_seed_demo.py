@@ -66,20 +66,28 @@ def test_it_builds_the_nanjing_tree(seeded):
     assert Unit.objects.get(code="PKCDC").kind == "institution"
     assert Unit.objects.get(code="JYXLNB").kind == "internal"
     assert set(Unit.objects.filter(level="community").values_list("code", flat=True)) == {
-        "JYXLSQ", "JNHSSQ",
+        "JYXLSQ",
+        "JNHSSQ",
     }
     for code in ("JY", "PK", "JB", "JN"):
         assert Unit.objects.get(code=code).supervisor.code == "NJ"
 
 
 def test_it_creates_demo_logins(seeded):
-    for username in ("xinglong_clerk", "xinglong_head", "jianye_approver", "nanjing_approver",
-                     "jiangbei_approver", "jiangsu_approver", "archivist", "inspector", "admin"):
+    for username in (
+        "xinglong_clerk",
+        "xinglong_head",
+        "jianye_approver",
+        "nanjing_approver",
+        "jiangbei_approver",
+        "jiangsu_approver",
+        "archivist",
+        "inspector",
+        "admin",
+    ):
         assert User.objects.get(username=username).check_password("demo12345"), username
     assert User.objects.get(username="admin").is_superuser
-    roles = set(
-        User.objects.get(username="xinglong_clerk").memberships.values_list("unit__code", "role")
-    )
+    roles = set(User.objects.get(username="xinglong_clerk").memberships.values_list("unit__code", "role"))
     assert roles == {("JYXL", "applicant")}
 
 
@@ -103,7 +111,9 @@ def test_it_tells_the_2019_story(seeded):
     assert {c["kind"] for c in closed.successor_channels} == {"website", "phone"}
     # Every state change left its audit row.
     assert list(zhijian.transitions.values_list("name", flat=True)) == [
-        "import", "start_closure", "merge_into",
+        "import",
+        "start_closure",
+        "merge_into",
     ]
 
 
