@@ -23,8 +23,6 @@ from . import services
 from .models import (
     LIVE_STATES,
     Account,
-    AccountState,
-    AccountTransition,
     Platform,
     Unit,
     UnitKind,
@@ -305,9 +303,7 @@ def users_import(*, rows: Rows) -> ImportResult:
     if errors:
         raise ImportFailed(errors)
 
-    existing = set(
-        get_user_model().objects.filter(username__in=people).values_list("username", flat=True)
-    )
+    existing = set(get_user_model().objects.filter(username__in=people).values_list("username", flat=True))
     result = ImportResult()
 
     def upsert(username: str, person: dict[str, Any]) -> Any:
@@ -426,7 +422,7 @@ def accounts_import(*, rows: Rows, actor: Any = None) -> ImportResult:
 
     def create(data: dict[str, Any]) -> Any:
         def run() -> None:
-            account_import(
+            services.account_import(
                 name=data["name"],
                 platform=data["platform"],
                 platform_id=data["platform_id"],
@@ -447,73 +443,13 @@ def accounts_import(*, rows: Rows, actor: Any = None) -> ImportResult:
     return result
 
 
-def account_import(**kwargs: Any) -> Account:
-    """services.account_import, until its full_clean() stops touching the protected FSM field.
-
-    TEMPORARY (reported to the lead): lifecycle.services.account_import calls
-    `account.full_clean(exclude=["successor_channels"])`; full_clean assigns every cleaned
-    field back, and django-fsm refuses the assignment of `state` ("Direct state modification
-    is not allowed"), so every import fails. Once services excludes "state" too, the service
-    path below simply succeeds; then delete the fallback.
-    """
-    try:
-        return services.account_import(**kwargs)
-    except AttributeError as exc:
-        if "state modification" not in str(exc):
-            raise
-    return _account_import_fixed(**kwargs)
-
-
-@transaction.atomic
-def _account_import_fixed(
-    *,
-    name: str,
-    platform: str,
-    platform_id: str,
-    unit: Unit,
-    opened_on: Any,
-    followers: Any,
-    posts_total: Any,
-    last_post_on: Any,
-    interaction_enabled: bool,
-    actor: Any = None,
-) -> Account:
-    # Same as lifecycle.services.account_import, with "state" excluded from full_clean().
-    account = Account(
-        name=name,
-        platform=platform,
-        platform_id=platform_id,
-        unit=unit,
-        supervisor_unit=unit.supervisor,
-        opened_on=opened_on,
-        followers=followers,
-        posts_total=posts_total,
-        last_post_on=last_post_on,
-        interaction_enabled=interaction_enabled,
-        state=AccountState.ACTIVE,
-    )
-    account.full_clean(exclude=["state", "successor_channels"])
-    account.save()
-    AccountTransition.objects.create(
-        account=account,
-        from_state="",
-        to_state=AccountState.ACTIVE,
-        name="import",
-        actor=actor,
-        reason=str(_("导入既有账号")),
-    )
-    return account
-
-
 # -- export -------------------------------------------------------------------------------
 
 
 def accounts_export_rows() -> Iterable[list[Any]]:
     """One list per account in EXPORT_COLUMNS order: dates as dates, booleans as
     true/false, blanks as "". `successor` is the successor account's name."""
-    qs = Account.objects.select_related("unit", "successor").order_by(
-        "unit__path", "platform", "name", "pk"
-    )
+    qs = Account.objects.select_related("unit", "successor").order_by("unit__path", "platform", "name", "pk")
     for a in qs.iterator(chunk_size=2000):
         yield [
             a.name,

@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lifecycle import services
-from lifecycle.bulk import account_import
 from lifecycle.models import Account, AccountState, Membership, Unit
 
 User = get_user_model()
@@ -277,7 +276,7 @@ class Command(BaseCommand):
                     if isinstance(spec.last_post, datetime.date)
                     else today - datetime.timedelta(days=spec.last_post)
                 )
-                account = account_import(
+                account = services.account_import(
                     name=spec.name,
                     platform=spec.platform,
                     platform_id=spec.platform_id,
@@ -357,35 +356,27 @@ class Command(BaseCommand):
             {"kind": "phone", "value": "025-12345"},
         ]
         scj_reason = _("同一单位多平台账号整合，微博账号关停，服务并入微信公众号。")
-        approvals = self._approvals_with_closures()
+        from approvals import services as approvals  # see seed_processes on the import
+
         if scj_weibo.state == AccountState.ACTIVE and not scj_weibo.processes.exists():
-            if approvals is not None:
-                # A closure application approved at every step: closing, announcement issued,
-                # notice period running (ended by `run_due`).
-                process = approvals.closure_apply(
-                    actor=users["jianye_scj_clerk"],
-                    account=scj_weibo,
-                    kind="close",
-                    reason=scj_reason,
-                    stop_on=timezone.localdate() + datetime.timedelta(days=30),
-                    successor_account=scj_wechat,
-                    successor_channels=scj_channels,
-                )
-                while self._next_task(process, kinds=("decision",)) is not None:
-                    self._decide(approvals, process, "approve")
-            else:
-                self._start_closure(
-                    scj_weibo,
-                    users["jianye_scj_clerk"],
-                    reason=scj_reason,
-                    successor=scj_wechat,
-                    channels=scj_channels,
-                )
+            # A closure application approved at every step: closing, announcement issued,
+            # notice period running (ended by `run_due`).
+            process = approvals.closure_apply(
+                actor=users["jianye_scj_clerk"],
+                account=scj_weibo,
+                kind="close",
+                reason=scj_reason,
+                stop_on=timezone.localdate() + datetime.timedelta(days=30),
+                successor_account=scj_wechat,
+                successor_channels=scj_channels,
+            )
+            while self._next_task(process, kinds=("decision",)) is not None:
+                self._decide(approvals, process, "approve")
             tally.add(_("状态变更"))
 
         # The zombie community account: a closure application waiting for the street.
         xiangshanlu = accounts[("wechat_official", "xiangshanlu_sq")]
-        if approvals is not None and not xiangshanlu.processes.exists():
+        if not xiangshanlu.processes.exists():
             process = approvals.closure_apply(
                 actor=users["xiangshanlu_clerk"],
                 account=xiangshanlu,
@@ -463,14 +454,6 @@ class Command(BaseCommand):
                 reason=_("已整合至“南京食药监”。"),
             )
             tally.add(_("状态变更"))
-
-    @staticmethod
-    def _approvals_with_closures() -> Any:
-        """approvals.services once it offers closure applications, else None (then the
-        closing account is moved by lifecycle.services directly)."""
-        from approvals import services as approvals
-
-        return approvals if hasattr(approvals, "closure_apply") else None
 
     @staticmethod
     def _start_closure(
