@@ -90,3 +90,13 @@ def notices_to_retry(*, pending_older_than: datetime.datetime) -> QuerySet[Notic
         Q(status="failed") | Q(status="pending", created__lt=pending_older_than),
         sha256="",
     ).order_by("pk")
+
+
+def notices_for_account(*, user: Any, account: Any) -> QuerySet[Notice]:
+    """Notices about one account, for the account page (include notices/_links.html)."""
+    return notices_for(user).filter(account=account).order_by("-issued_on", "-pk")
+
+
+def notices_for_process(*, user: Any, process_id: int) -> QuerySet[Notice]:
+    """Notices a viewflow process issued, for the process page (include notices/_links.html)."""
+    return notices_for(user).filter(process_id=process_id).order_by("issued_on", "pk")
