@@ -32,7 +32,7 @@ def check_broker() -> str:
     if app.conf.task_always_eager:
         return "eager"
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.ensure_connection(max_retries=0, timeout=2)
         client = getattr(conn.default_channel, "client", None)
         if client is not None and hasattr(client, "ping"):
             client.ping()  # Redis: a round trip, not just an open socket
