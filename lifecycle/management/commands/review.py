@@ -51,22 +51,20 @@ class Command(BaseCommand):
             def progress(done: int, total: int) -> None:
                 width = 30
                 filled = int(width * done / total) if total else width
-                stderr.write(
-                    "\r" + _("评估中") + f" [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-                )
+                stderr.write("\r" + _("评估中") + f" [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
                 if done == total:
                     stderr.write("\n")
                 stderr.flush()
 
         try:
-            items = review(
-                as_of=as_of, unit=unit, ratio=ratio, seed=options["seed"], progress=progress
-            )
+            items = review(as_of=as_of, unit=unit, ratio=ratio, seed=options["seed"], progress=progress)
         except ReviewError as exc:
             raise CommandError(str(exc)) from None
         fmt = options["format"]
         if fmt == "json":
-            self.stdout.write(json.dumps(items, ensure_ascii=False, indent=2))
+            # One compact document: the C encoder in one call (per-item or indented output
+            # costs several times more at 100,000 accounts).
+            self.stdout.write(json.dumps(items, ensure_ascii=False))
         elif fmt == "csv":
             write_csv(self.stdout, REVIEW_CSV_COLUMNS, review_csv_rows(items))
         else:
@@ -103,9 +101,7 @@ class Command(BaseCommand):
         ]
         widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(header)]
         for row in [header] + rows:
-            self.stdout.write(
-                "  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip()
-            )
+            self.stdout.write("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
         failed = sum(1 for it in items if it["verdict"] == "fail")
         zombies = sum(1 for it in items if it["zombie"])
         self.stdout.write(

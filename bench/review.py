@@ -1,0 +1,203 @@
+"""Benchmark: `review` over 100,000 accounts vs one hand-written SQL query (not a test).
+
+    .venv/bin/python bench/review.py [--accounts 100000] [--units 400] [--keep]
+
+Builds a throwaway SQLite database in a temporary directory (migrations + bulk_create),
+then, in the same run, times:
+  1. one hand-written SQL query computing the automatic flags (days since last post,
+     NO_UPDATE_14D, NO_INTERACTION, zombie) for every active/rectifying account, fetched;
+  2. lifecycle.review.review() — the selector the command uses (items in memory);
+  3. `manage.py review --format json` end to end (output to /dev/null).
+Goal (issue 6): under 10 s, and within 2× of the SQL query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+AS_OF = datetime.date(2019, 6, 15)
+
+SQL = """
+SELECT a.id, a.name, a.platform, a.platform_id, u.code,
+       CAST(julianday(%(as_of)s) - julianday(a.last_post_on) AS INTEGER) AS days,
+       (a.last_post_on IS NULL
+        OR julianday(%(as_of)s) - julianday(a.last_post_on) > 14) AS no_update,
+       (a.interaction_enabled = 0) AS no_interaction,
+       (a.last_post_on IS NULL
+        OR julianday(%(as_of)s) - julianday(a.last_post_on) > 90) AS zombie
+FROM lifecycle_account a JOIN lifecycle_unit u ON u.id = a.unit_id
+WHERE a.state IN ('active', 'rectifying')
+"""
+
+
+def setup_django(tmp: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    os.environ["GOVMEDIA_VAR_DIR"] = str(tmp)
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import django
+
+    django.setup()
+
+
+def populate(n_accounts: int, n_units: int, seed: int = 2019) -> None:
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from lifecycle.models import Account, AccountState, Finding, Indicator, Inspection, Unit
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(seed)
+    with transaction.atomic():
+        root = Unit(code="R", name="省政府办公厅", level="province", kind="government_office")
+        root.save()
+        cities = []
+        for i in range(max(n_units // 20, 1)):
+            c = Unit(code=f"C{i:03d}", name=f"市{i}", level="city", kind="government_office", parent=root)
+            c.save()
+            cities.append(c)
+        units = list(cities)
+        for i in range(n_units - len(cities)):
+            u = Unit(
+                code=f"U{i:05d}",
+                name=f"单位{i}",
+                level="county",
+                kind="department",
+                parent=cities[i % len(cities)],
+            )
+            u.save()
+            units.append(u)
+    states = (
+        [AccountState.ACTIVE] * 16
+        + [AccountState.RECTIFYING] * 2
+        + [AccountState.CLOSED, AccountState.CLOSING]
+    )
+    platforms = ["wechat_official", "weibo", "douyin", "toutiao", "app"]
+    batch = []
+    for i in range(n_accounts):
+        r = rng.random()
+        last = None if r < 0.05 else AS_OF - datetime.timedelta(days=int(rng.expovariate(1 / 30)))
+        batch.append(
+            Account(
+                name=f"账号{i:06d}",
+                platform=platforms[i % 5],
+                platform_id=f"pid{i:06d}",
+                unit=units[rng.randrange(len(units))],
+                state=rng.choice(states),
+                interaction_enabled=rng.random() > 0.03,
+                last_post_on=last,
+                followers=rng.randrange(0, 50_000),
+                posts_total=rng.randrange(0, 5_000),
+                opened_on=datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(1500)),
+            )
+        )
+    Account.objects.bulk_create(batch, batch_size=2000)
+    # Some inspections with manual findings (a sampled campaign's worth: 5 %).
+    indicators = {i.code: i for i in Indicator.objects.filter(rule_set__active=True)}
+    deduction_codes = [c for c, i in indicators.items() if i.part == "deduction"]
+    ids = list(Account.objects.values_list("pk", flat=True))
+    sample = rng.sample(ids, len(ids) // 20)
+    Inspection.objects.bulk_create(
+        [Inspection(account_id=pk, as_of=AS_OF - datetime.timedelta(days=3)) for pk in sample],
+        batch_size=2000,
+    )
+    findings = []
+    for insp in Inspection.objects.values_list("pk", flat=True):
+        for code in rng.sample(deduction_codes, rng.randrange(0, 3)):
+            findings.append(
+                Finding(inspection_id=insp, indicator=indicators[code], points=rng.randrange(1, 12))
+            )
+        if rng.random() < 0.02:
+            findings.append(Finding(inspection_id=insp, indicator=indicators["SERIOUS_ERROR"]))
+    Finding.objects.bulk_create(findings, batch_size=2000)
+
+
+def best_of(runs: int, fn):
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--units", type=int, default=400)
+    parser.add_argument("--runs", type=int, default=3, help="best of N (default 3)")
+    parser.add_argument("--keep", action="store_true", help="keep the database directory")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="govmedia-bench-"))
+    setup_django(tmp)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from lifecycle.review import review
+
+    start = time.perf_counter()
+    populate(args.accounts, args.units)
+    print(
+        f"populated {args.accounts} accounts / {args.units} units in "
+        f"{time.perf_counter() - start:.1f} s  ({tmp})"
+    )
+
+    def sql():
+        with connection.cursor() as cursor:
+            cursor.execute(SQL, {"as_of": AS_OF.isoformat()})
+            return cursor.fetchall()
+
+    def selector():
+        return review(as_of=AS_OF)
+
+    def command():
+        with open(os.devnull, "w") as devnull:
+            call_command("review", "--as-of", AS_OF.isoformat(), "--format", "json", stdout=devnull)
+
+    sql()  # warm the page cache for everyone alike
+    t_sql, rows = best_of(args.runs, sql)
+    t_sel, items = best_of(args.runs, selector)
+    t_cmd, _ = best_of(args.runs, command)
+    assert len(rows) == len(items), (len(rows), len(items))
+    # Same automatic flags as the SQL computes.
+    by_pid = {i["account"]["platform_id"]: i for i in items}
+    for row in rows:
+        item = by_pid[row[3]]
+        assert item["days_since_last_post"] == row[5]
+        assert ("NO_UPDATE_14D" in item["vetoes"]) == bool(row[6])
+        assert ("NO_INTERACTION" in item["vetoes"]) == bool(row[7])
+        assert item["zombie"] == bool(row[8])
+    failed = sum(1 for i in items if i["verdict"] == "fail")
+    print(f"accounts reviewed (active+rectifying): {len(items)}  failed: {failed}")
+    print(f"hand-written SQL (flags, fetched):     {t_sql:7.3f} s")
+    print(f"review() selector:                      {t_sel:7.3f} s   ratio {t_sel / t_sql:4.2f}×")
+    print(f"review --format json (command):         {t_cmd:7.3f} s   ratio {t_cmd / t_sql:4.2f}×")
+    print(
+        f"goal: < 10 s, and within 2× of the SQL — "
+        f"{'met' if t_cmd < 10 and t_sel <= 2 * t_sql else 'NOT met'} "
+        f"(best of {args.runs})"
+    )
+    if not args.keep:
+        import shutil
+
+        connection.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
