@@ -32,6 +32,8 @@ def login(browser, live_server):
 
     def _login(username: str, password: str = "pw"):
         context = browser.new_context(locale="zh-CN")
+        # Generous: CI runs on 2 shared cores and eager PDF rendering happens in-request.
+        context.set_default_timeout(90_000)
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/accounts/login/")
