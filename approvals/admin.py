@@ -7,7 +7,7 @@ from .models import ApprovalPolicy, Decision
 class ApprovalPolicyAdmin(admin.ModelAdmin):
     """Edits apply to processes started afterwards: running ones keep their frozen chain."""
 
-    list_display = ("process_kind", "unit_level", "unit_kind", "allowed", "levels", "extra_mode", "note")
+    list_display = ("process_kind", "unit_level", "unit_kind", "allowed", "top_level", "extra_mode", "note")
     list_filter = ("process_kind", "unit_level", "allowed")
     filter_horizontal = ("extra_units",)
 

@@ -7,14 +7,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from lifecycle.models import Role, Unit
+from lifecycle.models import Role, Unit, UnitLevel
 
 from .models import ApprovalPolicy, StepMode
 
 ERR_POLICY_FORBIDS = _("按审批策略，{level}{kind}不得提出此类申请。")
 
-# Used when no policy row matches: the unit head, then the supervisor.
-DEFAULT_LEVELS = 1
+# Used when no policy row matches: climb to the city level.
+DEFAULT_TOP_LEVEL = UnitLevel.CITY
 
 
 def policy_for(*, process_kind: str, unit: Unit) -> ApprovalPolicy | None:
@@ -38,10 +38,16 @@ def _step(units: list[Unit], role: str, mode: str, label: str) -> dict[str, Any]
     }
 
 
+# Administrative levels from the top; a chain climbs while the supervisor is at or below
+# the policy's top level.
+LEVEL_RANK = {level: rank for rank, level in enumerate(UnitLevel.values)}
+
+
 def compute_chain(*, process_kind: str, unit: Unit, extra_level: bool = False) -> list[dict]:
-    """Steps: the applicant unit's head, then `levels` supervisors upward (+1 with an
-    exemption), then the policy's optional countersign/any-one step. Raises ValidationError
-    (field "unit") when the policy forbids this kind of application for the unit."""
+    """Steps: the applicant unit's head, then its supervisors upward until one at the policy's
+    top level (one level higher with an exemption), then the policy's optional countersign /
+    any-one step. Raises ValidationError (field "unit") when the policy forbids this kind of
+    application for the unit. A unit at or above the top level still gets its supervisor."""
     policy = policy_for(process_kind=process_kind, unit=unit)
     if policy is not None and not policy.allowed:
         raise ValidationError(
@@ -51,17 +57,22 @@ def compute_chain(*, process_kind: str, unit: Unit, extra_level: bool = False) -
                 )
             }
         )
-    levels = (policy.levels if policy else DEFAULT_LEVELS) + (1 if extra_level else 0)
+    top = LEVEL_RANK[policy.top_level if policy else DEFAULT_TOP_LEVEL]
     steps = [_step([unit], Role.UNIT_HEAD, StepMode.ANY, str(_("单位负责人审核")))]
-    current = unit.supervisor
-    seen = {unit.pk}
-    for _i in range(levels):
-        if current is None or current.pk in seen:
-            break
-        steps.append(
-            _step([current], Role.APPROVER, StepMode.ANY, str(_("{unit}审核")).format(unit=current.name))
-        )
+
+    def approver_step(supervisor: Unit) -> dict[str, Any]:
+        label = str(_("{unit}审核")).format(unit=supervisor.name)
+        return _step([supervisor], Role.APPROVER, StepMode.ANY, label)
+
+    current, seen = unit.supervisor, {unit.pk}
+    while current is not None and current.pk not in seen:
+        steps.append(approver_step(current))
         seen.add(current.pk)
+        if LEVEL_RANK[current.level] <= top:
+            above = current.supervisor
+            if extra_level and above is not None and above.pk not in seen:
+                steps.append(approver_step(above))  # the exemption climbs one level more
+            break
         current = current.supervisor
     if policy is not None:
         extra = list(policy.extra_units.all())

@@ -23,7 +23,7 @@ class StepMode(models.TextChoices):
 
 
 class ApprovalPolicy(models.Model):
-    """Process kind × applicant level × unit kind → how far the sign-off chain climbs.
+    """Process kind × applicant level × unit kind → up to which level the chain climbs.
 
     Frozen into each process at start (AccountProcess.data["chain"]); edits affect only
     processes started afterwards.
@@ -36,9 +36,9 @@ class ApprovalPolicy(models.Model):
         help_text=_("留空表示适用于该层级的所有类别"),
     )
     allowed = models.BooleanField(_("允许申请"), default=True)
-    levels = models.PositiveSmallIntegerField(
-        _("逐级审核层数"), default=1,
-        help_text=_("单位负责人之后，沿主管单位向上审核的层数"),
+    top_level = models.CharField(
+        _("审核至层级"), max_length=16, choices=UnitLevel.choices, default=UnitLevel.CITY,
+        help_text=_("单位负责人之后，沿主管单位逐级向上审核，直到该层级的主管单位为止"),
     )
     extra_units = models.ManyToManyField(
         Unit, verbose_name=_("附加审核单位"), blank=True, related_name="+",
