@@ -3,10 +3,11 @@
 # cluster, a Redis without persistence, a Celery worker and Celery beat.
 #
 #   scripts/services.sh start [--tests]   start all four; write var/services/env
+#   scripts/services.sh start --stores    only PostgreSQL and Redis (run your own processes)
 #   scripts/services.sh stop              stop everything this script started
 #   scripts/services.sh status            show what is running
 #
-# Everything lives under var/services/ (the PostgreSQL cluster moves to a
+# Everything lives under var/services/ (GOVMEDIA_SERVICES_DIR overrides it; the PostgreSQL cluster moves to a
 # /tmp folder only when the postgres user cannot reach var/). Ports are free
 # loopback ports picked at start. `source var/services/env` gives a shell the
 # DATABASE_URL, CELERY_BROKER_URL, ... that point at them.
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-STATE="$ROOT/var/services"
+STATE="${GOVMEDIA_SERVICES_DIR:-$ROOT/var/services}"
 ENVFILE="$STATE/env"
 VENV="$ROOT/.venv"
 DB_NAME=govmedia
@@ -225,8 +226,9 @@ status() {
 
 main() {
     local cmd="${1:-}"
-    local tests=0
+    local tests=0 stores_only=0
     [[ "${2:-}" == "--tests" ]] && tests=1
+    [[ "${2:-}" == "--stores" ]] && stores_only=1
     mkdir -p "$STATE"
     case "$cmd" in
     start)
@@ -236,12 +238,12 @@ main() {
         start_postgres
         start_redis
         write_env "$tests"
-        start_celery "$tests"
+        ((stores_only)) || start_celery "$tests"
         log "environment in $ENVFILE"
         ;;
     stop) stop_all ;;
     status) status ;;
-    *) die "usage: $0 start [--tests] | stop | status" ;;
+    *) die "usage: $0 start [--tests|--stores] | stop | status" ;;
     esac
 }
 

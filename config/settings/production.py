@@ -5,6 +5,8 @@ CELERY_BROKER_URL and ALLOWED_HOSTS. Behind a TLS-terminating reverse proxy
 that sets X-Forwarded-Proto. Logs are JSON lines on stderr.
 """
 
+import copy
+
 import dj_database_url
 
 from config.env import envbool, envint, envlist, envsecret, envstr
@@ -57,15 +59,9 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 # Printed into every notice's QR code: set it to the public address of the site.
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", f"https://{ALLOWED_HOSTS[0].lstrip('.')}")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "config.jsonlog.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# The base LOGGING (and what apps add to it), with JSON lines instead of key=value text.
+LOGGING = copy.deepcopy(LOGGING)  # noqa: F405
+LOGGING["formatters"]["json"] = {"()": "config.jsonlog.JsonFormatter"}
+LOGGING["handlers"]["console"]["formatter"] = "json"
+LOGGING["loggers"].setdefault("weasyprint", {"level": "WARNING"})
+LOGGING["loggers"].setdefault("fontTools", {"level": "WARNING"})
