@@ -141,21 +141,23 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=400)
     parser.add_argument("--runs", type=int, default=3, help="best of N (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the database directory")
+    parser.add_argument("--reuse", metavar="DIR", help="time a database kept by --keep")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="govmedia-bench-"))
+    tmp = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="govmedia-bench-"))
     setup_django(tmp)
     from django.core.management import call_command
     from django.db import connection
 
     from lifecycle.review import review
 
-    start = time.perf_counter()
-    populate(args.accounts, args.units)
-    print(
-        f"populated {args.accounts} accounts / {args.units} units in "
-        f"{time.perf_counter() - start:.1f} s  ({tmp})"
-    )
+    if not args.reuse:
+        start = time.perf_counter()
+        populate(args.accounts, args.units)
+        print(
+            f"populated {args.accounts} accounts / {args.units} units in "
+            f"{time.perf_counter() - start:.1f} s  ({tmp})"
+        )
 
     def sql():
         with connection.cursor() as cursor:
@@ -192,7 +194,7 @@ def main() -> None:
         f"{'met' if t_cmd < 10 and t_sel <= 2 * t_sql else 'NOT met'} "
         f"(best of {args.runs})"
     )
-    if not args.keep:
+    if not (args.keep or args.reuse):
         import shutil
 
         connection.close()

@@ -13,7 +13,6 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from operator import itemgetter
 from typing import Any
 
 from django.db import connections, transaction
@@ -330,12 +329,16 @@ def review_scope(*, unit: Unit | None = None) -> QuerySet[Account]:
 
 
 def manual_findings(
-    *, accounts: QuerySet[Account], as_of: datetime.date
+    *, as_of: datetime.date, unit: Unit | None = None
 ) -> dict[int, tuple[list[str], list[tuple[str, int]], dict[str, int]]]:
     """Per account: (manual veto codes, manual deductions, max points of their indicators)
     from its latest inspection on or before ``as_of`` — two queries for any number of
-    accounts. Automatic findings are ignored: the review recomputes them for its date."""
-    inspections = Inspection.objects.filter(account__in=accounts.values("pk"), as_of__lte=as_of)
+    accounts. Automatic findings are ignored: the review recomputes them for its date.
+    Accounts are scoped by unit only (a join on the unit path); callers look their own
+    accounts up — filtering by an account subquery costs more than it saves."""
+    inspections = Inspection.objects.filter(as_of__lte=as_of)
+    if unit is not None:
+        inspections = inspections.filter(account__unit__path__startswith=unit.path)
     latest: dict[int, int] = {}
     for pk, account_id in (
         inspections.order_by("account_id", "as_of", "pk")
@@ -346,10 +349,12 @@ def manual_findings(
     if not latest:
         return {}
     latest_ids = set(latest.values())
+    findings = Finding.objects.filter(automatic=False, inspection__as_of__lte=as_of)
+    if unit is not None:
+        findings = findings.filter(inspection__account__unit__path__startswith=unit.path)
     out: dict[int, tuple[list[str], list[tuple[str, int]], dict[str, int]]] = {}
     for insp, account_id, code, part, max_points, points in (
-        Finding.objects.filter(inspection__in=inspections, automatic=False)
-        .order_by("inspection_id", "pk")
+        findings.order_by("inspection_id", "pk")
         .values_list(
             "inspection_id",
             "inspection__account_id",
@@ -396,12 +401,12 @@ def review(
     # while the rows and items are built: they hold no cycles, and its generation scans
     # over 200,000 fresh containers cost about a third of the loop.
     query = (
-        accounts.order_by()
+        accounts.order_by("unit__code", "name", "pk")  # the database sorts faster than Python
         .annotate(_last=Cast("last_post_on", output_field=CharField()))
         .values_list("pk", "name", "platform", "platform_id", "unit__code", "_last", "interaction_enabled")
     )
     sql, params = query.query.sql_with_params()
-    manual = manual_findings(accounts=accounts, as_of=as_of)
+    manual = manual_findings(as_of=as_of, unit=unit)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -415,7 +420,6 @@ def review(
             picks = scoring.stratified_sample(strata, ratio=ratio, seed=seed)
             chosen = {pk for sample in picks.values() for pk in sample}
             rows = [row for row in rows if row[0] in chosen]
-        rows.sort(key=itemgetter(4, 1, 0))
         return _evaluate_rows(rows, as_of=as_of, rules=rules, manual=manual, progress=progress)
     finally:
         if gc_was_enabled:
