@@ -67,3 +67,18 @@ def test_it_prints_a_table_with_a_summary(two_accounts):
 def test_it_draws_no_progress_bar_when_stderr_is_not_a_terminal(two_accounts, capsys):
     run("review", "--as-of", "2019-06-15", "--format", "json")
     assert "评估中" not in capsys.readouterr().err
+
+
+def test_it_draws_a_progress_bar_on_a_terminal(two_accounts, monkeypatch):
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    result = run("review", "--as-of", "2019-06-15", "--format", "json")
+    assert result.code == 0
+    assert "评估中" in terminal.getvalue() and "2/2" in terminal.getvalue()
+    assert "评估中" not in result.out

@@ -1,0 +1,61 @@
+"""The review admin: every screen loads, and the rule set says its points are defaults."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from lifecycle.models import Feedback, RuleSet
+
+from .review_helpers import account, inspect
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, nanjing):
+    user = get_user_model().objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(user)
+    acc = account(nanjing.u.xl, "兴隆发布")
+    inspect(acc, vetoes=("SECRET_LEAK",), deductions={"UNVERIFIED": 3})
+    Feedback.objects.create(account=acc, kind="error_report", text="链接失效")
+    return client
+
+
+@pytest.mark.parametrize(
+    "model", ["ruleset", "indicator", "campaign", "inspection", "metricsnapshot", "feedback"]
+)
+def test_it_lists_and_adds(admin_client, model):
+    assert admin_client.get(f"/admin/lifecycle/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/lifecycle/{model}/add/").status_code == 200
+
+
+def test_it_states_that_the_points_are_defaults(admin_client):
+    rule_set = RuleSet.objects.get(active=True)
+    page = admin_client.get(f"/admin/lifecycle/ruleset/{rule_set.pk}/change/").content.decode()
+    assert "默认值" in page and "应按上级正式印发的指标表替换" in page
+    assert "NO_UPDATE_14D" in page
+
+
+def test_it_activates_one_rule_set_and_deactivates_the_others(admin_client):
+    old = RuleSet.objects.get(active=True)
+    new = RuleSet.objects.create(name="江苏省政务新媒体检查指标", version="2020")
+    response = admin_client.post(
+        "/admin/lifecycle/ruleset/",
+        {
+            "action": "activate",
+            "_selected_action": [new.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert RuleSet.objects.get(active=True) == new
+    old.refresh_from_db()
+    assert not old.active
+
+
+def test_it_shows_an_inspection_with_its_findings(admin_client):
+    from lifecycle.models import Inspection
+
+    insp = Inspection.objects.get()
+    page = admin_client.get(f"/admin/lifecycle/inspection/{insp.pk}/change/").content.decode()
+    assert "SECRET_LEAK" in page or "泄露国家秘密" in page
