@@ -19,8 +19,8 @@ from lifecycle.models import Account, AccountState, Platform
 from .helpers import decide, only_open_task
 
 
-@pytest.fixture
-def world(nanjing):
+@pytest.fixture(name="world")
+def world_fixture(nanjing):
     """Nanjing personas + 南京质检 (to close), 南京食药监 (its successor), 江北新区发布 (another
     tree) and 兴隆发布. 质监's chain: 质监负责人 → 南京市政府办."""
     u = nanjing.u

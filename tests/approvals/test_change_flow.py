@@ -13,7 +13,7 @@ from approvals.models import AccountProcess
 from lifecycle.models import AccountTransition
 from notices.models import Notice
 
-from .closure_helpers import approve_chain, pdf_text, world  # noqa: F401
+from .closure_helpers import approve_chain, pdf_text, world_fixture  # noqa: F401
 from .helpers import decide
 
 pytestmark = pytest.mark.django_db

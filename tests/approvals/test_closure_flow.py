@@ -3,8 +3,11 @@ working days, deregistration, and every rejection writing nothing."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS
@@ -16,7 +19,7 @@ from lifecycle.models import AccountState, AccountTransition
 from lifecycle.workdays import add_working_days
 from notices.models import Notice
 
-from .closure_helpers import (  # noqa: F401  (world is a fixture)
+from .closure_helpers import (  # noqa: F401  (world_fixture provides `world`)
     CHANNELS,
     apply_closure,
     approve_chain,
@@ -26,7 +29,7 @@ from .closure_helpers import (  # noqa: F401  (world is a fixture)
     end_notice_period,
     pdf_text,
     wait_task,
-    world,
+    world_fixture,
 )
 from .helpers import decide, only_open_task
 
@@ -101,9 +104,6 @@ def test_it_asks_for_deregistration_at_once_when_the_period_is_zero(world):
 
 def test_it_does_not_end_the_period_early(world):
     process = approve_chain(world, apply_closure(world))
-    from django.core.management import call_command
-    import io
-
     call_command("run_due", now=process.data["notice_period"]["ends_on"], stdout=io.StringIO())
     assert wait_task(process) is not None
 

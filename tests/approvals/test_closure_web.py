@@ -13,7 +13,7 @@ from django.utils import timezone
 from approvals.models import AccountProcess
 from lifecycle.models import AccountState
 
-from .closure_helpers import world  # noqa: F401
+from .closure_helpers import world_fixture  # noqa: F401
 from .helpers import only_open_task
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from .closure_helpers import (  # noqa: F401
     deregister,
     end_notice_period,
     pdf_text,
-    world,
+    world_fixture,
 )
 
 pytestmark = pytest.mark.django_db

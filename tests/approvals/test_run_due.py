@@ -13,7 +13,7 @@ from django.utils import timezone
 from approvals.management.commands.run_due import Command, task_overdue
 from approvals.models import TaskAssignment
 
-from .closure_helpers import apply_closure, approve_chain, wait_task, world  # noqa: F401
+from .closure_helpers import apply_closure, approve_chain, wait_task, world_fixture  # noqa: F401
 from .helpers import only_open_task
 
 pytestmark = pytest.mark.django_db

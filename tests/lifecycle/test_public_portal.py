@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
 from lifecycle.models import Account, AccountState, Feedback, Platform
-from tests.approvals.closure_helpers import close_fully, world  # noqa: F401
+from tests.approvals.closure_helpers import close_fully, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django_fsm import can_proceed
 from lifecycle import services
 from lifecycle.models import Account, AccountState, Platform
 from lifecycle.selectors import successor_chain
-from tests.approvals.closure_helpers import close_fully, world  # noqa: F401
+from tests.approvals.closure_helpers import close_fully, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

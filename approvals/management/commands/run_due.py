@@ -123,6 +123,9 @@ class Command(BaseCommand):
         reminded = sum(
             self.process_one_reminder(a, today) for a in self.overdue_assignments(today)
         )
-        summary = f"run_due {today.isoformat()}: notice periods ended: {ended}; overdue tasks reminded: {reminded}"
+        summary = (
+            f"run_due {today.isoformat()}: notice periods ended: {ended}; "
+            f"overdue tasks reminded: {reminded}"
+        )
         logger.info("event=run_due ended=%s reminded=%s", ended, reminded)
         return summary
