@@ -35,7 +35,17 @@ class WorkApp(Application):
     title = _("办事")
     app_name = "work"
     icon = "edit_note"
+    menu_template_name = "approvals/work_menu.html"
+    menu_links = (
+        ("work:applications", "assignment", _("我的申请")),
+        ("work:apply_opening", "add_circle", _("申请开设账号")),
+        ("work:accounts", "list_alt", _("账号台账")),
+        ("work:bulk_approve", "done_all", _("批量同意")),
+        ("work:delegations", "person_add", _("委托代办")),
+        ("notices:list", "description", _("公文档案")),
+    )
 
+    index_path = path("", views_accounts.work_index, name="index")
     apply_opening_path = path("apply/opening/", views.ApplyOpeningView.as_view(), name="apply_opening")
     apply_closure_path = path(
         "apply/closure/<int:account_id>/", views_closure.ApplyClosureView.as_view(), name="apply_closure"

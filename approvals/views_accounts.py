@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views import View
 
 from lifecycle.models import AccountState, Platform, Role
@@ -16,6 +16,10 @@ from notices.selectors import notices_for
 from . import selectors
 from .models import AccountProcess, Decision
 from .views import process_url
+
+
+def work_index(request):
+    return redirect("work:applications")
 
 
 class AccountListView(View):

@@ -116,7 +116,7 @@ SECRET_KEY = envstr("SECRET_KEY", "")
 
 # Jobs: eager (in-process) by default; production sets CELERY_BROKER_URL and
 # CELERY_TASK_ALWAYS_EAGER=false.
-CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "memory://")
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = False
