@@ -12,7 +12,7 @@ from approvals.models import AccountProcess
 from approvals.selectors import open_tasks
 from lifecycle.models import Account, AccountState, AccountTransition, MetricSnapshot, Unit
 
-from .import_files import run
+from tests.lifecycle.import_files import run
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
