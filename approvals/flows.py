@@ -23,6 +23,7 @@ from lifecycle.models import Role
 from . import views
 from .chains import last_step_unit
 from .forms import DeregistrationForm, RegistrationForm, RevisionForm
+from .forms_closure import ResubmitForm
 from .models import AccountProcess, Decision, DecisionKind, ProcessKind
 from .nodes import ChainSplit, RoutedView
 
@@ -255,6 +256,15 @@ class ClosureFlow(ChainFlow, flow.Flow):
 
     start_forced = flow.StartHandle(this.start_forced_process).Next(this.announce)
 
+    revise = (
+        RoutedView(
+            views.task_redirect, kind="revision", role=Role.APPLICANT, form=ResubmitForm,
+            route=applicant_route,
+        )
+        .Annotation(title=_("申请人重新提交"))
+        .Next(this.tally)
+    )
+
     approve = (
         flow.Function(this.on_approved)
         .Annotation(title=_("批准关停"))
@@ -361,6 +371,15 @@ class ChangeFlow(ChainFlow, flow.Flow):
 
     process_title = _("账号变更")
     process_kind = ProcessKind.CHANGE
+
+    revise = (
+        RoutedView(
+            views.task_redirect, kind="revision", role=Role.APPLICANT, form=ResubmitForm,
+            route=applicant_route,
+        )
+        .Annotation(title=_("申请人重新提交"))
+        .Next(this.tally)
+    )
 
     approve = (
         flow.Function(this.on_approved)

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS
 
@@ -252,3 +253,29 @@ def test_it_refuses_a_forced_closure_by_an_outsider_or_for_an_active_account(wor
         services.forced_closure_start(actor=world.p.nj_approver, account=world.zj, reason="x")
     assert "关停程序" in " ".join(exc.value.message_dict["account"])
     assert not AccountProcess.objects.exists()
+
+
+def test_it_resubmits_a_returned_application_without_touching_the_account(world, client):
+    process = apply_closure(world)
+    decide(process, world.p.njzj_head, decision="return", comment="请补充承接渠道说明")
+    task = only_open_task(process)
+    assert task.flow_task.task_kind == "revision"
+    client.force_login(world.p.njzj_clerk)
+    page = client.get(f"/work/tasks/{task.pk}/")
+    assert page.status_code == 200 and "重新提交" in page.content.decode()
+    response = client.post(f"/work/tasks/{task.pk}/", {"action": "approve", "d-comment": "已补充"})
+    assert response.status_code == 302, response.content.decode()[:1500]
+    world.zj.refresh_from_db()
+    assert world.zj.name == "南京质检" and world.zj.state == AccountState.ACTIVE
+    assert only_open_task(process).flow_task.task_kind == "decision"
+
+
+def test_it_shows_the_closure_process_page(world, client):
+    process = approve_chain(world, apply_closure(world))
+    client.force_login(world.p.njzj_clerk)
+    end_notice_period(process)
+    queue = client.get(reverse("workflow:queue")).content.decode()
+    assert "南京质检" in queue and "平台注销确认" in queue
+    # viewflow resolves its namespaces once the site's URLs have been loaded by a request
+    url = process.flow_class.instance.reverse("process_detail", args=[process.pk])
+    assert client.get(url).status_code == 200
