@@ -135,6 +135,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Service errors → 400 (ValidationError), 409 (task conflict, stale transition), 403.
+    "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"public": envstr("PUBLIC_RATE_LIMIT", "60/min")},
 }
 SPECTACULAR_SETTINGS = {
