@@ -9,6 +9,13 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -17,6 +24,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from lifecycle.api_accounts import AccountRefSerializer, UnitRefSerializer
 from lifecycle.models import Unit
 
 from . import selectors, services
@@ -58,9 +66,11 @@ class NoticeSerializer(serializers.ModelSerializer):
             "process_id", "sha256", "pages", "pdf_url", "status",
         ]
 
+    @extend_schema_field(UnitRefSerializer)
     def get_issuing_unit(self, obj: Notice) -> dict | None:
         return unit_ref(obj.issuing_unit)
 
+    @extend_schema_field(AccountRefSerializer(allow_null=True))
     def get_account(self, obj: Notice) -> dict | None:
         return account_ref(obj.account)
 
@@ -75,6 +85,36 @@ class NoticeSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class VerifySerializer(serializers.Serializer):
+    """Schema of the public verification answer (documentation only)."""
+
+    number = serializers.CharField()
+    genuine = serializers.BooleanField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    issuing_unit = UnitRefSerializer()
+    issued_on = serializers.DateField()
+    account = AccountRefSerializer(allow_null=True)
+    sha256 = serializers.CharField(allow_null=True)
+    revoked = serializers.BooleanField()
+    hash_matches = serializers.BooleanField(required=False)
+
+
+class NotGenuineSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    genuine = serializers.BooleanField()
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("kind", str, description="notice kind code"),
+    OpenApiParameter("unit", str, description="unit code; matches the whole subtree"),
+    OpenApiParameter("account", int, description="account id"),
+    OpenApiParameter("year", int),
+    OpenApiParameter("number", str, description="document number (substring)"),
+    OpenApiParameter("status", str, description="pending|rendered|failed|revoked"),
+]
+
+
 class PDFRenderer(renderers.BaseRenderer):
     media_type = "application/pdf"
     format = "pdf"
@@ -85,6 +125,7 @@ class PDFRenderer(renderers.BaseRenderer):
         return data
 
 
+@extend_schema_view(list=extend_schema(parameters=LIST_PARAMETERS))
 class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = NoticeSerializer
 
@@ -115,6 +156,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
             status=params.get("status", ""),
         )
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer, renderers.JSONRenderer])
     def pdf(self, request, pk=None):
         notice = self.get_object()  # scoped: out of scope → 404
@@ -155,6 +197,13 @@ class PublicVerifyView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public"
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("number", str, required=True),
+            OpenApiParameter("sha256", str, description="hex SHA-256 of the PDF at hand"),
+        ],
+        responses={200: VerifySerializer, 404: NotGenuineSerializer},
+    )
     def get(self, request):
         number = (request.query_params.get("number") or "").strip()
         sha256 = request.query_params.get("sha256")
