@@ -1,13 +1,9 @@
 """REST routes of this app, mounted under /api/ by config/api.py."""
 
-from importlib.util import find_spec
-
 from django.urls import include, path
 
 urlpatterns: list = [
-    path("", include("lifecycle.api_public")),
-    path("", include("lifecycle.api_accounts")),
+    path("", include("lifecycle.api_public")),  # public successor lookup (no login)
+    path("", include("lifecycle.api_accounts")),  # units, accounts, history
+    path("", include("lifecycle.api_review")),  # metrics ingestion
 ]
-# Review/metrics routes live in their own module (lifecycle/api_review.py).
-if find_spec("lifecycle.api_review"):
-    urlpatterns.append(path("", include("lifecycle.api_review")))
