@@ -150,13 +150,18 @@ def check_fonts() -> None:
             )
 
 
+def _css_name(family: str) -> str:
+    """A family name safe inside a quoted CSS string (configuration, but never trusted blindly)."""
+    return "".join(c for c in family if c not in '"\\;{}<>\n\r')
+
+
 def font_css() -> dict[str, Any]:
     """CSS `font-family` values per role, e.g. {"fangsong": '"FangSong", …, serif'}."""
     css = {}
     for role, spec in font_roles().items():
-        names = ", ".join('"' + f.replace("\\", "").replace('"', "") + '"' for f in spec["families"])
+        names = ", ".join('"' + _css_name(f) + '"' for f in spec["families"])
         generic = "sans-serif" if role == "heiti" else "serif"
-        # Trusted configuration, not user text; quotes stripped above.
+        # Settings, not user text, and sanitised by _css_name: safe to mark safe.
         css[role] = mark_safe(f"{names}, {generic}")  # noqa: S308
         css[f"{role}_weight"] = str(int(spec.get("weight", 400)))
     return css
