@@ -35,6 +35,9 @@ def _user(username, full_name, memberships):
 @pytest.fixture
 def nanjing(db):
     """The unit tree and personas; returns a namespace of units (u.*) and users (p.*)."""
+    from approvals.defaults import ensure_default_policies
+
+    ensure_default_policies()  # a transactional test's flush removes migration data
     L, K = UnitLevel, UnitKind
     js = _unit("JS", "江苏省人民政府办公厅", "苏政办", L.PROVINCE, K.GOVERNMENT_OFFICE)
     nj = _unit("NJ", "南京市人民政府办公室", "宁政办", L.CITY, K.GOVERNMENT_OFFICE, js)
