@@ -70,3 +70,14 @@ def test_it_keeps_running_processes_on_their_frozen_chain(nanjing):
     process.refresh_from_db()
     assert codes(process.chain) == [["JYXL"], ["JY"], ["NJ"]]
     assert codes(compute_chain(process_kind="opening", unit=nanjing.u.xl)) == [["JYXL"], ["JY"]]
+
+
+def test_it_installs_the_same_defaults_by_migration_as_ensure_default_policies(db):
+    from approvals.defaults import DEFAULT_POLICIES, ensure_default_policies
+
+    assert ensure_default_policies() == 0
+    rows = {
+        (p.process_kind, p.unit_level, p.unit_kind): (p.allowed, p.top_level)
+        for p in ApprovalPolicy.objects.all()
+    }
+    assert rows == {(k, lv, uk): (a, t) for k, lv, uk, a, t, _n in DEFAULT_POLICIES}
