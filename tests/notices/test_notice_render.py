@@ -129,3 +129,29 @@ def test_it_retries_a_failed_render_in_a_real_worker(world, issue, settings):
     retry.assert_called_once()
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_it_writes_one_file_when_two_renders_race(
+    world, issue, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from notices import rendering
+
+    settings.MEDIA_ROOT = str(tmp_path)  # an empty archive folder to count files in
+    with django_capture_on_commit_callbacks(execute=False):
+        notice = issue("opening_approval")
+    real = rendering.render_notice_pdf
+    calls = []
+
+    def slow_render(n):
+        if not calls:  # the other worker finishes while this one is still rendering
+            calls.append(1)
+            services.notice_render(notice=Notice.objects.get(pk=n.pk))
+        return real(n)
+
+    with mock.patch("notices.services.render_notice_pdf", side_effect=slow_render):
+        result = services.notice_render(notice=Notice.objects.get(pk=notice.pk))
+    winner = Notice.objects.get(pk=notice.pk)
+    assert result.sha256 == winner.sha256
+    folder = os.path.dirname(winner.pdf.path)
+    assert os.listdir(folder) == [os.path.basename(winner.pdf.name)]
