@@ -43,7 +43,11 @@ GOVMEDIA_DEMO = False
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "config.staticstorage.CompressedStaticFilesStorage"
+        if envbool("STATIC_COMPRESS", False)
+        else "config.staticstorage.StaticFilesStorage"
+    },
 }
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
