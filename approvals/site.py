@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 
-from . import selectors, views, views_accounts, views_closure, views_work
+from . import selectors, views, views_accounts, views_closure, views_review, views_work
 from .flows import ChangeFlow, ClosureFlow, OpeningFlow
+from .flows_review import InspectionFlow, RectificationFlow
 
 
 class InboxApp(WorkflowAppViewset):
@@ -43,6 +44,9 @@ class WorkApp(Application):
         ("work:bulk_approve", "done_all", _("批量同意")),
         ("work:delegations", "person_add", _("委托代办")),
         ("notices:list", "description", _("公文档案")),
+        ("work:campaigns", "fact_check", _("检查活动")),
+        ("work:attention", "report", _("僵尸号与低关注账号")),
+        ("work:dashboard", "bar_chart", _("统计看板")),
     )
 
     index_path = path("", views_accounts.work_index, name="index")
@@ -76,6 +80,29 @@ class WorkApp(Application):
         "tasks/<int:task_pk>/transfer/", views_work.TaskTransferView.as_view(), name="task_transfer"
     )
 
+    # Periodic review (approvals/views_review.py, docs/review.md).
+    campaigns_path = path("review/campaigns/", views_review.CampaignListView.as_view(), name="campaigns")
+    campaign_path = path(
+        "review/campaigns/<int:pk>/", views_review.CampaignDetailView.as_view(), name="campaign"
+    )
+    campaign_close_path = path(
+        "review/campaigns/<int:pk>/close/", views_review.CampaignCloseView.as_view(),
+        name="campaign_close",
+    )
+    inspection_sheet_path = path(
+        "review/inspections/<int:task_pk>/", views_review.InspectionSheetView.as_view(),
+        name="inspection_sheet",
+    )
+    rectify_path = path(
+        "review/rectify/<int:account_id>/", views_review.RectifyStartView.as_view(), name="rectify"
+    )
+    attention_path = path("review/attention/", views_review.AttentionListView.as_view(), name="attention")
+    attention_export_path = path(
+        "review/attention/export/", views_review.AttentionExportView.as_view(),
+        name="attention_export",
+    )
+    dashboard_path = path("dashboard/", views_review.DashboardView.as_view(), name="dashboard")
+
     def has_view_permission(self, user, obj=None):
         return user.is_authenticated
 
@@ -87,6 +114,8 @@ site = Site(
             FlowViewset(OpeningFlow, icon="add_circle"),
             FlowViewset(ClosureFlow, icon="block"),
             FlowViewset(ChangeFlow, icon="edit"),
+            FlowViewset(InspectionFlow, icon="fact_check"),
+            FlowViewset(RectificationFlow, icon="build"),
         ]),
         WorkApp(),
     ],

@@ -47,6 +47,9 @@ class Command(BaseCommand):
         "stop date) is on or before --now's date gets its deregistration task; "
         "(2) every open task assignment whose due date is before --now's date and that was "
         "never reminded is marked reminded_on=today, logged and the task_overdue hook sent. "
+        "(3) rectification reports (RectificationFlow) due within 2 working days are reminded "
+        "once; those still missing after their deadline fail the recheck automatically and "
+        "start the forced closure (approvals.services_review.run_due). "
         "Running it twice does nothing more the second time."
     )
 
@@ -123,9 +126,15 @@ class Command(BaseCommand):
         reminded = sum(
             self.process_one_reminder(a, today) for a in self.overdue_assignments(today)
         )
+        # Rectification deadlines (approvals.services_review): remind, then escalate.
+        from approvals import services_review
+
+        review_due = services_review.run_due(today=today)
         summary = (
             f"run_due {today.isoformat()}: notice periods ended: {ended}; "
-            f"overdue tasks reminded: {reminded}"
+            f"overdue tasks reminded: {reminded}; "
+            f"rectifications reminded: {review_due['rectifications_reminded']}; "
+            f"rectifications escalated: {review_due['rectifications_escalated']}"
         )
         logger.info("event=run_due ended=%s reminded=%s", ended, reminded)
         return summary

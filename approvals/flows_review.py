@@ -1,0 +1,180 @@
+"""Review flows (DESIGN §6): one InspectionFlow process per sampled account of a campaign,
+and the RectificationFlow of a failed account.
+
+    InspectionFlow:    start → inspect (inspectors of the inspecting unit) → record → end
+    RectificationFlow: start → order (→ rectifying, 整改通知 with a deadline in working days)
+                       → report (owning unit's clerks) → check_overdue
+                       check_overdue: overdue → escalate (fail recheck → forced closure)
+                                      else → recheck (supervisor unit's reviewers) → route
+                       route: pass → passed (active) · fail → failed (closing → forced closure)
+
+An inspection is a process per account (not one campaign process with a split) because
+every process row names its account (AccountProcess), which is what scopes inboxes and
+lists; the campaign is the group (process.data["campaign"]).
+
+Nodes call approvals.services_review; human steps are RoutedView tasks decided through
+approvals.services.task_decide (web task page, inspection sheet, REST API).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from lifecycle.models import Role
+
+from . import views
+from .forms_review import InspectionForm, RecheckForm, RectificationReportForm
+from .models import AccountProcess, ProcessKind
+from .nodes import RoutedView
+
+INSPECTION_KIND = "inspection"  # AccountProcess.kind of InspectionFlow processes
+
+
+def inspector_route(process) -> dict[str, Any]:
+    return {"units": [process.data["inspecting_unit"]], "role": Role.INSPECTOR, "round": 0}
+
+
+def owner_route(process) -> dict[str, Any]:
+    return {"units": [process.account.unit.code], "role": Role.APPLICANT, "round": 0}
+
+
+def supervisor_route(process) -> dict[str, Any]:
+    return {"units": [process.data["rectification"]["recheck_unit"]],
+            "role": Role.SUPERVISOR_REVIEWER, "round": 0}
+
+
+def _start(activation, *, account, unit, actor, kind, data):
+    process = activation.process
+    process.kind = kind
+    process.account = account
+    process.unit = unit
+    process.applicant = actor
+    process.data = {"round": 0, **data}
+    activation.task.owner = actor
+    return process
+
+
+class InspectionFlow(flow.Flow):
+    """账号检查
+
+    One sampled account of a campaign: the inspector records manual vetoes, deductions
+    and evidence; automatic findings were pre-filled when the campaign was created."""
+
+    process_class = AccountProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("账号检查")
+
+    start = flow.StartHandle(this.start_process).Next(this.inspect)
+
+    inspect = (
+        RoutedView(views.task_redirect, kind="inspection", role=Role.INSPECTOR,
+                   form=InspectionForm, route=inspector_route)
+        .Annotation(title=_("检查打分"))
+        .Next(this.record)
+    )
+
+    record = flow.Function(this.on_inspected).Annotation(title=_("记录检查结论")).Next(this.end)
+
+    end = flow.End().Annotation(title=_("完成"))
+
+    def start_process(self, activation, *, account, unit, actor, data):
+        return _start(activation, account=account, unit=unit, actor=actor,
+                      kind=INSPECTION_KIND, data=data)
+
+    def on_inspected(self, activation) -> None:
+        from . import services_review
+
+        services_review.inspection_record(process=activation.process)
+
+
+class RectificationFlow(flow.Flow):
+    """账号整改
+
+    整改通知 with a deadline → the owning unit reports → the supervisor unit rechecks:
+    pass → active; fail, or no report by the deadline (run_due) → forced closure."""
+
+    process_class = AccountProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("账号整改")
+
+    start = flow.StartHandle(this.start_process).Next(this.order)
+
+    order = (
+        flow.Function(this.on_order).Annotation(title=_("下发整改通知")).Next(this.report)
+    )
+
+    report = (
+        RoutedView(views.task_redirect, kind="rectification_report", role=Role.APPLICANT,
+                   form=RectificationReportForm, route=owner_route)
+        .Annotation(title=_("提交整改报告"))
+        .Next(this.check_overdue)
+    )
+
+    check_overdue = (
+        flow.Switch()
+        .Annotation(title=_("是否逾期"))
+        .Case(this.escalate, this.is_overdue)
+        .Default(this.recheck)
+    )
+
+    recheck = (
+        RoutedView(views.task_redirect, kind="recheck", role=Role.SUPERVISOR_REVIEWER,
+                   form=RecheckForm, route=supervisor_route)
+        .Annotation(title=_("主管单位复核"))
+        .Next(this.route)
+    )
+
+    route = (
+        flow.Switch()
+        .Annotation(title=_("复核结论"))
+        .Case(this.passed, this.recheck_passed)
+        .Default(this.failed)
+    )
+
+    passed = flow.Function(this.on_passed).Annotation(title=_("恢复运行")).Next(this.end)
+    failed = flow.Function(this.on_failed).Annotation(title=_("强制关停")).Next(this.end)
+    escalate = (
+        flow.Function(this.on_overdue).Annotation(title=_("逾期未整改，强制关停")).Next(this.end)
+    )
+
+    end = flow.End().Annotation(title=_("完成"))
+
+    def start_process(self, activation, *, account, unit, actor, data):
+        return _start(activation, account=account, unit=unit, actor=actor,
+                      kind=ProcessKind.RECTIFICATION, data=data)
+
+    def on_order(self, activation) -> None:
+        from . import services_review
+
+        services_review.rectification_order(process=activation.process,
+                                            audit=_audit(activation))
+
+    def is_overdue(self, activation) -> bool:
+        return bool(activation.process.data["rectification"].get("overdue"))
+
+    def recheck_passed(self, activation) -> bool:
+        return (activation.process.data.get("recheck") or {}).get("result") == "pass"
+
+    def on_passed(self, activation) -> None:
+        from . import services_review
+
+        services_review.rectification_pass(process=activation.process, audit=_audit(activation))
+
+    def on_failed(self, activation) -> None:
+        from . import services_review
+
+        services_review.rectification_fail(process=activation.process, audit=_audit(activation))
+
+    def on_overdue(self, activation) -> None:
+        from . import services_review
+
+        services_review.rectification_fail(process=activation.process, audit=_audit(activation),
+                                           overdue=True)
+
+
+def _audit(activation) -> dict[str, int]:
+    return {"process_id": activation.process.pk, "task_id": activation.task.pk}
