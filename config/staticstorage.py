@@ -24,6 +24,7 @@ logger = logging.getLogger("govmedia.static")
 
 class _KeepMissingReferences:
     manifest_strict = False
+    _reported: set[str] = set()
 
     def hashed_name(self, name, content=None, filename=None):
         try:
@@ -31,7 +32,9 @@ class _KeepMissingReferences:
         except ValueError:
             if content is not None or self.exists(self.clean_name(name)):
                 raise
-            logger.warning("event=collectstatic missing_reference=%s", name)
+            if name not in self._reported:  # post-processing passes over a file several times
+                self._reported.add(name)
+                logger.warning("event=collectstatic missing_reference=%s", name)
             return name
 
 
