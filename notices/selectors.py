@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from lifecycle.models import Unit
@@ -14,17 +15,25 @@ from .models import Notice
 
 
 def notices_for(user: Any) -> QuerySet[Notice]:
-    """Notices a user may read: those whose issuing unit or account unit lies under one of
-    the user's units (any role) — i.e. the user belongs to that unit or to an ancestor.
-    Superusers read everything; anonymous users nothing."""
+    """Notices a user may read (DESIGN §8): those whose issuing unit or account unit lies
+    under one of the user's units (any role) — the user belongs to that unit or to an
+    ancestor — and those of processes whose sign-off chain passed one of the user's units
+    (a countersigning unit outside the tree). Superusers read everything; anonymous nothing."""
     qs = Notice.objects.select_related("issuing_unit", "account", "account__unit", "revokes")
     if sees_everything(user):
         return qs
     units = user_units(user)
     if not units:
         return qs.none()
+    # Looked up by name: approvals issues notices, so notices does not import it.
+    assignments = apps.get_model("approvals", "TaskAssignment")._default_manager
+    chain_processes = assignments.filter(unit_id__in=[u.pk for u in units]).values(
+        "task__process_id"
+    )
     return qs.filter(
-        subtree_q(units, prefix="issuing_unit__") | subtree_q(units, prefix="account__unit__")
+        subtree_q(units, prefix="issuing_unit__")
+        | subtree_q(units, prefix="account__unit__")
+        | Q(process_id__in=chain_processes)
     )
 
 

@@ -74,3 +74,17 @@ def test_it_gives_an_any_one_step_a_single_shared_task(countersign):
     services.task_decide(task=task, actor=p.njzj_head, decision="approve")
     process.account.refresh_from_db()
     assert process.account.state == AccountState.APPROVED
+
+
+def test_it_lets_a_countersigning_unit_outside_the_tree_read_the_approval(countersign):
+    from notices.models import Notice
+    from notices.selectors import notices_for
+
+    p = countersign.p
+    process = _to_countersign(countersign)
+    for task in selectors.open_tasks(process):
+        actor = p.jb_approver if task.data["units"] == ["JB"] else p.njzj_head
+        services.task_decide(task=task, actor=actor, decision="approve")
+    notice = Notice.objects.get(process_id=process.pk, kind="opening_approval")
+    assert notice in notices_for(p.jb_approver)  # 江北 is not above 兴隆, but countersigned
+    assert notice not in notices_for(p.jbdp_clerk)
