@@ -240,6 +240,19 @@ class OpeningFlow(ChainFlow, flow.Flow):
 # -- closure / merger (DESIGN §6 ClosureFlow) ---------------------------------------------
 
 
+def resubmit_node() -> RoutedView:
+    """A returned closure/change goes back to the applicant, who resubmits it as it stands
+    (or withdraws); unlike an opening there are no application fields to edit."""
+    return (
+        RoutedView(
+            views.task_redirect, kind="revision", role=Role.APPLICANT, form=ResubmitForm,
+            route=applicant_route,
+        )
+        .Annotation(title=_("申请人重新提交"))
+        .Next(this.tally)
+    )
+
+
 class ClosureFlow(ChainFlow, flow.Flow):
     """账号关停/整合
 
@@ -256,14 +269,7 @@ class ClosureFlow(ChainFlow, flow.Flow):
 
     start_forced = flow.StartHandle(this.start_forced_process).Next(this.announce)
 
-    revise = (
-        RoutedView(
-            views.task_redirect, kind="revision", role=Role.APPLICANT, form=ResubmitForm,
-            route=applicant_route,
-        )
-        .Annotation(title=_("申请人重新提交"))
-        .Next(this.tally)
-    )
+    revise = resubmit_node()
 
     approve = (
         flow.Function(this.on_approved)
@@ -372,14 +378,7 @@ class ChangeFlow(ChainFlow, flow.Flow):
     process_title = _("账号变更")
     process_kind = ProcessKind.CHANGE
 
-    revise = (
-        RoutedView(
-            views.task_redirect, kind="revision", role=Role.APPLICANT, form=ResubmitForm,
-            route=applicant_route,
-        )
-        .Annotation(title=_("申请人重新提交"))
-        .Next(this.tally)
-    )
+    revise = resubmit_node()
 
     approve = (
         flow.Function(this.on_approved)
