@@ -30,7 +30,6 @@ from lifecycle.models import (
     Campaign,
     Finding,
     Indicator,
-    IndicatorPart,
     Inspection,
     Role,
     Unit,

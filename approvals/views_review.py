@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.forms.utils import ErrorDict
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse

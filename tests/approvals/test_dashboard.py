@@ -50,9 +50,9 @@ def test_it_shows_opened_per_month_pass_rates_and_overdue_tasks(client, review_w
     campaign = services_review.campaign_create(
         actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
         scope_unit=w.u.jy)
+    from approvals.models import AccountProcess
     from approvals.selectors import open_tasks
     from approvals.services import task_decide
-    from approvals.models import AccountProcess
 
     for p in AccountProcess.objects.filter(data__campaign=campaign.pk):
         for t in open_tasks(p):
