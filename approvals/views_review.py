@@ -303,7 +303,8 @@ class DashboardView(View):
                 (_("每月开设"), data["opened"], chart(data["opened"]), False),
                 (_("每月关停"), data["closed"], chart(data["closed"]), False),
                 (_("检查合格率（按期次）"),
-                 [(r["period"], f'{r["passed"]}/{r["total"]}') for r in data["pass_rates"]],
+                 [(r["period"], f'{r["passed"]}/{r["total"]}（{(r["rate"] or 0) * 100:.1f}%）')
+                  for r in data["pass_rates"]],
                  chart([(r["period"], r["rate"] or 0) for r in data["pass_rates"]],
                        percent=True), True),
                 (_("逾期任务（按单位）"), data["overdue"], chart(data["overdue"]), False),
