@@ -31,7 +31,7 @@ from .forms_review import InspectionForm, RecheckForm, RectificationReportForm
 from .models import AccountProcess, ProcessKind
 from .nodes import RoutedView
 
-INSPECTION_KIND = "inspection"  # AccountProcess.kind of InspectionFlow processes
+INSPECTION_KIND = ProcessKind.INSPECTION  # AccountProcess.kind of InspectionFlow processes
 
 
 def inspector_route(process) -> dict[str, Any]:

@@ -15,6 +15,7 @@ class ProcessKind(models.TextChoices):
     CHANGE = "change", _("变更")
     CLOSURE = "closure", _("关停/整合")
     RECTIFICATION = "rectification", _("整改")
+    INSPECTION = "inspection", _("检查")
 
 
 class StepMode(models.TextChoices):
