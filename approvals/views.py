@@ -78,7 +78,8 @@ class TaskView(View):
         node = task.flow_task
         is_open = task.status in (STATUS.NEW, STATUS.ASSIGNED)
         may_act = is_open and (
-            task.owner_id == request.user.pk or (task.owner_id is None and node.can_assign(request.user, task))
+            task.owner_id == request.user.pk
+            or (task.owner_id is None and node.can_assign(request.user, task))
         )
         if form is None and may_act:
             form = self.make_form(task)

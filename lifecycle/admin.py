@@ -2,15 +2,16 @@
 
 # --- periodic review (rule sets, campaigns, inspections, metrics, feedback) ------------
 # Lives in lifecycle/admin_review.py; importing it registers the ModelAdmins.
-from . import admin_review  # noqa: F401
-
 # --- units, accounts, memberships -----------------------------------------------------
 from django.contrib import admin  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.admin import UserAdmin  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
-from . import services  # noqa: E402
+from . import (
+    admin_review,  # noqa: F401
+    services,  # noqa: E402
+)
 from .models import Account, AccountTransition, Membership, Unit  # noqa: E402
 
 

@@ -11,7 +11,6 @@ from viewflow.workflow.models import Task
 from approvals.models import AccountProcess
 from approvals.selectors import open_tasks
 from lifecycle.models import Account, AccountState, AccountTransition, MetricSnapshot, Unit
-
 from tests.lifecycle.import_files import run
 
 User = get_user_model()
