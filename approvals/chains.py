@@ -82,6 +82,21 @@ def compute_chain(*, process_kind: str, unit: Unit, extra_level: bool = False) -
     return steps
 
 
+def step_title(step: dict[str, Any]) -> str:
+    """A chain step's title in the language of the reader (the frozen step keeps codes and
+    names; the stored "label" is only a fallback for rows written before this existed)."""
+    names = step.get("unit_names") or step.get("units") or []
+    if step.get("role") == Role.UNIT_HEAD:
+        return str(_("单位负责人审核"))
+    if step.get("mode") == StepMode.ALL and len(names) > 1:
+        return str(_("会签：{units}")).format(units="、".join(names))
+    if len(names) > 1:
+        return str(_("或签：{units}")).format(units="、".join(names))
+    if names:
+        return str(_("{unit}审核")).format(unit=names[0])
+    return step.get("label", "")
+
+
 def last_step_unit(chain: list[dict]) -> Unit:
     """The issuing unit of an opening approval: the (first) unit of the last step."""
     return Unit.objects.get(code=chain[-1]["units"][0])

@@ -20,6 +20,7 @@ from lifecycle.models import Platform, Role, Unit
 from lifecycle.selectors import account_history, user_units
 
 from . import selectors, services
+from .chains import step_title
 from .forms import DecisionForm, OpeningForm
 from .models import AccountProcess, Decision
 
@@ -31,7 +32,7 @@ def step_label(task: Task) -> str:
         chain = task.process.data.get("chain", [])
         step = task.data.get("step")
         if step is not None and step < len(chain):
-            return chain[step]["label"]
+            return step_title(chain[step])
     return str(node.task_title) if getattr(node, "task_title", None) else str(node)
 
 
@@ -88,7 +89,7 @@ class TaskView(View):
             "node": node,
             "process": process,
             "account": process.account,
-            "chain": process.chain,
+            "chain": [dict(step, title=step_title(step)) for step in process.chain],
             "current_step": task.data.get("step"),
             "decisions": Decision.objects.filter(process=process).select_related("actor", "unit"),
             "history": account_history(account=process.account),
@@ -105,7 +106,7 @@ class TaskView(View):
         if node.task_kind == "decision":
             chain = task.process.coerced.chain
             step = task.data.get("step", 0)
-            choices = [(i, s["label"]) for i, s in enumerate(chain[:step])]
+            choices = [(i, step_title(s)) for i, s in enumerate(chain[:step])]
             return DecisionForm(data, return_choices=choices, prefix="d")
         initial = None
         if node.task_kind == "revision":

@@ -29,6 +29,7 @@ from urllib.request import url2pathname
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from weasyprint import HTML
@@ -198,11 +199,13 @@ def qr_data_uri(url: str) -> str:
 # -- HTML and PDF ---------------------------------------------------------------------------
 
 
+@translation.override("zh-hans")
 def notice_title(*, kind: str, context: dict[str, Any]) -> str:
     text = render_to_string(get_kind(kind).subject_template, {"ctx": context})
     return " ".join(text.split())
 
 
+@translation.override("zh-hans")  # documents are Chinese in any UI language
 def notice_html(notice: Any) -> str:
     spec = get_kind(notice.kind)
     ctx = notice.context or {}

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from sequences import get_next_value
 
@@ -95,6 +95,9 @@ def _facts(
     return ctx
 
 
+# Official documents are Chinese whatever the reader's UI language: facts copied into the
+# notice (platform labels, titles) and the rendered text are produced under zh-hans.
+@translation.override("zh-hans")
 @transaction.atomic
 def notice_issue(
     *,
