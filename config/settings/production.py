@@ -6,6 +6,7 @@ that sets X-Forwarded-Proto. Logs are JSON lines on stderr.
 """
 
 import copy
+from pathlib import Path
 
 import dj_database_url
 
@@ -41,6 +42,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
 GOVMEDIA_DEMO = False
 
+# A project static folder that a clone does not have (git keeps no empty folders) is no error.
+STATICFILES_DIRS = [d for d in STATICFILES_DIRS if Path(d).is_dir()]  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
