@@ -48,6 +48,18 @@ if envbool("CELERY_BEAT_RUN_DUE", True):
     }
 app.conf.beat_schedule = _schedule
 
+# With acks_late, Redis hands a job whose worker vanished (SIGKILL, lost host) to another
+# worker once it is older than the visibility timeout; kombu looks for such jobs every
+# interval × throttle seconds (10 × 10 by default). Settings may set the timeout
+# (production does); this variable wins everywhere and also makes the sweep run every
+# 5 s, so a test leg can see a restore within a minute.
+if os.environ.get("CELERY_VISIBILITY_TIMEOUT"):
+    app.conf.broker_transport_options = {
+        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "unacked_restore_interval": 5,
+        "unacked_restore_throttle": 1,
+    }
+
 
 def redis_client():
     """A redis client on the broker, or None when the broker is not Redis (memory://, eager)."""
@@ -60,13 +72,22 @@ def redis_client():
 
 
 @app.task(name="config.celery.ping", ignore_result=True)
-def ping(token: str = "") -> dict:
+def ping(token: str = "", sleep: float = 0.0) -> dict:
     """Report who ran this: host, pid, database name and a `SELECT 1` through the ORM connection.
 
     With a Redis broker and a token, the answer is also stored for 5 minutes under
-    `govmedia:ping:<token>` (there is no result backend).
+    `govmedia:ping:<token>` (there is no result backend), and every start of the job
+    increments `govmedia:ping:<token>:attempts`. `sleep` seconds pass before the answer
+    is stored, so redelivery tests can kill the worker mid-job.
     """
     from django.db import connection
+
+    client = redis_client()
+    if client is not None and token:
+        client.incr(PING_KEY.format(token=token) + ":attempts")
+        client.expire(PING_KEY.format(token=token) + ":attempts", 300)
+    if sleep:
+        time.sleep(sleep)
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -80,7 +101,6 @@ def ping(token: str = "") -> dict:
         "select_1": one,
         "at": time.time(),
     }
-    client = redis_client()
     if client is not None and token:
         client.set(PING_KEY.format(token=token), json.dumps(answer), ex=300)
     logger.info("event=ping token=%s pid=%s database=%s", token, answer["pid"], answer["database"])

@@ -128,6 +128,10 @@ export MEDIA_ROOT=$STATE/media
 export GOVMEDIA_SHARED_WORKER=services@$(hostname)
 export GOVMEDIA_SERVICES_TESTS=$tests
 ENV
+    if [[ "$tests" == 1 ]]; then
+        # A job of a SIGKILLed worker comes back after 30 s instead of an hour.
+        echo "export CELERY_VISIBILITY_TIMEOUT=30" >>"$ENVFILE"
+    fi
     mkdir -p "$STATE/media"
 }
 
