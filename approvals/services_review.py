@@ -298,7 +298,8 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
     from notices.services import notice_issue
 
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().select_related(
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins.
+        campaign = Campaign.objects.select_for_update(of=("self",)).select_related(
             "scope_unit", "inspecting_unit").get(pk=campaign.pk)
         if campaign.state != CampaignState.OPEN:
             raise ValidationError({"campaign": ERR_CAMPAIGN_CLOSED})

@@ -6,6 +6,8 @@ GET /api/notices/{id}/pdf/ (logged)                       GET /api/public/verify
 
 from __future__ import annotations
 
+import re
+
 from django.http import FileResponse, Http404
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -140,11 +142,13 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
                 )
         year = params.get("year") or None
         if year is not None:
-            if not str(year).isdigit():
+            # ASCII digits of a sane length only: "²".isdigit() is true and a 30-digit id
+            # overflows the database integer — both must be a 400, not a 500.
+            if not re.fullmatch(r"[0-9]{1,4}", str(year)):
                 raise serializers.ValidationError({"year": [str(ERR_BAD_YEAR)]})
             year = int(year)
         account = params.get("account") or None
-        if account is not None and not str(account).isdigit():
+        if account is not None and not re.fullmatch(r"[0-9]{1,18}", str(account)):
             raise serializers.ValidationError({"account": [str(_("账号应为编号。"))]})
         return selectors.notice_search(
             user=self.request.user,
