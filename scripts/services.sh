@@ -131,6 +131,8 @@ ENV
     if [[ "$tests" == 1 ]]; then
         # A job of a SIGKILLed worker comes back after 30 s instead of an hour.
         echo "export CELERY_VISIBILITY_TIMEOUT=30" >>"$ENVFILE"
+        # The test database starts empty each run, so must the files its rows point to.
+        rm -rf "$STATE/media"
     fi
     mkdir -p "$STATE/media"
 }
