@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -68,3 +70,27 @@ class ApiErrorsMixin:
 
     def get_exception_handler(self):  # noqa: D401 - DRF hook
         return api_exception_handler
+
+
+class NulSafeJSONParser(JSONParser):
+    """JSON bodies whose strings contain NUL are refused (400): PostgreSQL text and jsonb
+    cannot hold it, and no legitimate value of this API contains one."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type=media_type, parser_context=parser_context)
+        if _contains_nul(data):
+            raise ParseError(str(ERR_NUL_IN_BODY))
+        return data
+
+
+ERR_NUL_IN_BODY = _("请求内容包含无效字符（NUL）。")
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(v) for v in value)
+    return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseBadRequest
+from django.http import QueryDict
 
 PUBLIC_PREFIXES = (
     "/public/",
@@ -29,20 +29,23 @@ class LoginRequiredExceptPublicMiddleware:
         return self.get_response(request)
 
 
-class RejectNulMiddleware:
-    """A NUL character in the query string is refused with 400 before any view runs:
-    PostgreSQL text cannot hold it, so a filter passing it through would fail with a 500.
-    (Form and serializer fields already refuse NUL in bodies.)"""
+class StripNulMiddleware:
+    """NUL characters are removed from query-string keys and values before any view runs.
+
+    PostgreSQL text cannot hold NUL, so a filter passing one through would fail with a 500;
+    no meaningful search term contains one. (Form and serializer fields already refuse NUL
+    in request bodies with a field message.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or any(
-            "\x00" in key or any("\x00" in v for v in values)
-            for key, values in request.GET.lists()
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get(
+            "QUERY_STRING", ""
         ):
-            return HttpResponseBadRequest(
-                '{"detail": "请求参数包含无效字符（NUL）。"}', content_type="application/json"
-            )
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
         return self.get_response(request)
