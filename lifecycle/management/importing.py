@@ -23,8 +23,8 @@ class ImportCommand(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help=f"CSV (UTF-8) or XLSX; columns: {','.join(self.columns)}")
 
-    def import_rows(self, rows: Rows) -> ImportResult:
-        raise NotImplementedError
+    def import_rows(self, rows: Rows) -> ImportResult:  # each command names its bulk writer
+        raise CommandError(f"{type(self).__name__} does not define import_rows()")
 
     def handle(self, *args: Any, **options: Any) -> str:
         path = options["file"]
