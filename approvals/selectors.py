@@ -81,14 +81,17 @@ def inbox_for(user: Any) -> QuerySet[Task]:
     )
 
 
-def queue_for(user: Any) -> QuerySet[Task]:
-    """Unclaimed tasks whose (unit, role) matches one of the user's memberships.
+def _claimable_ids(user: Any):
+    """Ids of tasks routed to one of the user's (unit, role) pairs — read from the
+    TaskAssignment(unit, role) index, so it follows the user's own units' work, never the
+    size of the Task table (bench/inbox.py)."""
+    return TaskAssignment.objects.filter(_candidate_q(user)).values("task_id")
 
-    Indexed by TaskAssignment(unit, role): the cost follows the user's own work, not the
-    size of the Task table."""
-    assignments = TaskAssignment.objects.filter(_candidate_q(user), task=OuterRef("pk"))
+
+def queue_for(user: Any) -> QuerySet[Task]:
+    """Unclaimed tasks whose (unit, role) matches one of the user's memberships."""
     return (
-        Task.objects.filter(Exists(assignments), status=STATUS.NEW, owner__isnull=True)
+        Task.objects.filter(pk__in=_claimable_ids(user), status=STATUS.NEW, owner__isnull=True)
         .select_related("process")
         .order_by("-created")
     )
@@ -96,11 +99,10 @@ def queue_for(user: Any) -> QuerySet[Task]:
 
 def open_tasks_for(user: Any) -> QuerySet[Task]:
     """The contract's task list default: the user's assigned tasks plus claimable ones."""
-    assignments = TaskAssignment.objects.filter(_candidate_q(user), task=OuterRef("pk"))
     return (
         Task.objects.filter(
             Q(owner=user, status=STATUS.ASSIGNED)
-            | Q(Exists(assignments), status=STATUS.NEW, owner__isnull=True)
+            | Q(pk__in=_claimable_ids(user), status=STATUS.NEW, owner__isnull=True)
         )
         .select_related("process")
         .order_by("-created")
