@@ -7,7 +7,7 @@ from operator import or_
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -124,10 +124,12 @@ def processes_for(user: Any) -> QuerySet[AccountProcess]:
     if sees_everything(user):
         return qs
     units = user_units(user)
-    via_chain = TaskAssignment.objects.filter(
-        task__process_id=OuterRef("pk"), unit_id__in=[u.pk for u in units]
+    # Processes whose chain passed one of the user's units (a countersigning unit outside
+    # the tree), read from the TaskAssignment index rather than a per-row EXISTS.
+    via_chain = TaskAssignment.objects.filter(unit_id__in=[u.pk for u in units]).values(
+        "task__process_id"
     )
-    return qs.filter(subtree_q(units, prefix="unit__") | Q(Exists(via_chain)))
+    return qs.filter(subtree_q(units, prefix="unit__") | Q(pk__in=via_chain))
 
 
 def process_in_scope(user: Any, process_id: int) -> bool:
