@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
-from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
+from viewflow.workflow.flow import WorkflowAppViewset
 
 from . import selectors, views, views_accounts, views_closure, views_review, views_work
 from .flows import ChangeFlow, ClosureFlow, OpeningFlow
 from .flows_review import InspectionFlow, RectificationFlow
+from .views_scoped import ScopedFlowViewset
 
 
 class InboxApp(WorkflowAppViewset):
@@ -111,11 +112,11 @@ site = Site(
     title=_("政务新媒体管理"),
     viewsets=[
         InboxApp(flow_viewsets=[
-            FlowViewset(OpeningFlow, icon="add_circle"),
-            FlowViewset(ClosureFlow, icon="block"),
-            FlowViewset(ChangeFlow, icon="edit"),
-            FlowViewset(InspectionFlow, icon="fact_check"),
-            FlowViewset(RectificationFlow, icon="build"),
+            ScopedFlowViewset(OpeningFlow, icon="add_circle"),
+            ScopedFlowViewset(ClosureFlow, icon="block"),
+            ScopedFlowViewset(ChangeFlow, icon="edit"),
+            ScopedFlowViewset(InspectionFlow, icon="fact_check"),
+            ScopedFlowViewset(RectificationFlow, icon="build"),
         ]),
         WorkApp(),
     ],

@@ -74,3 +74,19 @@ def test_it_keeps_the_inbox_query_count_flat(client, nanjing):
         apply_xl(nanjing, name=f"账号{i}", platform=platform)
     assert len(selectors.queue_for(p.xl_head)) == 5
     assert queue_queries() == one
+
+
+@pytest.mark.parametrize("page", ["", "flows/", "tasks/"])
+def test_it_scopes_viewflows_per_flow_lists(client, nanjing, page):
+    """The flow dashboard, its process list and its task list show only visible processes."""
+    from approvals.flows import OpeningFlow
+
+    process = apply_xl(nanjing, name="兴隆发布")
+    url = OpeningFlow.instance.reverse("index") + page
+    marker = f"/opening/{process.pk}/"
+    client.force_login(nanjing.p.jy_approver)
+    response = client.get(url)
+    assert response.status_code == 200 and marker in response.content.decode(), url
+    client.force_login(nanjing.p.jb_approver)
+    response = client.get(url)
+    assert response.status_code == 200 and marker not in response.content.decode(), url
