@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from lifecycle import tabular
 from lifecycle.bulk import ImportFailed, ImportResult, MissingColumns, Rows
+from lifecycle.management.base import GovCommand
 
 
-class ImportCommand(BaseCommand):
+class ImportCommand(GovCommand):
     columns: tuple[str, ...] = ()
     noun: str = ""
 

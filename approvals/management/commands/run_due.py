@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -16,6 +16,7 @@ from viewflow.workflow.status import STATUS
 
 from approvals.flows import ClosureFlow
 from approvals.models import AccountProcess, TaskAssignment
+from lifecycle.management.base import GovCommand
 
 logger = logging.getLogger("govmedia.run_due")
 
@@ -38,7 +39,7 @@ def parse_now(value: str | None) -> datetime.datetime:
     return moment
 
 
-class Command(BaseCommand):
+class Command(GovCommand):
     help = (
         "Process due work once, idempotently: "
         "(1) every ClosureFlow waiting in its notice period whose deregistration date "

@@ -15,12 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lifecycle import services
+from lifecycle.management.base import GovCommand
 from lifecycle.models import Account, AccountState, Membership, Unit
 
 User = get_user_model()
@@ -172,7 +173,7 @@ class Tally:
         return str(_("演示数据已加载：新增 {parts}。")).format(parts=parts)
 
 
-class Command(BaseCommand):
+class Command(GovCommand):
     help = (
         "Load the Nanjing demo: units from 江苏省人民政府办公厅 down to two communities, one "
         f"user per role per unit (password {DEMO_PASSWORD}, see docs/demo.md), active accounts "

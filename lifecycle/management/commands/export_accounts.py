@@ -5,13 +5,14 @@ import io
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from lifecycle.bulk import EXPORT_COLUMNS, accounts_export_rows, cell_text
+from lifecycle.management.base import GovCommand
 
 
-class Command(BaseCommand):
+class Command(GovCommand):
     help = (
         "Write every account as CSV (UTF-8 with BOM, opens in Excel) or XLSX with the "
         "import_accounts columns plus state and successor (the successor account's name): "

@@ -5,17 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lifecycle.management.base import GovCommand
 from lifecycle.review import LIST_COLUMNS, ReviewError, attention_list_rows
 from lifecycle.tabular import TabularError, write_table
 
 from ._review_common import date_arg, unit_arg
 
 
-class Command(BaseCommand):
+class Command(GovCommand):
     help = (
         "Export active/rectifying accounts (in --unit's subtree if given) that are zombies"
         " (no post for more than the rule set's zombie_days, default 90, before --as-of, or"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from lifecycle.bulk import MissingColumns, check_columns
+from lifecycle.management.base import GovCommand
 from lifecycle.review import METRIC_COLUMNS, MetricsImportError, metrics_import
 from lifecycle.tabular import TabularError, read_rows
 
 
-class Command(BaseCommand):
+class Command(GovCommand):
     help = (
         "Import monitoring metrics from a CSV or XLSX file with the columns "
         + ",".join(METRIC_COLUMNS)
@@ -28,8 +30,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> str:
         try:
             rows = read_rows(options["file"])
+            check_columns(rows, METRIC_COLUMNS)
         except TabularError as exc:
             raise CommandError(str(exc)) from None
+        except MissingColumns as exc:
+            raise CommandError(f"{options['file']}: {exc}") from None
         try:
             result = metrics_import(rows=rows)
         except MetricsImportError as exc:

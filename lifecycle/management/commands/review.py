@@ -6,16 +6,17 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from lifecycle.management.base import GovCommand
 from lifecycle.review import REVIEW_CSV_COLUMNS, ReviewError, review, review_csv_rows
 from lifecycle.tabular import write_csv
 
 from ._review_common import date_arg, unit_arg
 
 
-class Command(BaseCommand):
+class Command(GovCommand):
     help = (
         "Evaluate active and rectifying accounts (in --unit's subtree if given) against the"
         " active rule set on --as-of: any veto fails the account and nothing else is scored"

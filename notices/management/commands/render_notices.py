@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from lifecycle.management.base import GovCommand
 from notices.models import Notice, NoticeStatus
 from notices.selectors import notices_to_retry
 from notices.services import notice_render
 
 
-class Command(BaseCommand):
+class Command(GovCommand):
     help = (
         "Render failed notices and pending notices older than --pending-older-than seconds "
         "(default NOTICE_PENDING_RETRY_AFTER). Rendered notices are never touched."

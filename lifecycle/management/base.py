@@ -1,0 +1,26 @@
+"""Shared behaviour of govmedia's management commands (DESIGN §8 CLI contract)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class GovCommand(BaseCommand):
+    """Bad options exit 1 like bad input (argparse's own convention is 2), with its usage
+    line and message and no traceback."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def error(message: str) -> None:
+            if parser.called_from_command_line:
+                parser.print_usage(sys.stderr)
+                sys.stderr.write(f"{parser.prog}: error: {message}\n")
+                sys.exit(1)
+            raise CommandError(f"Error: {message}")
+
+        parser.error = error  # type: ignore[method-assign]
+        return parser
