@@ -105,9 +105,10 @@ def campaign_create(
     scope_unit: Unit | None,
     as_of: datetime.date | None = None,
 ) -> Campaign:
-    """Create a campaign, draw its sample, pre-fill automatic findings and start one
-    InspectionFlow per sampled account (tasks for the inspecting unit's inspectors)."""
-    from .flows_review import InspectionFlow
+    """Create a campaign, draw its sample and pre-fill automatic findings; after commit a
+    job starts one InspectionFlow per sampled account (tasks for the inspecting unit's
+    inspectors) — in-process by default, on a Celery worker in production."""
+    from .tasks import campaign_start as campaign_start_job
 
     errors: dict[str, Any] = {}
     period = (period or "").strip().upper()
@@ -169,13 +170,44 @@ def campaign_create(
                         evidence_text=_auto_evidence(code, account, days))
                 for code in auto if code in indicators
             )
+        # Starting one inspection process per sampled account is a job after commit: a
+        # province-wide sample (thousands of accounts) must not run inside the request.
+        actor_id = getattr(actor, "pk", None)
+        transaction.on_commit(
+            lambda: campaign_start_job.delay(campaign.pk, actor_id)
+        )
+    logger.info("event=campaign_created campaign=%s sampled=%s", campaign.pk, len(picked))
+    return campaign
+
+
+def campaign_start_inspections(*, campaign: Campaign, actor: Any) -> int:
+    """Start the InspectionFlow of every inspection of the campaign that has none yet; each
+    in its own transaction, so a crashed job resumes where it stopped. Idempotent: returns
+    how many it started."""
+    from .flows_review import InspectionFlow
+
+    started = {
+        p.data.get("inspection_id")
+        for p in AccountProcess.objects.filter(kind=ProcessKind.INSPECTION, data__campaign=campaign.pk)
+    }
+    inspecting = campaign.inspecting_unit
+    count = 0
+    for inspection in campaign.inspections.select_related("account__unit").order_by("pk"):
+        if inspection.pk in started:
+            continue
+        with transaction.atomic():
             InspectionFlow.start.run(
-                account=account, unit=account.unit, actor=actor,
+                account=inspection.account, unit=inspection.account.unit, actor=actor,
                 data={"campaign": campaign.pk, "inspection_id": inspection.pk,
                       "inspecting_unit": inspecting.code},
             )
-    logger.info("event=campaign_created campaign=%s sampled=%s", campaign.pk, len(picked))
-    return campaign
+        count += 1
+    logger.info("event=campaign_started campaign=%s processes=%s", campaign.pk, count)
+    return count
+
+
+def campaign_started_count(campaign: Campaign) -> int:
+    return AccountProcess.objects.filter(kind=ProcessKind.INSPECTION, data__campaign=campaign.pk).count()
 
 
 def scoring_period_ok(period: str) -> bool:
@@ -305,7 +337,10 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
             raise ValidationError({"campaign": ERR_CAMPAIGN_CLOSED})
         if not _may_close(actor=actor, campaign=campaign):
             raise ValidationError({"campaign": ERR_NOT_INSPECTOR})
-        open_count = campaign_open_tasks(campaign).count()
+        # Inspections whose process the start job has not created yet count as open too.
+        open_count = campaign_open_tasks(campaign).count() + (
+            campaign.inspections.count() - campaign_started_count(campaign)
+        )
         if open_count:
             raise ValidationError({"campaign": str(ERR_CAMPAIGN_OPEN_TASKS).format(n=open_count)})
         inspections = list(

@@ -16,3 +16,20 @@ def run_due() -> str:
     out = io.StringIO()
     call_command("run_due", stdout=out)
     return out.getvalue()
+
+
+@shared_task(
+    name="approvals.tasks.campaign_start", ignore_result=True, acks_late=True,
+    autoretry_for=(Exception,), retry_backoff=True, max_retries=5,
+)
+def campaign_start(campaign_id: int, actor_id: int | None) -> int:
+    """Start the inspection processes of a new campaign (idempotent: safe to redeliver)."""
+    from django.contrib.auth import get_user_model
+
+    from lifecycle.review_models import Campaign
+
+    from .services_review import campaign_start_inspections
+
+    campaign = Campaign.objects.select_related("inspecting_unit").get(pk=campaign_id)
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return campaign_start_inspections(campaign=campaign, actor=actor)

@@ -102,9 +102,12 @@ class CampaignDetailView(View):
             for i in inspections
         ]
         failed_ids = set(campaign.results.get("failed_accounts", []))
+        started = services_review.campaign_started_count(campaign)
         return render(request, self.template_name, {
             "campaign": campaign, "rows": rows,
-            "open_count": services_review.campaign_open_tasks(campaign).count(),
+            "open_count": services_review.campaign_open_tasks(campaign).count()
+            + len(inspections) - started,
+            "started": started,
             "failed": [r for r in rows if r["inspection"].account_id in failed_ids],
         })
 

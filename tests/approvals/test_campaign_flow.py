@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import TestCase
 from django.urls import reverse
 from PIL import Image
 
@@ -28,7 +29,14 @@ def _create(client, world, **fields):
     client.force_login(world.p.nj_inspector)
     data = {"period": "2026Q4", "kind": "quarterly", "ratio": "1", "seed": "7",
             "scope_unit": "NJ", **fields}
-    return client.post(reverse("work:campaigns"), data)
+    with after_commit():  # the inspection processes are started by a job after commit
+        return client.post(reverse("work:campaigns"), data)
+
+
+def after_commit():
+    """Run on-commit callbacks (the campaign start job) at the end of the block, as a real
+    commit would; the test's own transaction never commits."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def _campaign_tasks(campaign):
@@ -161,9 +169,10 @@ def test_it_runs_a_campaign_through_the_web_and_issues_the_report(
 
 def test_it_refuses_to_close_with_open_inspections(review_world):
     w = review_world
-    campaign = services_review.campaign_create(
-        actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
-        scope_unit=w.u.nj)
+    with after_commit():
+        campaign = services_review.campaign_create(
+            actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
+            scope_unit=w.u.nj)
     with pytest.raises(ValidationError) as exc:
         services_review.campaign_close(actor=w.p.nj_inspector, campaign=campaign)
     assert "5 个账号未完成检查" in str(exc.value)
@@ -173,9 +182,10 @@ def test_it_refuses_to_close_with_open_inspections(review_world):
 
 def test_it_rejects_deductions_above_the_indicator_max(review_world):
     w = review_world
-    campaign = services_review.campaign_create(
-        actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
-        scope_unit=w.u.nj)
+    with after_commit():
+        campaign = services_review.campaign_create(
+            actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
+            scope_unit=w.u.nj)
     task = _campaign_tasks(campaign)[w.zj.pk]
     from approvals.services import task_decide
 
@@ -184,3 +194,21 @@ def test_it_rejects_deductions_above_the_indicator_max(review_world):
                     data={"deductions": [{"code": "UPDATE_NOT_TIMELY", "points": 999}],
                           "evidence_text": "x"})
     assert Inspection.objects.get(campaign=campaign, account=w.zj).verdict == ""
+
+
+def test_it_starts_the_inspections_in_a_job_after_commit_and_only_once(review_world):
+    w = review_world
+    with after_commit() as callbacks:
+        campaign = services_review.campaign_create(
+            actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
+            scope_unit=w.u.nj)
+        # Before the commit nothing is started, and the campaign cannot be closed.
+        assert services_review.campaign_started_count(campaign) == 0
+        with pytest.raises(ValidationError) as exc:
+            services_review.campaign_close(actor=w.p.nj_inspector, campaign=campaign)
+        assert "5 个账号未完成检查" in str(exc.value)
+    assert len(callbacks) == 1
+    assert services_review.campaign_started_count(campaign) == 5
+    # Redelivered job: nothing more.
+    assert services_review.campaign_start_inspections(campaign=campaign, actor=w.p.nj_inspector) == 0
+    assert len(_campaign_tasks(campaign)) == 5

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -47,9 +48,10 @@ def test_it_shows_opened_per_month_pass_rates_and_overdue_tasks(client, review_w
     w = review_world
     today = timezone.localdate()
     make_account("新开号", w.u.xl, w.u.jy, platform=Platform.KUAISHOU, opened_on=today)
-    campaign = services_review.campaign_create(
-        actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
-        scope_unit=w.u.jy)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the start job runs after commit
+        campaign = services_review.campaign_create(
+            actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
+            scope_unit=w.u.jy)
     from approvals.models import AccountProcess
     from approvals.selectors import open_tasks
     from approvals.services import task_decide
