@@ -412,7 +412,8 @@ CHANGEABLE_FIELDS = (
 def account_change(
     *, account: Account, actor: Any, changes: dict[str, str], reason: str = "", **audit: Any
 ) -> Account:
-    """Apply an approved change (ChangeFlow); the history row keeps before/after values."""
+    """Apply an approved change (ChangeFlow) or a revised application; the history row keeps
+    before/after values. Nothing that differs → nothing written (no empty history rows)."""
     locked = Account.objects.select_for_update().get(pk=account.pk)
     before, after = {}, {}
     for field, value in changes.items():
@@ -422,6 +423,9 @@ def account_change(
             before[field] = getattr(locked, field)
             after[field] = value
             setattr(locked, field, value)
+    if not before:
+        account.refresh_from_db()
+        return account
     locked.full_clean(exclude=["state", "successor_channels"])
     locked.save()
     AccountTransition.objects.create(

@@ -153,3 +153,19 @@ def test_it_lets_the_applicant_withdraw_before_the_first_decision(nanjing):
     decide(other, p.xl_head)
     with pytest.raises(ValidationError):
         services.process_withdraw(process=other, actor=p.xl_clerk)
+
+
+def test_it_writes_no_empty_history_row_when_resubmitted_unchanged(nanjing):
+    p = nanjing.p
+    process = apply_xl(nanjing)
+    decide(process, p.xl_head)
+    decide(process, p.jy_approver, decision="return", comment="请确认")
+    account = process.account
+    revise = only_open_task(process)
+    services.task_decide(
+        task=revise, actor=p.xl_clerk, decision="approve",
+        data={"name": account.name, "purpose": account.purpose, "operator": account.operator,
+              "contact_name": account.contact_name, "contact_phone": account.contact_phone},
+    )
+    assert not AccountTransition.objects.filter(account=account, name="change").exists()
+    assert only_open_task(process).data["step"] == 1
