@@ -42,6 +42,13 @@ def applicant_route(process) -> dict[str, Any]:
     return {"units": [process.unit.code], "role": Role.APPLICANT, "round": process.data["round"]}
 
 
+def applicant_step(kind: str, form: Any, title: Any) -> RoutedView:
+    """A data step for the applying unit's clerks (revise, register, deregister, …)."""
+    return RoutedView(
+        views.task_redirect, kind=kind, role=Role.APPLICANT, form=form, route=applicant_route,
+    ).Annotation(title=title)
+
+
 class ChainFlow:
     """Shared sign-off chain nodes, mixed into each flow (`class X(ChainFlow, flow.Flow)`).
 
@@ -80,14 +87,7 @@ class ChainFlow:
         .Default(this.approve)
     )
 
-    revise = (
-        RoutedView(
-            views.task_redirect, kind="revision", role=Role.APPLICANT, form=RevisionForm,
-            route=applicant_route,
-        )
-        .Annotation(title=_("申请人修改"))
-        .Next(this.tally)
-    )
+    revise = applicant_step("revision", RevisionForm, _("申请人修改")).Next(this.tally)
 
     reject = flow.Function(this.do_reject).Annotation(title=_("不予批准")).Next(this.rejected)
     rejected = flow.End().Annotation(title=_("未批准"))
@@ -176,13 +176,8 @@ class OpeningFlow(ChainFlow, flow.Flow):
         .Next(this.register)
     )
 
-    register = (
-        RoutedView(
-            views.task_redirect, kind="registration", role=Role.APPLICANT,
-            form=RegistrationForm, route=applicant_route,
-        )
-        .Annotation(title=_("注册账号并备案"))
-        .Next(this.activate)
+    register = applicant_step("registration", RegistrationForm, _("注册账号并备案")).Next(
+        this.activate
     )
 
     activate = flow.Function(this.on_registered).Annotation(title=_("账号上线")).Next(this.end)
@@ -243,14 +238,7 @@ class OpeningFlow(ChainFlow, flow.Flow):
 def resubmit_node() -> RoutedView:
     """A returned closure/change goes back to the applicant, who resubmits it as it stands
     (or withdraws); unlike an opening there are no application fields to edit."""
-    return (
-        RoutedView(
-            views.task_redirect, kind="revision", role=Role.APPLICANT, form=ResubmitForm,
-            route=applicant_route,
-        )
-        .Annotation(title=_("申请人重新提交"))
-        .Next(this.tally)
-    )
+    return applicant_step("revision", ResubmitForm, _("申请人重新提交")).Next(this.tally)
 
 
 class ClosureFlow(ChainFlow, flow.Flow):
@@ -297,13 +285,8 @@ class ClosureFlow(ChainFlow, flow.Flow):
         .Next(this.deregister)
     )
 
-    deregister = (
-        RoutedView(
-            views.task_redirect, kind="deregistration", role=Role.APPLICANT,
-            form=DeregistrationForm, route=applicant_route,
-        )
-        .Annotation(title=_("平台注销确认"))
-        .Next(this.finish)
+    deregister = applicant_step("deregistration", DeregistrationForm, _("平台注销确认")).Next(
+        this.finish
     )
 
     finish = flow.Function(this.on_deregistered).Annotation(title=_("账号关停")).Next(this.end)
