@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
-from io import StringIO
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import openpyxl
-from django.core.management import call_command
-from django.core.management.base import CommandError
-
 from lifecycle.models import Account, AccountState, Finding, Indicator, Inspection, RuleSet
+from tests.lifecycle import import_files
 
 METRICS_HEADER = [
     "platform",
@@ -83,33 +77,14 @@ def inspect(
 
 
 def write_csv(path: Path, rows: list[list[Any]], header: list[str] = METRICS_HEADER) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+    return import_files.write_csv(path, header, rows)
 
 
 def write_xlsx(path: Path, rows: list[list[Any]], header: list[str] = METRICS_HEADER) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
+    return import_files.write_xlsx(path, header, rows)
 
 
-def run(*args: Any, **options: Any) -> SimpleNamespace:
-    """call_command with captured output: .out, .err, .code (0, or the CommandError's)."""
-    out, err = StringIO(), StringIO()
-    code = 0
-    try:
-        call_command(*args, stdout=out, stderr=err, **options)
-    except CommandError as exc:
-        code = exc.returncode
-        err.write(str(exc))
-    return SimpleNamespace(out=out.getvalue(), err=err.getvalue(), code=code)
+run = import_files.run  # call_command with captured .out, .err and .code
 
 
 def review_json(*args: str) -> list[dict[str, Any]]:
