@@ -18,7 +18,10 @@ def test_it_redelivers_a_job_whose_pool_process_was_killed(celery_worker_proc, r
     token = uuid.uuid4().hex
     key = PING_KEY.format(token=token)
     ping.delay(token, sleep=4)
-    busy = wait_for(worker.busy_children, message="the job to start")
+    # `inspect active` lists a job once the pool has it, possibly before its body ran:
+    # wait until the body has counted its first attempt, then kill.
+    wait_for(lambda: redis_client.get(key + ":attempts") == "1", message="the job body to start")
+    busy = wait_for(worker.busy_children, message="the job to be listed as running")
     worker.kill_children(signal.SIGKILL)  # as the OOM killer would
     answer = json.loads(wait_for(lambda: redis_client.get(key), timeout=60, message="the redelivered job"))
     assert redis_client.get(key + ":attempts") == "2"
@@ -31,7 +34,8 @@ def test_it_redelivers_a_job_of_a_killed_worker_to_another(celery_worker_proc, r
     token = uuid.uuid4().hex
     key = PING_KEY.format(token=token)
     ping.delay(token, sleep=4)
-    wait_for(first.busy_children, message="the job to start")
+    wait_for(lambda: redis_client.get(key + ":attempts") == "1", message="the job body to start")
+    wait_for(first.busy_children, message="the job to be listed as running")
     first.kill(signal.SIGKILL)  # the whole worker host is gone: nobody rejects the job
     second = celery_worker_proc(name="heir", concurrency=1)
     # Redis restores the unacknowledged job after the visibility timeout (30 s in this leg).
