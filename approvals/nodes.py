@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
 
+from lifecycle import workdays
 from lifecycle.models import Unit
-from lifecycle.workdays import add_working_days
 
 from .models import StepMode, TaskAssignment
 
@@ -28,7 +27,8 @@ class RoutedActivation(ViewActivation):
         task = activation.task
         codes = task.data.get("units") or []
         role = task.data.get("role") or flow_task.role
-        due_on = add_working_days(timezone.localdate(), settings.TASK_DUE_WORKING_DAYS)
+        # workdays.today(): the simulated date when created inside `run_due --now`.
+        due_on = workdays.add_working_days(workdays.today(), settings.TASK_DUE_WORKING_DAYS)
         TaskAssignment.objects.bulk_create(
             TaskAssignment(task=task, unit=unit, role=role, due_on=due_on)
             for unit in Unit.objects.filter(code__in=codes)

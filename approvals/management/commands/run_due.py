@@ -16,6 +16,7 @@ from viewflow.workflow.status import STATUS
 
 from approvals.flows import ClosureFlow
 from approvals.models import AccountProcess, TaskAssignment
+from lifecycle import workdays
 from lifecycle.management.base import GovCommand
 
 logger = logging.getLogger("govmedia.run_due")
@@ -51,7 +52,9 @@ class Command(GovCommand):
         "(3) rectification reports (RectificationFlow) due within 2 working days are reminded "
         "once; those still missing after their deadline fail the recheck automatically and "
         "start the forced closure (approvals.services_review.run_due). "
-        "Running it twice does nothing more the second time."
+        "Running it twice does nothing more the second time. "
+        "Tasks created during the run take their due dates from --now's date "
+        "(lifecycle.workdays.today())."
     )
 
     def add_arguments(self, parser):
@@ -121,6 +124,12 @@ class Command(GovCommand):
     def handle(self, *args, **options):
         now = parse_now(options.get("now"))
         today = timezone.localdate(now)
+        # Work created by this run (the deregistration task of an ended notice period, a
+        # forced closure's tasks) dates itself from `today`, also a simulated --now.
+        with workdays.simulated_today(today):
+            return self.process_all(today)
+
+    def process_all(self, today: datetime.date) -> str:
         ended = sum(
             self.process_one_notice_period(task, today) for task in self.due_notice_periods(today)
         )
