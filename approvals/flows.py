@@ -23,7 +23,7 @@ from lifecycle.models import Role
 from . import views
 from .chains import last_step_unit
 from .forms import DeregistrationForm, RegistrationForm, RevisionForm
-from .forms_closure import ResubmitForm
+from .forms_closure import ChangeApplyForm, ClosureApplyForm
 from .models import AccountProcess, Decision, DecisionKind, ProcessKind
 from .nodes import ChainSplit, RoutedView
 
@@ -47,6 +47,12 @@ def applicant_step(kind: str, form: Any, title: Any) -> RoutedView:
     return RoutedView(
         views.task_redirect, kind=kind, role=Role.APPLICANT, form=form, route=applicant_route,
     ).Annotation(title=title)
+
+
+def revise_node(form: Any) -> RoutedView:
+    """A returned application goes back to the applicant, who edits and resubmits it (or
+    withdraws): approvals.services.revision_form / task_decide."""
+    return applicant_step("revision", form, _("申请人修改")).Next(this.tally)
 
 
 class ChainFlow:
@@ -87,7 +93,7 @@ class ChainFlow:
         .Default(this.approve)
     )
 
-    revise = applicant_step("revision", RevisionForm, _("申请人修改")).Next(this.tally)
+    revise = revise_node(RevisionForm)
 
     reject = flow.Function(this.do_reject).Annotation(title=_("不予批准")).Next(this.rejected)
     rejected = flow.End().Annotation(title=_("未批准"))
@@ -235,12 +241,6 @@ class OpeningFlow(ChainFlow, flow.Flow):
 # -- closure / merger (DESIGN §6 ClosureFlow) ---------------------------------------------
 
 
-def resubmit_node() -> RoutedView:
-    """A returned closure/change goes back to the applicant, who resubmits it as it stands
-    (or withdraws); unlike an opening there are no application fields to edit."""
-    return applicant_step("revision", ResubmitForm, _("申请人重新提交")).Next(this.tally)
-
-
 class ClosureFlow(ChainFlow, flow.Flow):
     """账号关停/整合
 
@@ -257,7 +257,7 @@ class ClosureFlow(ChainFlow, flow.Flow):
 
     start_forced = flow.StartHandle(this.start_forced_process).Next(this.announce)
 
-    revise = resubmit_node()
+    revise = revise_node(ClosureApplyForm)
 
     approve = (
         flow.Function(this.on_approved)
@@ -361,7 +361,7 @@ class ChangeFlow(ChainFlow, flow.Flow):
     process_title = _("账号变更")
     process_kind = ProcessKind.CHANGE
 
-    revise = resubmit_node()
+    revise = revise_node(ChangeApplyForm)
 
     approve = (
         flow.Function(this.on_approved)

@@ -110,8 +110,90 @@ def process_withdraw(*, process: AccountProcess, actor: Any, reason: str = "") -
 # -- tasks ------------------------------------------------------------------------------
 
 
+# -- revision of a returned application ----------------------------------------------
+
+
+def _revision_values(process: AccountProcess) -> dict[str, Any]:
+    """The application as it stands, as form values (what the revision form starts from)."""
+    from .forms import RevisionForm
+    from .forms_closure import ChangeApplyForm, ClosureApplyForm
+
+    account = process.account
+    if process.kind == ProcessKind.CLOSURE:
+        return ClosureApplyForm.initial_for(process.data["closure"])
+    if process.kind == ProcessKind.CHANGE:
+        plan = process.data["change"]
+        values = {f: getattr(account, f) or "" for f in ChangeApplyForm.base_fields if f != "reason"}
+        return {**values, **plan["changes"], "reason": plan["reason"]}
+    return {f: getattr(account, f) or "" for f in RevisionForm.base_fields}
+
+
+def revision_form(*, process: AccountProcess, data: dict | None = None, prefix: str | None = None):
+    """The applicant's revision step: the application's own form, filled with the
+    application as it stands. Bound data overlays those values, so an API client may send
+    only what it changes (a closure's channels as `successor_channels`, as when applying)."""
+    from .forms import RevisionForm
+    from .forms_closure import ChangeApplyForm, ClosureApplyForm
+
+    values = _revision_values(process)
+    if process.kind == ProcessKind.CLOSURE:
+        kwargs: dict[str, Any] = {
+            "account": process.account, "rows": len(process.data["closure"].get("channels") or []) + 1,
+        }
+        form_class: Any = ClosureApplyForm
+    else:
+        kwargs = {}
+        form_class = ChangeApplyForm if process.kind == ProcessKind.CHANGE else RevisionForm
+    if data is None:
+        return form_class(initial=values, prefix=prefix, **kwargs)
+    if prefix is None:
+        data = {**values, **data}
+    return form_class(data, prefix=prefix, **kwargs)
+
+
+def _revision_clean(*, task: Task, data: dict | None, actor: Any) -> dict[str, Any]:
+    """Validate a revised application like a new one; returns what task_decide stores."""
+    process = AccountProcess.objects.select_related("account__unit", "unit").get(pk=task.process_id)
+    data = dict(data or {})
+    form = revision_form(process=process, data=data)
+    if not form.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+    values = form.cleaned_data
+    if process.kind == ProcessKind.CLOSURE:
+        channels = data.get("successor_channels")
+        if not isinstance(channels, list):
+            channels = form.channels()
+        successor = values.get("successor_account")
+        return closure_plan(
+            actor=actor, account=process.account, kind=values["kind"], reason=values["reason"],
+            stop_on=values["stop_on"], successor_account=successor.pk if successor else None,
+            successor_channels=channels, process=process,
+        )
+    if process.kind == ProcessKind.CHANGE:
+        changes = {k: v for k, v in values.items() if k != "reason"}
+        return change_plan(actor=actor, account=process.account, changes=changes,
+                           reason=values["reason"], process=process)
+    return {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in values.items()}
+
+
+def _revision_apply(*, process: AccountProcess, cleaned: dict[str, Any], actor: Any,
+                    task: Task) -> None:
+    """A resubmitted opening edits the account; a closure or change replaces its plan."""
+    if process.kind == ProcessKind.CLOSURE:
+        process.data["closure"] = cleaned
+        process.save(update_fields=["data"])
+    elif process.kind == ProcessKind.CHANGE:
+        process.data["change"] = cleaned
+        process.save(update_fields=["data"])
+    else:
+        lifecycle.account_change(
+            account=process.account, actor=actor, changes=_revision_changes(cleaned),
+            reason=str(_("申请人修改后重新提交")), process_id=process.pk, task_id=task.pk,
+        )
+
+
 def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict | None,
-              return_to: int | None) -> dict[str, Any]:
+              return_to: int | None, actor: Any) -> dict[str, Any]:
     """Check a decision before taking any lock; returns cleaned data for data steps."""
     if node.task_kind == "decision":
         errors: dict[str, Any] = {}
@@ -129,6 +211,8 @@ def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict 
         return {}  # the applicant withdraws instead of resubmitting
     if decision != DecisionKind.APPROVE:
         raise ValidationError({"decision": ERR_DATA_STEP_DECISION})
+    if node.task_kind == "revision":
+        return _revision_clean(task=task, data=data, actor=actor)
     form = node.form_class(data or {})
     if not form.is_valid():
         raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
@@ -187,7 +271,8 @@ def task_decide(
     node = task.flow_task
     comment = (comment or "").strip()
     cleaned = _validate(
-        node=node, task=task, decision=decision, comment=comment, data=data, return_to=return_to
+        node=node, task=task, decision=decision, comment=comment, data=data, return_to=return_to,
+        actor=actor,
     )
     with node.flow_class.lock(task.process_id):
         task = Task.objects.select_related("owner").get(pk=task.pk)
@@ -213,10 +298,7 @@ def task_decide(
             acting_for=selectors.acting_for(actor, task),
         )
         if node.task_kind == "revision" and decision == DecisionKind.APPROVE:
-            lifecycle.account_change(
-                account=process.account, actor=actor, changes=_revision_changes(cleaned),
-                reason=str(_("申请人修改后重新提交")), process_id=process.pk, task_id=task.pk,
-            )
+            _revision_apply(process=process, cleaned=cleaned, actor=actor, task=task)
         elif node.task_kind not in ("decision", "revision"):
             process.data[node.task_kind] = cleaned
             process.save(update_fields=["data"])
@@ -313,13 +395,13 @@ def _is_member(*, actor: Any, unit: Unit, roles: tuple[str, ...]) -> bool:
     return unit.pk in {u.pk for u in user_units(actor, roles=roles)}
 
 
-def _closure_account_error(account: Account) -> str | None:
+def _closure_account_error(account: Account, revising: AccountProcess | None = None) -> str | None:
     from lifecycle.models import ENDED_STATES, AccountState
 
     state = account.get_state_display()
     if account.state == AccountState.ACTIVE:
         pending = _open_process(account=account, kind=ProcessKind.CLOSURE)
-        if pending is not None:
+        if pending is not None and (revising is None or pending.pk != revising.pk):
             return str(ERR_CLOSURE_PENDING).format(pk=pending.pk)
         return None
     if account.state == AccountState.CLOSING:
@@ -361,7 +443,7 @@ def successor_ref(successor: Account | None) -> dict[str, Any] | None:
     }
 
 
-def closure_apply(
+def closure_plan(
     *,
     actor: Any,
     account: Account,
@@ -370,14 +452,12 @@ def closure_apply(
     stop_on: Any,
     successor_account: Any = None,
     successor_channels: Any = (),
-) -> AccountProcess:
-    """Start a ClosureFlow (close or merge) for an active account with a frozen chain.
-
-    Every rule of docs/closure.md is checked first; a ValidationError names the fields and
-    nothing is written."""
-    from .flows import ClosureFlow
-
-    account = Account.objects.select_related("unit").get(pk=account.pk)
+    process: AccountProcess | None = None,
+) -> dict[str, Any]:
+    """Check a closure/merger application (docs/closure.md) and return its plan for
+    process.data["closure"]. `process` is the application being revised, if any: its own
+    pending process does not count against the account. Raises ValidationError naming the
+    fields; writes nothing."""
     errors: dict[str, Any] = {}
     reason = (reason or "").strip()
     if kind not in CLOSURE_KINDS:
@@ -398,7 +478,7 @@ def closure_apply(
     if not _is_member(actor=actor, unit=account.unit, roles=(Role.APPLICANT,)):
         errors["account"] = ERR_NOT_ACCOUNT_APPLICANT
     else:
-        problem = _closure_account_error(account)
+        problem = _closure_account_error(account, revising=process)
         if problem:
             errors["account"] = problem
     try:
@@ -421,8 +501,7 @@ def closure_apply(
                 to=successor.get_platform_display(), frm=account.get_platform_display()
             )
         )
-    chain = compute_chain(process_kind=ProcessKind.CLOSURE, unit=account.unit)
-    plan = {
+    return {
         "kind": kind,
         "reason": reason,
         "stop_on": stop_date.isoformat(),
@@ -431,6 +510,30 @@ def closure_apply(
         "notes": notes,
         "forced": False,
     }
+
+
+def closure_apply(
+    *,
+    actor: Any,
+    account: Account,
+    kind: str,
+    reason: str,
+    stop_on: Any,
+    successor_account: Any = None,
+    successor_channels: Any = (),
+) -> AccountProcess:
+    """Start a ClosureFlow (close or merge) for an active account with a frozen chain.
+
+    Every rule of docs/closure.md is checked first (closure_plan); a ValidationError names
+    the fields and nothing is written."""
+    from .flows import ClosureFlow
+
+    account = Account.objects.select_related("unit").get(pk=account.pk)
+    plan = closure_plan(
+        actor=actor, account=account, kind=kind, reason=reason, stop_on=stop_on,
+        successor_account=successor_account, successor_channels=successor_channels,
+    )
+    chain = compute_chain(process_kind=ProcessKind.CLOSURE, unit=account.unit)
     with transaction.atomic():
         # Serialise applications for one account: a second one sees the first's process.
         locked = Account.objects.select_for_update().get(pk=account.pk)
@@ -581,15 +684,15 @@ def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
     return notice
 
 
-def change_apply(*, actor: Any, account: Account, changes: dict, reason: str) -> AccountProcess:
-    """Start a ChangeFlow: rename, new operator, new verified subject, contact change.
-
-    Only fields of lifecycle.services.CHANGEABLE_FIELDS; at least one value must differ."""
+def change_plan(
+    *, actor: Any, account: Account, changes: dict, reason: str,
+    process: AccountProcess | None = None,
+) -> dict[str, Any]:
+    """Check a change application and return process.data["change"] ({changes, before,
+    reason}). Only fields of lifecycle.services.CHANGEABLE_FIELDS; at least one value must
+    differ. `process` is the application being revised, if any."""
     from lifecycle.models import AccountState
 
-    from .flows import ChangeFlow
-
-    account = Account.objects.select_related("unit").get(pk=account.pk)
     errors: dict[str, Any] = {}
     cleaned: dict[str, str] = {}
     for field, value in (changes or {}).items():
@@ -611,13 +714,22 @@ def change_apply(*, actor: Any, account: Account, changes: dict, reason: str) ->
         errors["account"] = str(ERR_CHANGE_STATE).format(state=account.get_state_display())
     else:
         pending = _open_process(account=account, kind=ProcessKind.CHANGE)
-        if pending is not None:
+        if pending is not None and (process is None or pending.pk != process.pk):
             errors["account"] = str(ERR_CHANGE_PENDING).format(pk=pending.pk)
     if not cleaned and not errors:
         errors["changes"] = ERR_CHANGE_EMPTY
     if errors:
         raise ValidationError(errors)
-    before = {f: getattr(account, f) for f in cleaned}
+    return {"changes": cleaned, "before": {f: getattr(account, f) for f in cleaned},
+            "reason": reason}
+
+
+def change_apply(*, actor: Any, account: Account, changes: dict, reason: str) -> AccountProcess:
+    """Start a ChangeFlow: rename, new operator, new verified subject, contact change."""
+    from .flows import ChangeFlow
+
+    account = Account.objects.select_related("unit").get(pk=account.pk)
+    plan = change_plan(actor=actor, account=account, changes=changes, reason=reason)
     chain = compute_chain(process_kind=ProcessKind.CHANGE, unit=account.unit)
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
@@ -625,8 +737,7 @@ def change_apply(*, actor: Any, account: Account, changes: dict, reason: str) ->
         if pending is not None:
             raise ValidationError({"account": str(ERR_CHANGE_PENDING).format(pk=pending.pk)})
         return ChangeFlow.start.run(
-            account=locked, unit=locked.unit, actor=actor, chain=chain,
-            data={"change": {"changes": cleaned, "before": before, "reason": reason}},
+            account=locked, unit=locked.unit, actor=actor, chain=chain, data={"change": plan},
         )
 
 

@@ -51,9 +51,14 @@ def task_redirect(request, process_pk: int, task_pk: int, **kwargs):
     return redirect("work:task", task_pk)
 
 
+# Service fields shown by another form field (the closure form's channel rows).
+ERROR_FIELD_ALIASES = {"successor_channels": "channel_value_0"}
+
+
 def _form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
+            field = ERROR_FIELD_ALIASES.get(field, field) if field not in form.fields else field
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
@@ -108,11 +113,9 @@ class TaskView(View):
             step = task.data.get("step", 0)
             choices = [(i, step_title(s)) for i, s in enumerate(chain[:step])]
             return DecisionForm(data, return_choices=choices, prefix="d")
-        initial = None
         if node.task_kind == "revision":
-            account = task.process.coerced.account
-            initial = {f: getattr(account, f) for f in node.form_class.base_fields}
-        return node.form_class(data, initial=initial, prefix="d")
+            return services.revision_form(process=task.process.coerced, data=data, prefix="d")
+        return node.form_class(data, prefix="d")
 
     def get(self, request, task_pk: int):
         task = self.get_task(request, task_pk)
