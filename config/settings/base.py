@@ -162,6 +162,34 @@ NOTICE_PERIOD_WORKING_DAYS = envint("NOTICE_PERIOD_WORKING_DAYS", 15)
 TASK_DUE_WORKING_DAYS = envint("TASK_DUE_WORKING_DAYS", 5)
 RECTIFICATION_WORKING_DAYS = envint("RECTIFICATION_WORKING_DAYS", 10)
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# ---- E-mail: task reminders and overdue escalations (approvals.run_due_mail) ---------------
+# SMTP from the environment; settings.local writes files under var/mail/ instead and
+# settings.test keeps messages in memory (django.core.mail.outbox).
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one of them.")
+# Seconds before an unreachable mail server counts as a failed send (run_due goes on).
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "govmedia@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where users open the inbox: the absolute links to task pages in e-mails.
+GOVMEDIA_BASE_URL = envstr("GOVMEDIA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not GOVMEDIA_BASE_URL.startswith(("http://", "https://")):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"GOVMEDIA_BASE_URL must start with http:// or https://, got {GOVMEDIA_BASE_URL!r}"
+    )
+# Open tasks are reminded by e-mail once, this many working days before their due date.
+TASK_REMIND_WORKING_DAYS = envint("TASK_REMIND_WORKING_DAYS", 2)
 NOTICE_SERIES_WORDS = {
     "announcement": "公告",
     "approval": "复",

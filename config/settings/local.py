@@ -8,3 +8,6 @@ DEBUG = envbool("DEBUG", True)
 # Local-only fallback so `make run` works on a fresh clone; production.py has no default.
 SECRET_KEY = envstr("SECRET_KEY", "local-development-only-not-secret")  # noqa: F405
 GOVMEDIA_DEMO = True
+# E-mail is written as files under var/mail/ (one per run_due batch), not sent.
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # noqa: F405

@@ -65,6 +65,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 # Printed into every notice's QR code: set it to the public address of the site.
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", f"https://{ALLOWED_HOSTS[0].lstrip('.')}")
+# Links in e-mails (the inbox) and their sender; the inbox defaults to the public address.
+GOVMEDIA_BASE_URL = envstr("GOVMEDIA_BASE_URL", PUBLIC_BASE_URL).rstrip("/")
+if not GOVMEDIA_BASE_URL.startswith(("http://", "https://")):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"GOVMEDIA_BASE_URL must start with http:// or https://, got {GOVMEDIA_BASE_URL!r}"
+    )
+_mail_host = ALLOWED_HOSTS[0].lstrip(".")
+DEFAULT_FROM_EMAIL = envstr(
+    "DEFAULT_FROM_EMAIL", f"noreply@{_mail_host if '*' not in _mail_host else 'localhost'}"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The base LOGGING (and what apps add to it), with JSON lines instead of key=value text.
 LOGGING = copy.deepcopy(LOGGING)  # noqa: F405

@@ -13,6 +13,9 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", True)
 MEDIA_ROOT = envstr("MEDIA_ROOT", tempfile.mkdtemp(prefix="govmedia-media-"))
 ALLOWED_HOSTS = ["*"]
 GOVMEDIA_DEMO = True
+# Never a real server from the tests, whatever the environment says (mail.outbox).
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+GOVMEDIA_BASE_URL = "http://govmedia.test"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
