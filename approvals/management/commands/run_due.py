@@ -14,6 +14,7 @@ from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from approvals import run_due_mail
 from approvals.flows import ClosureFlow
 from approvals.models import AccountProcess, TaskAssignment
 from lifecycle import workdays
@@ -22,7 +23,7 @@ from lifecycle.management.base import GovCommand
 logger = logging.getLogger("govmedia.run_due")
 
 # Sent once per overdue task assignment (unit × role), when it is first marked reminded.
-# Receivers (e-mail, escalation to the supervisor unit) hook in here.
+# Other receivers hook in here; the escalation e-mail is sent by approvals.run_due_mail.
 task_overdue = Signal()
 
 
@@ -52,6 +53,13 @@ class Command(GovCommand):
         "(3) rectification reports (RectificationFlow) due within 2 working days are reminded "
         "once; those still missing after their deadline fail the recheck automatically and "
         "start the forced closure (approvals.services_review.run_due). "
+        "(4) e-mail (approvals.run_due_mail): every open task due within "
+        "TASK_REMIND_WORKING_DAYS working days gets one reminder to its holder or candidates "
+        "(members of the assigned units with the task's role, and their delegates); every "
+        "assignment marked overdue gets one escalation to the unit's heads (the supervisor "
+        "unit's heads when the task is the heads' own or no head has an address). Users "
+        "without an e-mail address are skipped; a failed send is logged, recorded in "
+        "Task.data['mail'] and retried by later runs (at most 3 attempts), never fatal. "
         "Running it twice does nothing more the second time. "
         "Tasks created during the run take their due dates from --now's date "
         "(lifecycle.workdays.today())."
@@ -140,11 +148,19 @@ class Command(GovCommand):
         from approvals import services_review
 
         review_due = services_review.run_due(today=today)
+        # E-mail last: escalations go to the assignments marked overdue above.
+        mail = run_due_mail.send_due_mail(today=today)
         summary = (
             f"run_due {today.isoformat()}: notice periods ended: {ended}; "
             f"overdue tasks reminded: {reminded}; "
             f"rectifications reminded: {review_due['rectifications_reminded']}; "
-            f"rectifications escalated: {review_due['rectifications_escalated']}"
+            f"rectifications escalated: {review_due['rectifications_escalated']}; "
+            f"reminder e-mails sent: {mail['reminders_sent']}; "
+            f"escalation e-mails sent: {mail['escalations_sent']}; "
+            f"e-mails failed: {mail['failed']}"
         )
-        logger.info("event=run_due ended=%s reminded=%s", ended, reminded)
+        logger.info(
+            "event=run_due ended=%s reminded=%s mail_sent=%s mail_failed=%s", ended, reminded,
+            mail["reminders_sent"] + mail["escalations_sent"], mail["failed"],
+        )
         return summary
