@@ -8,10 +8,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from lifecycle import workdays
 from lifecycle.models import Membership
 from lifecycle.selectors import sees_everything, subtree_q, user_units
 
@@ -24,7 +24,7 @@ def active_delegators(user: Any) -> list[int]:
     """Users who have delegated their work to `user` today (acting-for)."""
     cache = user.__dict__.get("_govmedia_delegators")
     if cache is None:
-        today = timezone.localdate()
+        today = workdays.today()
         cache = list(
             Delegation.objects.filter(
                 delegate=user, starts_on__lte=today, ends_on__gte=today, ended__isnull=True

@@ -11,11 +11,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from lifecycle import services as lifecycle
+from lifecycle import workdays
 from lifecycle.models import Account, Role, Unit
 from lifecycle.selectors import user_units
 
@@ -353,8 +355,6 @@ def issue_notice(
 
 # -- closure, merger, change (DESIGN §6; docs/closure.md) ----------------------------------
 
-from django.utils import timezone  # noqa: E402
-
 ERR_STOP_ON_PAST = _("停止更新日期不能早于今天。")
 ERR_STOP_ON_INVALID = _("请填写有效日期（YYYY-MM-DD）。")
 ERR_CLOSURE_KIND = _("请选择关停（close）或整合（merge）。")
@@ -600,7 +600,7 @@ def forced_closure_start(
     plan = {
         "kind": "close",
         "reason": reason,
-        "stop_on": timezone.localdate().isoformat(),
+        "stop_on": workdays.today().isoformat(),
         "successor_account": successor.pk if successor else None,
         "channels": channels,
         "notes": [],
@@ -660,7 +660,7 @@ def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
         kind=kind, process=process, account=account, issuing_unit=account.unit, actor=actor,
         context=closure_notice_context(plan=plan, successor=successor),
     )
-    today = timezone.localdate()
+    today = workdays.today()
     days = int(settings.NOTICE_PERIOD_WORKING_DAYS)
     ends_on = add_working_days(today, days)
     stop_on = parse_iso_date(plan["stop_on"])

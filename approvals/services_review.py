@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from lifecycle import review, scoring
+from lifecycle import review, scoring, workdays
 from lifecycle import services as lifecycle
 from lifecycle.models import (
     Account,
@@ -484,7 +484,7 @@ def rectification_order(*, process: AccountProcess, audit: dict[str, int]) -> An
 
     plan = process.data["rectification"]
     actor = process.applicant
-    deadline = add_working_days(timezone.localdate(), int(settings.RECTIFICATION_WORKING_DAYS))
+    deadline = add_working_days(workdays.today(), int(settings.RECTIFICATION_WORKING_DAYS))
     account = lifecycle.account_order_rectification(
         account=process.account, actor=actor, reason=plan["reason"], **audit)
     notice = issue_notice(

@@ -10,6 +10,7 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -130,6 +131,11 @@ def test_it_escalates_an_overdue_rectification_once(client, review_world):
     assert w.stale.state == AccountState.CLOSING
     assert process.finished is not None and process.data["rectification"]["outcome"] == "overdue"
     assert AccountProcess.objects.filter(account=w.stale, kind="closure").count() == 1
+    # The forced closure started by `run_due --now` counts from the simulated day.
+    closure = AccountProcess.objects.get(account=w.stale, kind="closure")
+    assert closure.data["closure"]["stop_on"] == late
+    assert closure.data["notice_period"]["ends_on"] == add_working_days(
+        datetime.date.fromisoformat(late), settings.NOTICE_PERIOD_WORKING_DAYS).isoformat()
 
 
 def test_it_does_not_escalate_on_the_deadline_itself(review_world):
