@@ -37,17 +37,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 
-from lifecycle.models import Membership, Role, Unit
+from lifecycle.models import Role, Unit
 from lifecycle.workdays import add_working_days
 
 from . import selectors
-from .models import AccountProcess, Delegation, TaskAssignment
+from .models import AccountProcess, TaskAssignment
 
 logger = logging.getLogger("govmedia.run_due")
 
@@ -80,27 +79,8 @@ def _reachable(users: Iterable[Any], *, task: Task, key: str) -> list[Any]:
 
 
 def reminder_recipients(task: Task) -> list[Any]:
-    """Who can act on the task now: its holder when claimed, else its candidates."""
-    if task.owner_id is not None:
-        return _reachable([task.owner], task=task, key=REMINDER)
-    pairs = [Q(unit_id=a.unit_id, role=a.role) for a in TaskAssignment.objects.filter(task=task)]
-    if not pairs:
-        return []
-    pair_q = pairs[0]
-    for q in pairs[1:]:
-        pair_q |= q
-    members = Membership.objects.filter(pair_q).values("user_id")
-    # Everyone a member ever delegated to; is_candidate keeps those whose delegation is
-    # running today (the one rule of who may act, approvals.selectors).
-    delegates = Delegation.objects.filter(user_id__in=members, ended__isnull=True).values(
-        "delegate_id"
-    )
-    pool = get_user_model().objects.filter(
-        Q(pk__in=members) | Q(pk__in=delegates), is_active=True
-    ).order_by("pk")
-    return _reachable(
-        [user for user in pool if selectors.is_candidate(user, task)], task=task, key=REMINDER
-    )
+    """Who can act on the task now (approvals.selectors.candidates_for), if reachable."""
+    return _reachable(selectors.candidates_for(task), task=task, key=REMINDER)
 
 
 def _heads(unit: Unit | None) -> list[Any]:

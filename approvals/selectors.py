@@ -72,6 +72,26 @@ def is_candidate(user: Any, task: Task) -> bool:
     return TaskAssignment.objects.filter(_candidate_q(user), task=task).exists()
 
 
+def candidates_for(task: Task) -> list[Any]:
+    """Active users who may act on the task now: its holder when claimed; otherwise the
+    members holding an assigned (unit, role) and the colleagues they delegated to, each
+    confirmed by is_candidate (the one rule of who may act)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True).order_by("pk")
+    if task.owner_id is not None:
+        return list(users.filter(pk=task.owner_id))
+    pairs = [Q(unit_id=a.unit_id, role=a.role) for a in TaskAssignment.objects.filter(task=task)]
+    if not pairs:
+        return []
+    members = Membership.objects.filter(reduce(or_, pairs)).values("user_id")
+    delegates = Delegation.objects.filter(user_id__in=members, ended__isnull=True).values(
+        "delegate_id"
+    )
+    pool = users.filter(Q(pk__in=members) | Q(pk__in=delegates))
+    return [user for user in pool if is_candidate(user, task)]
+
+
 def inbox_for(user: Any) -> QuerySet[Task]:
     """Tasks the user holds (claimed or assigned), newest first."""
     return (
