@@ -23,6 +23,9 @@ ERR_POINTS = _("「{code}」扣分应为 0 到 {max} 之间的整数。")
 ERR_DEDUCTIONS_SHAPE = _("deductions 应为 [{code, points}] 列表。")
 ERR_EVIDENCE_NEEDED = _("记录否决项或扣分时，请填写证据说明或证据链接。")
 SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# Accepted extensions and the bytes such a file starts with.
+EVIDENCE_EXTENSIONS = {"pdf": b"%PDF-", "png": b"\x89PNG", "jpg": b"\xff\xd8\xff", "jpeg": b"\xff\xd8\xff"}
 
 
 def _manual_indicators(rule_set: RuleSet | None) -> tuple[list[Indicator], list[Indicator]]:
@@ -150,6 +153,23 @@ class RectificationReportForm(forms.Form):
     evidence_text = forms.CharField(
         label=_("佐证材料说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    evidence_file = forms.FileField(
+        label=_("佐证材料附件"), required=False,
+        help_text=_("可选：PDF 或图片（PNG、JPG），不超过 10 MB。"),
+    )
+
+    def clean_evidence_file(self):
+        f = self.cleaned_data.get("evidence_file")
+        if f is None:
+            return f
+        head = f.read(8)
+        f.seek(0)
+        extension = f.name.rsplit(".", 1)[-1].lower()
+        if extension not in EVIDENCE_EXTENSIONS or not head.startswith(EVIDENCE_EXTENSIONS[extension]):
+            raise forms.ValidationError(_("附件只能是 PDF、PNG 或 JPG 文件。"))
+        if f.size > EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError(_("附件不能超过 10 MB。"))
+        return f
 
 
 RECHECK_CHOICES = (("pass", _("复核通过（恢复运行）")), ("fail", _("复核不通过（强制关停）")))

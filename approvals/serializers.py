@@ -138,11 +138,14 @@ FORM_FIELD_TYPES = (
 
 
 def form_fields(form_class: Any) -> dict[str, dict[str, Any]]:
-    """A data step's form → {name: {type, label, required}} (the task's `fields`)."""
+    """A data step's form → {name: {type, label, required}} (the task's `fields`; file
+    fields are left out: the API takes evidence as text or a URL)."""
     if form_class is None:
         return {}
     out = {}
     for name, field in form_class.base_fields.items():
+        if isinstance(field, forms.FileField):
+            continue  # uploads are taken by the web task page only
         kind = next((t for cls, t in FORM_FIELD_TYPES if isinstance(field, cls)), "string")
         out[name] = {"type": kind, "label": str(field.label or name), "required": field.required}
     return out

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -195,7 +197,7 @@ def _revision_apply(*, process: AccountProcess, cleaned: dict[str, Any], actor: 
 
 
 def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict | None,
-              return_to: int | None, actor: Any) -> dict[str, Any]:
+              return_to: int | None, actor: Any, files: dict | None = None) -> dict[str, Any]:
     """Check a decision before taking any lock; returns cleaned data for data steps."""
     if node.task_kind == "decision":
         errors: dict[str, Any] = {}
@@ -215,13 +217,33 @@ def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict 
         raise ValidationError({"decision": ERR_DATA_STEP_DECISION})
     if node.task_kind == "revision":
         return _revision_clean(task=task, data=data, actor=actor)
-    form = node.form_class(data or {})
+    form = node.form_class(data or {}, files or {})
     if not form.is_valid():
         raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+    # Uploaded files stay File objects here; task_decide stores them under the lock.
     return {
         k: (v.isoformat() if isinstance(v, datetime.date) else v)
         for k, v in form.cleaned_data.items()
+        if v is not None or not isinstance(form.fields[k], forms.FileField)
     }
+
+
+def store_task_file(*, task: Task, upload: Any) -> str:
+    """Save a file uploaded with a data step (evidence, screenshot); returns the storage
+    name kept in the step's Decision.data (served by the task's evidence page)."""
+    from django.core.files.storage import default_storage
+
+    name = f"evidence/tasks/{task.pk}/{upload.name.rsplit('/', 1)[-1]}"
+    return default_storage.save(name, upload)
+
+
+def _store_uploads(cleaned: dict[str, Any], *, task: Task, stored: list[str]) -> dict[str, Any]:
+    out = dict(cleaned)
+    for key, value in cleaned.items():
+        if isinstance(value, File):
+            out[key] = store_task_file(task=task, upload=value)
+            stored.append(out[key])
+    return out
 
 
 def _claim_locked(*, task: Task, actor: Any) -> None:
@@ -264,8 +286,12 @@ def task_decide(
     comment: str = "",
     data: dict[str, Any] | None = None,
     return_to: int | None = None,
+    files: dict[str, Any] | None = None,
 ) -> Task:
     """Decide a task (claiming it implicitly) and move the flow on, under the process lock.
+
+    `files` are uploads for a data step's file fields (web only); they are stored with the
+    decision and removed again if it fails.
 
     A second decision on the same task, or one on a task someone else holds, raises
     TaskConflict — also when two arrive at the same moment (the lock serialises them and
@@ -274,12 +300,27 @@ def task_decide(
     comment = (comment or "").strip()
     cleaned = _validate(
         node=node, task=task, decision=decision, comment=comment, data=data, return_to=return_to,
-        actor=actor,
+        actor=actor, files=files,
     )
+    stored: list[str] = []
+    try:
+        return _decide_locked(node=node, task=task, actor=actor, decision=decision, comment=comment,
+                       cleaned=cleaned, return_to=return_to, stored=stored)
+    except BaseException:
+        from django.core.files.storage import default_storage
+
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def _decide_locked(*, node: Any, task: Task, actor: Any, decision: str, comment: str,
+                   cleaned: dict[str, Any], return_to: int | None, stored: list[str]) -> Task:
     with node.flow_class.lock(task.process_id):
         task = Task.objects.select_related("owner").get(pk=task.pk)
         _claim_locked(task=task, actor=actor)
         task.refresh_from_db()
+        cleaned = _store_uploads(cleaned, task=task, stored=stored)
         activation = node.activation_class(task)
         process = activation.process
         unit = None

@@ -266,15 +266,6 @@ def inspection_record(*, process: AccountProcess) -> Inspection:
     return inspection
 
 
-def store_screenshot(*, task: Task, upload: Any) -> str:
-    """Save an uploaded screenshot for an inspection task; returns the storage name that
-    the task's data refers to (Finding.evidence_file)."""
-    from django.core.files.storage import default_storage
-
-    name = f"evidence/tasks/{task.pk}/{upload.name.rsplit('/', 1)[-1]}"
-    return default_storage.save(name, upload)
-
-
 def inspection_decide(*, task: Task, actor: Any, data: dict[str, Any], upload: Any = None) -> Task:
     """Decide an inspection task with an optional uploaded screenshot (inspection sheet).
     The file is stored only once the decision is valid; a failed decision removes it."""
@@ -282,7 +273,7 @@ def inspection_decide(*, task: Task, actor: Any, data: dict[str, Any], upload: A
 
     from . import services
 
-    name = store_screenshot(task=task, upload=upload) if upload else ""
+    name = services.store_task_file(task=task, upload=upload) if upload else ""
     try:
         with transaction.atomic():
             services.task_decide(task=task, actor=actor, decision=DecisionKind.APPROVE,
@@ -294,6 +285,9 @@ def inspection_decide(*, task: Task, actor: Any, data: dict[str, Any], upload: A
                 ).update(evidence_file=name)
                 process.data["inspection"]["screenshot"] = name
                 process.save(update_fields=["data"])
+                decision = Decision.objects.get(task=task)
+                decision.data["screenshot"] = name  # the task page links it (evidence view)
+                decision.save(update_fields=["data"])
     except Exception:
         if name:
             default_storage.delete(name)

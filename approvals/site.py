@@ -59,6 +59,9 @@ class WorkApp(Application):
         "apply/change/<int:account_id>/", views_closure.ApplyChangeView.as_view(), name="apply_change"
     )
     task_path = path("tasks/<int:task_pk>/", views.TaskView.as_view(), name="task")
+    task_evidence_path = path(
+        "tasks/<int:task_pk>/evidence/<str:key>/", views.TaskEvidenceView.as_view(), name="task_evidence"
+    )
     task_claim_path = path("tasks/<int:task_pk>/claim/", views.TaskClaimView.as_view(), name="task_claim")
     task_release_path = path(
         "tasks/<int:task_pk>/release/", views.TaskReleaseView.as_view(), name="task_release"

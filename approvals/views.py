@@ -3,6 +3,8 @@ approvals.services (writes) and approvals.selectors (reads)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -97,6 +99,7 @@ class TaskView(View):
             "chain": [dict(step, title=step_title(step)) for step in process.chain],
             "current_step": task.data.get("step"),
             "decisions": Decision.objects.filter(process=process).select_related("actor", "unit"),
+            "submissions": submissions(process),
             "history": account_history(account=process.account),
             "form": form,
             "may_act": may_act,
@@ -106,7 +109,7 @@ class TaskView(View):
             "due_on": min((a.due_on for a in task.assignments.all() if a.due_on), default=None),
         }
 
-    def make_form(self, task: Task, data=None):
+    def make_form(self, task: Task, data=None, files=None):
         node = task.flow_task
         if node.task_kind == "decision":
             chain = task.process.coerced.chain
@@ -115,7 +118,7 @@ class TaskView(View):
             return DecisionForm(data, return_choices=choices, prefix="d")
         if node.task_kind == "revision":
             return services.revision_form(process=task.process.coerced, data=data, prefix="d")
-        return node.form_class(data, prefix="d")
+        return node.form_class(data, files, prefix="d")
 
     def get(self, request, task_pk: int):
         task = self.get_task(request, task_pk)
@@ -123,7 +126,7 @@ class TaskView(View):
 
     def post(self, request, task_pk: int):
         task = self.get_task(request, task_pk)
-        form = self.make_form(task, request.POST)
+        form = self.make_form(task, request.POST, request.FILES)
         node = task.flow_task
         if node.task_kind == "decision":
             if not form.is_valid():
@@ -136,8 +139,9 @@ class TaskView(View):
         else:
             action = request.POST.get("action", "approve")
             data = {k[2:]: v for k, v in request.POST.items() if k.startswith("d-")}
+            files = {k[2:]: v for k, v in request.FILES.items() if k.startswith("d-")}
             kwargs = {"decision": "reject" if action == "withdraw" else "approve", "data": data,
-                      "comment": request.POST.get("d-comment", "")}
+                      "comment": request.POST.get("d-comment", ""), "files": files}
         try:
             services.task_decide(task=task, actor=request.user, **kwargs)
         except ValidationError as exc:
@@ -150,6 +154,62 @@ class TaskView(View):
             raise PermissionDenied(str(exc)) from exc
         messages.success(request, _("已办理：{title}").format(title=step_label(task)))
         return redirect("workflow:inbox")
+
+
+# Keys of Decision.data that name a stored file (data-step uploads, inspection screenshots).
+FILE_KEYS = ("evidence_file", "screenshot")
+
+
+def submissions(process: AccountProcess) -> list[dict[str, Any]]:
+    """What the clerks and inspectors submitted in the process's data steps, labelled by
+    the step's form, for the approvers who decide next (report, evidence, registration…)."""
+    out = []
+    rows = Decision.objects.filter(process=process, step__isnull=True).exclude(data={})
+    for row in rows.select_related("actor", "task").order_by("at", "pk"):
+        node = row.task.flow_task
+        form_class = getattr(node, "form_class", None)
+        if getattr(node, "task_kind", "") == "revision" or form_class is None:
+            continue
+        labels = {name: field.label for name, field in form_class.base_fields.items()}
+        labels.setdefault("screenshot", _("截图"))
+        fields = []
+        for key, value in row.data.items():
+            if value in ("", None, [], {}) or key not in labels:
+                continue
+            if key in FILE_KEYS:
+                url = reverse("work:task_evidence", args=[row.task_id, key])
+                fields.append({"label": labels[key], "file": str(value).rsplit("/", 1)[-1],
+                               "url": url})
+            elif isinstance(value, list):
+                fields.append({"label": labels[key], "text": "；".join(
+                    "-".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
+                    for item in value)})
+            else:
+                text = str(value)
+                link = text if text.startswith(("https://", "http://")) else ""
+                fields.append({"label": labels[key], "text": text, "link": link})
+        if fields:
+            out.append({"title": step_label(row.task), "actor": row.actor, "at": row.at,
+                        "fields": fields})
+    return out
+
+
+class TaskEvidenceView(View):
+    """A file submitted with a data step, for anyone who may see the task (else 404)."""
+
+    def get(self, request, task_pk: int, key: str):
+        from django.core.files.storage import default_storage
+        from django.http import FileResponse
+
+        task = selectors.tasks_in_scope(request.user).filter(pk=task_pk).first()
+        decision = Decision.objects.filter(task_id=task_pk).first() if task else None
+        name = (decision.data.get(key) if decision and key in FILE_KEYS else "") or ""
+        if not name or not default_storage.exists(name):
+            raise Http404(_("没有找到该附件。"))
+        response = FileResponse(default_storage.open(name, "rb"), as_attachment=True,
+                                filename=name.rsplit("/", 1)[-1])
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class TaskClaimView(TaskView):

@@ -150,6 +150,11 @@ def test_it_runs_a_campaign_through_the_web_and_issues_the_report(
     weibo = Inspection.objects.get(campaign=campaign, account=w.zj_weibo)
     assert weibo.verdict == "pass" and weibo.score == 97
     assert weibo.findings.get(automatic=False).evidence_file.name.startswith("evidence/tasks/")
+    # The done inspection task shows what was recorded, with the screenshot to download.
+    page = client.get(reverse("work:task", args=[task.pk])).content.decode()
+    assert "更新不及时" in page and "shot" in page
+    shot = client.get(reverse("work:task_evidence", args=[task.pk, "screenshot"]))
+    assert shot.status_code == 200 and b"".join(shot.streaming_content).startswith(b"\x89PNG")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("work:campaign_close", args=[campaign.pk]))
     assert response.status_code == 302
