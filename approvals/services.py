@@ -401,11 +401,11 @@ ERR_STOP_ON_INVALID = _("请填写有效日期（YYYY-MM-DD）。")
 ERR_CLOSURE_KIND = _("请选择关停（close）或整合（merge）。")
 ERR_ACCOUNT_NOT_ACTIVE = _("账号当前状态为「{state}」，只有运行中的账号可以申请关停或整合。")
 ERR_ACCOUNT_ALREADY_CLOSING = _("账号已在关停程序中（{state}），不能重复申请。")
-ERR_ACCOUNT_ENDED = _("账号已{state}，不能再申请关停或整合。")
+ERR_ACCOUNT_ENDED = _("账号当前状态为「{state}」，不能再申请关停或整合。")
 ERR_CLOSURE_PENDING = _("该账号已有关停/整合申请在办理中（流程 #{pk}）。")
 ERR_MERGE_NEEDS_SUCCESSOR = _("整合必须指定承接账号（系统内运行中的账号）。")
 ERR_SUCCESSOR_UNKNOWN = _("承接账号不存在。")
-ERR_SUCCESSOR_CLOSING = _("承接账号本身正在办理关停/整合（流程 #{pk}），不能作为承接账号。")
+ERR_SUCCESSOR_CLOSING = _("承接账号本身正在办理关停/整合，不能作为承接账号。")
 ERR_NOT_ACCOUNT_APPLICANT = _("您不是该账号主办单位的填报员，不能提出申请。")
 ERR_NOT_SUPERVISOR = _("只有该账号主管单位或上级单位的审核、复核或检查人员可以启动强制关停。")
 ERR_FORCED_NOT_CLOSING = _("强制关停只适用于复核不通过、已进入关停程序的账号（当前：{state}）。")
@@ -453,12 +453,20 @@ def _closure_account_error(account: Account, revising: AccountProcess | None = N
 
 
 def _resolve_successor(value: Any) -> Account | None:
+    """The successor named by id. Any account the public may look up can be named (a unit's
+    account is often merged into a higher-level one outside the applicant's own subtree);
+    accounts still in the application stages answer like unknown ids (no leak)."""
+    from lifecycle.selectors_public import PUBLIC_STATES
+
     if value in (None, ""):
         return None
+    if isinstance(value, bool) or not isinstance(value, (Account, int, str)):
+        raise ValidationError({"successor_account": ERR_SUCCESSOR_UNKNOWN})
     try:
         # Always the stored row: a caller's copy may be stale (state, successor).
-        return Account.objects.get(pk=int(value.pk if isinstance(value, Account) else value))
-    except (Account.DoesNotExist, TypeError, ValueError):
+        return Account.objects.get(pk=int(value.pk if isinstance(value, Account) else value),
+                                   state__in=PUBLIC_STATES)
+    except (Account.DoesNotExist, TypeError, ValueError, OverflowError):
         raise ValidationError({"successor_account": ERR_SUCCESSOR_UNKNOWN}) from None
 
 
@@ -467,9 +475,7 @@ def _check_successor_not_closing(successor: Account | None) -> None:
         return
     pending = _open_process(account=successor, kind=ProcessKind.CLOSURE)
     if pending is not None:
-        raise ValidationError(
-            {"successor_account": str(ERR_SUCCESSOR_CLOSING).format(pk=pending.pk)}
-        )
+        raise ValidationError({"successor_account": ERR_SUCCESSOR_CLOSING})
 
 
 def successor_ref(successor: Account | None) -> dict[str, Any] | None:

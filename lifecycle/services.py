@@ -204,7 +204,10 @@ def clean_successor_channels(
 
 # -- account state changes --------------------------------------------------------------
 
-_ACTION_LABELS = {
+ACTION_LABELS = {
+    "import": _("导入"),
+    "change": _("变更"),
+    "announce": _("发布关停公告"),
     "submit": _("提交申请"),
     "reject": _("退回不予批准"),
     "withdraw": _("撤回申请"),
@@ -240,7 +243,7 @@ def _transition(
         if not can_proceed(method):
             raise TransitionError(
                 str(ERR_TRANSITION).format(
-                    state=locked.get_state_display(), action=_ACTION_LABELS.get(name, name)
+                    state=locked.get_state_display(), action=ACTION_LABELS.get(name, name)
                 )
             )
         old = locked.state

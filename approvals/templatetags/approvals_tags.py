@@ -20,3 +20,45 @@ def process_account(process):
     from approvals.models import AccountProcess
 
     return AccountProcess.objects.select_related("account").filter(pk=process.pk).first()
+
+
+@register.filter
+def history_rows(transitions):
+    """Account history for people: action and state labels, the actor's name, and each
+    changed field as (label, before, after). Imported rows have no actor and no previous
+    state."""
+    from lifecycle.models import Account, AccountState
+    from lifecycle.services import ACTION_LABELS
+
+    states = dict(AccountState.choices)
+    rows = []
+    for t in transitions:
+        data = t.data or {}
+        before, after = data.get("before") or {}, data.get("after") or {}
+        changes = []
+        for field in list(after) + [f for f in before if f not in after]:
+            try:
+                label = Account._meta.get_field(field).verbose_name
+            except Exception:  # a field since removed: show its code
+                label = field
+            changes.append({"label": label, "before": before.get(field, ""),
+                            "after": after.get(field, "")})
+        actor = t.actor
+        rows.append({
+            "at": t.at,
+            "action": ACTION_LABELS.get(t.name, t.name),
+            "from": states.get(t.from_state, "") if t.from_state else "",
+            "to": states.get(t.to_state, t.to_state),
+            "actor": (actor.get_full_name() or actor.get_username()) if actor else "",
+            "reason": t.reason,
+            "changes": changes,
+        })
+    return rows
+
+
+@register.filter
+def channel_label(kind):
+    """A successor channel's kind as its label (网站, 电话, …)."""
+    from lifecycle.models import ChannelKind
+
+    return dict(ChannelKind.choices).get(kind, kind)

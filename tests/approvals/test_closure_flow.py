@@ -279,3 +279,21 @@ def test_it_shows_the_closure_process_page(world, client):
     # viewflow resolves its namespaces once the site's URLs have been loaded by a request
     url = process.flow_class.instance.reverse("process_detail", args=[process.pk])
     assert client.get(url).status_code == 200
+
+
+def test_an_unpublished_successor_answers_like_an_unknown_one(world):
+    """Accounts still in the application stages are not public: naming one as successor
+    gives the same message as a made-up id, so no state or process number leaks."""
+    from lifecycle.models import AccountState
+
+    applying = world.jb
+    applying.__class__.objects.filter(pk=applying.pk).update(state=AccountState.APPLYING)
+    for successor in (applying.pk, 987654, "x", 10**30):
+        with pytest.raises(ValidationError) as exc:
+            apply_closure(world, successor=successor)
+        assert exc.value.message_dict["successor_account"] == ["承接账号不存在。"]
+    # A pending closure of the successor is named without its process number.
+    pending = apply_closure(world, world.sy)
+    with pytest.raises(ValidationError) as exc:
+        apply_closure(world, successor=world.sy)
+    assert f"#{pending.pk}" not in " ".join(exc.value.message_dict["successor_account"])
