@@ -109,7 +109,9 @@ def escalation_recipients(assignment: TaskAssignment) -> list[Any]:
 
 
 def _date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    from notices.rendering import cn_date
+
+    return cn_date(day)
 
 
 def task_link(task: Task) -> str:

@@ -36,7 +36,9 @@ from lifecycle.models import (
 )
 from lifecycle.review_models import CampaignKind, CampaignState, Verdict
 from lifecycle.selectors import user_units
+from lifecycle.services import TransitionError
 from lifecycle.workdays import add_working_days
+from notices.rendering import cn_date
 
 from .models import AccountProcess, Decision, DecisionKind, ProcessKind, TaskAssignment
 
@@ -54,6 +56,7 @@ ERR_NOT_INSPECTOR = _("只有检查单位（或其上级单位）的检查员可
 ERR_RULE_SET_MISMATCH = _("指标「{code}」不属于本次检查使用的指标体系。")
 ERR_RECTIFY_STATE = _("账号当前状态为「{state}」，只有运行中的账号可以下发整改通知。")
 ERR_RECTIFY_PENDING = _("该账号已有整改流程在办理中（流程 #{pk}）。")
+ERR_RECTIFY_CLOSING = _("该账号已有关停/整合申请在办理中（流程 #{pk}），不能再责令整改。")
 ERR_RECTIFY_FORBIDDEN = _("只有该账号主管单位或上级单位的主管复核人、检查员可以下发整改通知。")
 ERR_RECTIFY_REASON = _("请填写整改事由。")
 OVERDUE_COMMENT = _("逾期未提交整改报告（整改期限 {deadline}），自动判定复核不通过。")
@@ -438,12 +441,16 @@ def rectification_start(
         errors["account"] = str(ERR_RECTIFY_STATE).format(state=account.get_state_display())
     else:
         pending = _pending_rectification(account)
+        closing = _pending_closure(account)
         if pending is not None:
             errors["account"] = str(ERR_RECTIFY_PENDING).format(pk=pending.pk)
+        elif closing is not None:
+            errors["account"] = str(ERR_RECTIFY_CLOSING).format(pk=closing.pk)
     if errors:
         raise ValidationError(errors)
     unit = unit or own
-    recheck = account.supervisor_unit or account.unit.supervisor or account.unit
+    recheck = _staffed_unit(account.supervisor_unit or account.unit.supervisor or account.unit,
+                            role=Role.SUPERVISOR_REVIEWER)
     plan = {
         "reason": reason,
         "issuing_unit": unit.code,
@@ -457,6 +464,9 @@ def rectification_start(
         pending = _pending_rectification(locked)
         if pending is not None:
             raise ValidationError({"account": str(ERR_RECTIFY_PENDING).format(pk=pending.pk)})
+        closing = _pending_closure(locked)
+        if closing is not None:
+            raise ValidationError({"account": str(ERR_RECTIFY_CLOSING).format(pk=closing.pk)})
         process = RectificationFlow.start.run(
             account=locked, unit=locked.unit, actor=actor, data={"rectification": plan})
         deadline = process.data["rectification"]["deadline"]
@@ -464,6 +474,25 @@ def rectification_start(
             task__process=process, task__flow_task=RectificationFlow.report
         ).update(due_on=deadline)
     return process
+
+
+def _pending_closure(account: Account) -> AccountProcess | None:
+    return AccountProcess.objects.filter(
+        account=account, kind=ProcessKind.CLOSURE, finished__isnull=True).first()
+
+
+def _staffed_unit(unit: Unit, *, role: str) -> Unit:
+    """`unit`, or the nearest unit above it with an active member holding `role`, so a task
+    routed there always has someone to take it (a street office often has no reviewer of
+    its communities' accounts; the district's then rechecks). `unit` itself when none has."""
+    from lifecycle.models import Membership
+
+    node: Unit | None = unit
+    while node is not None:
+        if Membership.objects.filter(unit=node, role=role, user__is_active=True).exists():
+            return node
+        node = node.parent
+    return unit
 
 
 def _pending_rectification(account: Account) -> AccountProcess | None:
@@ -509,7 +538,8 @@ def rectification_fail(*, process: AccountProcess, audit: dict[str, int],
     decision = Decision.objects.filter(process=process).order_by("-pk").first()
     actor = decision.actor if decision else process.applicant
     if overdue:
-        reason = str(OVERDUE_COMMENT).format(deadline=process.data["rectification"]["deadline"])
+        reason = str(OVERDUE_COMMENT).format(
+            deadline=cn_date(process.data["rectification"]["deadline"]))
     else:
         reason = process.data["recheck"]["opinion"]
     account = lifecycle.account_fail_recheck(
@@ -557,7 +587,7 @@ def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bo
             activation.assign(actor)
         elif task.owner_id != actor.pk:
             activation.reassign(user=actor)
-        comment = str(OVERDUE_COMMENT).format(deadline=plan["deadline"])
+        comment = str(OVERDUE_COMMENT).format(deadline=cn_date(plan["deadline"]))
         Decision.objects.create(
             process=process, task=task, round=0, decision=DecisionKind.REJECT,
             comment=comment, data={"overdue": True}, actor=actor,
@@ -599,6 +629,19 @@ def run_due(*, today: datetime.date) -> dict[str, int]:
     """The review part of `run_due`: reminders before the deadline, escalation after it."""
     reminded = sum(process_one_rectification_reminder(assignment=a, today=today)
                    for a in rectification_reminders(today))
-    escalated = sum(process_one_overdue_rectification(task=t, today=today)
-                    for t in overdue_rectifications(today))
-    return {"rectifications_reminded": reminded, "rectifications_escalated": escalated}
+    escalated = failed = 0
+    for task in overdue_rectifications(today):
+        # One account that cannot be escalated (e.g. a closure started meanwhile) must not
+        # stop the rest of the due work: it is logged and retried on the next run.
+        try:
+            escalated += process_one_overdue_rectification(task=task, today=today)
+        except (ValidationError, TransitionError) as exc:
+            failed += 1
+            logger.error("event=rectification_escalation_failed task=%s process=%s error=%s",
+                         task.pk, task.process_id, "; ".join(_messages(exc)))
+    return {"rectifications_reminded": reminded, "rectifications_escalated": escalated,
+            "rectifications_failed": failed}
+
+
+def _messages(exc: Exception) -> list[str]:
+    return list(getattr(exc, "messages", None) or [str(exc)])

@@ -20,6 +20,7 @@ from viewflow.workflow.status import STATUS
 
 from lifecycle.models import Platform, Role, Unit
 from lifecycle.selectors import account_history, user_units
+from lifecycle.services import TransitionError
 
 from . import selectors, services
 from .chains import step_title
@@ -147,7 +148,9 @@ class TaskView(View):
         except ValidationError as exc:
             _form_errors(form, exc)
             return render(request, self.template_name, self.context(request, task, form), status=400)
-        except services.TaskConflict as exc:
+        except (services.TaskConflict, TransitionError) as exc:
+            # Held/decided tasks, and an account that moved meanwhile (e.g. a closure
+            # approved while a rectification started): nothing was written.
             messages.error(request, str(exc))
             return render(request, self.template_name, self.context(request, task), status=409)
         except services.TaskForbidden as exc:
