@@ -101,6 +101,7 @@ class TaskView(View):
             "current_step": task.data.get("step"),
             "decisions": Decision.objects.filter(process=process).select_related("actor", "unit"),
             "submissions": submissions(process),
+            "application": application_summary(process),
             "history": account_history(account=process.account),
             "form": form,
             "may_act": may_act,
@@ -157,6 +158,42 @@ class TaskView(View):
             raise PermissionDenied(str(exc)) from exc
         messages.success(request, _("已办理：{title}").format(title=step_label(task)))
         return redirect("workflow:inbox")
+
+
+def application_summary(process: AccountProcess) -> dict[str, Any] | None:
+    """What a closure or change application asks for, for the approvers deciding it."""
+    from lifecycle.models import Account, ChannelKind
+
+    data = process.data or {}
+    if "closure" in data:
+        plan = data["closure"]
+        kinds = dict(ChannelKind.choices)
+        successor = None
+        if plan.get("successor_account"):
+            successor = Account.objects.filter(pk=plan["successor_account"]).first()
+        return {
+            "kind": "closure",
+            "type": _("整合（并入其他账号）") if plan.get("kind") == "merge" else _("关停"),
+            "forced": plan.get("forced", False),
+            "reason": plan.get("reason", ""),
+            "stop_on": plan.get("stop_on", ""),
+            "successor": successor,
+            "channels": [{"label": kinds.get(c.get("kind"), c.get("kind")), "value": c.get("value")}
+                         for c in plan.get("channels") or []],
+            "notes": plan.get("notes") or [],
+        }
+    if "change" in data:
+        change = data["change"]
+        before = change.get("before") or {}
+        rows = []
+        for field, value in (change.get("changes") or {}).items():
+            try:
+                label = Account._meta.get_field(field).verbose_name
+            except Exception:
+                label = field
+            rows.append({"label": label, "before": before.get(field, ""), "after": value})
+        return {"kind": "change", "reason": change.get("reason", ""), "rows": rows}
+    return None
 
 
 # Keys of Decision.data that name a stored file (data-step uploads, inspection screenshots).

@@ -63,11 +63,10 @@ class ApplyClosureView(View):
         except ValidationError as exc:
             _form_errors(form, exc)
             return self.page(request, account, form, status=400)
-        for note in process.data["closure"].get("notes", []):
-            messages.warning(request, note)
-        messages.success(
-            request, _("关停/整合申请已提交（流程 #{pk}），等待单位负责人审核。").format(pk=process.pk)
-        )
+        # One message: the site's snackbar shows only the last one, and the note matters.
+        text = str(_("关停/整合申请已提交（流程 #{pk}），等待单位负责人审核。")).format(pk=process.pk)
+        notes = process.data["closure"].get("notes", [])
+        messages.success(request, " ".join([text, *notes]))
         return _to_process(process)
 
 

@@ -167,3 +167,37 @@ def test_it_rejects_a_change_revision_that_changes_nothing(world, client):
     assert AccountProcess.objects.get(pk=process.pk).data["change"]["changes"] == {
         "name": "南京市场监管"}
     assert not Decision.objects.filter(task=task).exists()
+
+
+def test_the_approver_sees_what_a_closure_asks_for(world, client):
+    from approvals import services
+
+    process = services.closure_apply(
+        actor=world.p.njzj_clerk, account=world.zj_weibo, kind="merge", reason="整合到公众号",
+        stop_on=timezone.localdate() + days(3), successor_account=world.sy,
+        successor_channels=[{"kind": "website", "value": "https://amr.nanjing.gov.cn"}],
+    )
+    task = only_open_task(process)
+    client.force_login(world.p.njzj_head)
+    page = client.get(f"/work/tasks/{task.pk}/").content.decode()
+    block = page[page.index('data-testid="closure-request"'):]
+    assert "整合（并入其他账号）" in block and "整合到公众号" in block
+    assert (timezone.localdate() + days(3)).isoformat() in block
+    assert "南京食药监" in block and "njshiyaojian" in block
+    assert "网站：https://amr.nanjing.gov.cn" in block
+    assert "平台" in block and "不同" in block  # the cross-platform note
+
+
+def test_the_approver_sees_what_a_change_asks_for(world, client):
+    from approvals import services
+
+    process = services.change_apply(actor=world.p.njzj_clerk, account=world.zj,
+                                    changes={"name": "南京市场监管", "operator": "某传媒公司"},
+                                    reason="机构改革更名")
+    task = only_open_task(process)
+    client.force_login(world.p.njzj_head)
+    page = client.get(f"/work/tasks/{task.pk}/").content.decode()
+    block = page[page.index('data-testid="change-request"'):]
+    assert "账号名称" in block and "南京质检 → <strong>南京市场监管</strong>" in block
+    assert "运维单位" in block and "（空） → <strong>某传媒公司</strong>" in block
+    assert "机构改革更名" in block
