@@ -21,7 +21,6 @@ from rest_framework import exceptions, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class Conflict(exceptions.APIException):
@@ -61,6 +60,9 @@ def to_api_exception(exc: BaseException) -> BaseException:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES (this module) at import.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(to_api_exception(exc), context)  # type: ignore[arg-type]
 
 
@@ -73,24 +75,52 @@ class ApiErrorsMixin:
 
 
 class NulSafeJSONParser(JSONParser):
-    """JSON bodies whose strings contain NUL are refused (400): PostgreSQL text and jsonb
-    cannot hold it, and no legitimate value of this API contains one."""
+    """JSON bodies that no legitimate call of this API sends are refused with 400:
+
+    * strings containing NUL — PostgreSQL text and jsonb cannot hold it;
+    * nesting deeper than MAX_JSON_DEPTH arrays/objects — the deepest real body (a decide
+      `data` or a metrics row) is three levels, and very deep input would otherwise exhaust
+      the recursion limit in the decoder or in the code reading the value (a 500).
+
+    Open to anyone at /api/token/, so both checks are iterative and run before any
+    serializer sees the data."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type=media_type, parser_context=parser_context)
-        if _contains_nul(data):
-            raise ParseError(str(ERR_NUL_IN_BODY))
+        try:
+            data = super().parse(stream, media_type=media_type, parser_context=parser_context)
+        except RecursionError:
+            # The C decoder gives up near the interpreter's recursion limit (~1000 levels).
+            raise ParseError(str(ERR_TOO_DEEP).format(limit=MAX_JSON_DEPTH)) from None
+        problem = _inspect(data)
+        if problem is not None:
+            raise ParseError(problem)
         return data
 
 
+# Arrays/objects nested inside each other, the outermost counting 1 (NulSafeJSONParser).
+MAX_JSON_DEPTH = 32
+
 ERR_NUL_IN_BODY = _("请求内容包含无效字符（NUL）。")
+ERR_TOO_DEEP = _("请求内容嵌套层数过多（最多 {limit} 层）。")
 
 
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_contains_nul(v) for v in value)
-    return False
+def _inspect(value: Any) -> str | None:
+    """The reason to refuse a decoded JSON value, or None. Depth-first with an explicit
+    stack (never recursion), stopping at the first problem."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return str(ERR_NUL_IN_BODY)
+        elif isinstance(item, dict | list | tuple):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return str(ERR_TOO_DEEP).format(limit=MAX_JSON_DEPTH)
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                stack.extend((v, depth) for v in item.values())
+            else:
+                stack.extend((v, depth) for v in item)
+    return None
+
