@@ -23,7 +23,7 @@ from lifecycle.models import Role
 from . import views
 from .chains import last_step_unit
 from .forms import DeregistrationForm, RegistrationForm, RevisionForm
-from .forms_closure import ChangeApplyForm, ClosureApplyForm
+from .forms_closure import ChangeApplyForm, ClosureApplyForm, SuccessorsForm
 from .models import AccountProcess, Decision, DecisionKind, ProcessKind
 from .nodes import ChainSplit, RoutedView
 
@@ -255,7 +255,20 @@ class ClosureFlow(ChainFlow, flow.Flow):
     process_title = _("账号关停/整合")
     process_kind = ProcessKind.CLOSURE
 
-    start_forced = flow.StartHandle(this.start_forced_process).Next(this.announce)
+    start_forced = flow.StartHandle(this.start_forced_process).Next(this.check_successors)
+
+    # A forced closure that knows no successor asks the owning unit before announcing:
+    # an announcement never sends the public to "other platforms".
+    check_successors = (
+        flow.Switch()
+        .Annotation(title=_("承接渠道"))
+        .Case(this.name_successors, this.successors_needed)
+        .Default(this.announce)
+    )
+
+    name_successors = applicant_step("successors", SuccessorsForm, _("填报承接账号/渠道")).Next(
+        this.announce
+    )
 
     revise = revise_node(ClosureApplyForm)
 
@@ -315,6 +328,11 @@ class ClosureFlow(ChainFlow, flow.Flow):
         from . import services
 
         services.closure_announce(process=activation.process, actor=_actor(activation.process))
+
+    def successors_needed(self, activation) -> bool:
+        from . import services
+
+        return services.successors_needed(activation.process.data["closure"])
 
     def period_is_zero(self, activation) -> bool:
         return activation.process.data["notice_period"]["working_days"] == 0

@@ -13,15 +13,10 @@ from lifecycle.models import Account, AccountState, ChannelKind
 CHANNEL_ROWS = 4
 
 
-class ClosureApplyForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("申请类型"), choices=[("close", _("关停")), ("merge", _("整合（并入其他账号）"))]
-    )
-    reason = forms.CharField(label=_("关停/整合理由"), widget=forms.Textarea(attrs={"rows": 3}))
-    stop_on = forms.DateField(
-        label=_("停止更新日期"), widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("不得早于今天。"),
-    )
+class SuccessorsForm(forms.Form):
+    """Where the public goes instead: a successor account in the system and/or channel rows.
+    The data step of a forced closure whose successors are not known yet."""
+
     successor_account = forms.ModelChoiceField(
         label=_("承接账号（系统内运行中的账号）"), queryset=Account.objects.none(), required=False,
         help_text=_("整合必须选择；关停时如有承接账号也请选择。"),
@@ -77,3 +72,16 @@ class ChangeApplyForm(forms.Form):
     contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=50)
     purpose = forms.CharField(label=_("开设用途"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     reason = forms.CharField(label=_("变更理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ClosureApplyForm(SuccessorsForm):
+    kind = forms.ChoiceField(
+        label=_("申请类型"), choices=[("close", _("关停")), ("merge", _("整合（并入其他账号）"))]
+    )
+    reason = forms.CharField(label=_("关停/整合理由"), widget=forms.Textarea(attrs={"rows": 3}))
+    stop_on = forms.DateField(
+        label=_("停止更新日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("不得早于今天。"),
+    )
+    field_order = ["kind", "reason", "stop_on", "successor_account"]

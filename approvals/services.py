@@ -217,6 +217,8 @@ def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict 
         raise ValidationError({"decision": ERR_DATA_STEP_DECISION})
     if node.task_kind == "revision":
         return _revision_clean(task=task, data=data, actor=actor)
+    if node.task_kind == "successors":
+        return _successors_clean(task=task, data=data)
     form = node.form_class(data or {}, files or {})
     if not form.is_valid():
         raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
@@ -224,8 +226,38 @@ def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict 
     return {
         k: (v.isoformat() if isinstance(v, datetime.date) else v)
         for k, v in form.cleaned_data.items()
-        if v is not None or not isinstance(form.fields[k], forms.FileField)
+        if v is not None or not isinstance(form.fields.get(k), forms.FileField)
     }
+
+
+def successors_needed(plan: dict[str, Any]) -> bool:
+    """A closure plan that names no successor account and no concrete channel: the public
+    would be told nothing (the 2019 failure). A forced closure then asks the unit first."""
+    from lifecycle.models import ChannelKind
+
+    concrete = {ChannelKind.ACCOUNT, ChannelKind.WEBSITE, ChannelKind.APP, ChannelKind.PHONE}
+    return not plan.get("successor_account") and not any(
+        c.get("kind") in concrete for c in plan.get("channels") or [])
+
+
+def _successors_clean(*, task: Task, data: dict | None) -> dict[str, Any]:
+    """The successors step: the same rules as a closure application's successors."""
+    from .forms_closure import SuccessorsForm
+
+    process = AccountProcess.objects.select_related("account").get(pk=task.process_id)
+    data = dict(data or {})
+    form = SuccessorsForm(data, account=process.account)
+    if not form.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+    channels = data.get("successor_channels")
+    if not isinstance(channels, list):
+        channels = form.channels()
+    chosen = form.cleaned_data.get("successor_account")
+    successor = _resolve_successor(chosen.pk if chosen else None)
+    channels = lifecycle.clean_successor_channels(
+        channels=channels, successor=successor, account=process.account)
+    _check_successor_not_closing(successor)
+    return {"successor_account": successor.pk if successor else None, "channels": channels}
 
 
 def store_task_file(*, task: Task, upload: Any) -> str:
@@ -697,6 +729,10 @@ def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
     from lifecycle.workdays import add_working_days
 
     plan = process.data["closure"]
+    named = process.data.get("successors")  # a forced closure's successors step, if it ran
+    if named:
+        plan["successor_account"] = named["successor_account"]
+        plan["channels"] = named["channels"]
     successor = Account.objects.get(pk=plan["successor_account"]) if plan.get(
         "successor_account") else None
     account = lifecycle.account_set_closure_plan(

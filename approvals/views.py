@@ -120,6 +120,8 @@ class TaskView(View):
             return DecisionForm(data, return_choices=choices, prefix="d")
         if node.task_kind == "revision":
             return services.revision_form(process=task.process.coerced, data=data, prefix="d")
+        if node.task_kind == "successors":
+            return node.form_class(data, account=task.process.coerced.account, prefix="d")
         return node.form_class(data, files, prefix="d")
 
     def get(self, request, task_pk: int):

@@ -98,3 +98,62 @@ def test_an_approval_the_account_no_longer_allows_is_409_not_500(review_world, c
     assert response.status_code == 409
     assert "整改中" in response.content.decode()
     assert not Decision.objects.filter(task=last).exists()
+
+
+def test_a_forced_closure_without_known_successors_asks_the_unit_before_announcing(
+    review_world, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from approvals.flows import ClosureFlow
+    from lifecycle.models import Account
+    from notices.models import Notice
+
+    from .closure_helpers import pdf_text
+
+    w = review_world
+    Account.objects.filter(pk=w.stale.pk).update(contact_phone="")  # nothing to fall back on
+    process = services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
+                                                  reason="僵尸号")
+    services.task_decide(task=only_open_task(process), actor=w.p.xl_clerk, decision="approve",
+                         data={"report": "无法整改"})
+    services.task_decide(task=only_open_task(process), actor=w.p.jy_reviewer, decision="approve",
+                         data={"result": "fail", "opinion": "仍未更新"})
+    closure = AccountProcess.objects.get(account=w.stale, kind="closure")
+    task = only_open_task(closure)
+    assert task.flow_task == ClosureFlow.name_successors
+    assert not Notice.objects.filter(process_id=closure.pk).exists()  # nothing announced yet
+
+    client.force_login(w.p.xl_clerk)
+    url = reverse("work:task", args=[task.pk])
+    assert "承接账号" in client.get(url).content.decode()
+    vague = client.post(url, {"d-channel_kind_0": "other", "d-channel_value_0": "其他平台"})
+    assert vague.status_code == 400
+    assert only_open_task(closure).pk == task.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"d-successor_account": str(w.xl.pk),
+                                     "d-channel_kind_0": "phone", "d-channel_value_0": "025-12345"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    w.stale.refresh_from_db()
+    assert w.stale.successor == w.xl
+    assert w.stale.successor_channels == [{"kind": "phone", "value": "025-12345"}]
+    notice = Notice.objects.get(process_id=closure.pk, kind="closure_announcement")
+    text = pdf_text(notice)
+    assert "兴隆发布" in text and "025-12345" in text
+
+
+def test_a_forced_closure_with_a_contact_phone_announces_at_once(review_world):
+    from approvals.flows import ClosureFlow
+    from notices.models import Notice
+
+    w = review_world  # 兴隆旧号 has contact phone 025-8000
+    process = services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
+                                                  reason="僵尸号")
+    services.task_decide(task=only_open_task(process), actor=w.p.xl_clerk, decision="approve",
+                         data={"report": "无法整改"})
+    services.task_decide(task=only_open_task(process), actor=w.p.jy_reviewer, decision="approve",
+                         data={"result": "fail", "opinion": "仍未更新"})
+    closure = AccountProcess.objects.get(account=w.stale, kind="closure")
+    assert Notice.objects.filter(process_id=closure.pk, kind="closure_announcement").exists()
+    assert not any(t.flow_task == ClosureFlow.name_successors
+                   for t in closure.task_set.all())
