@@ -162,6 +162,14 @@ NOTICE_PERIOD_WORKING_DAYS = envint("NOTICE_PERIOD_WORKING_DAYS", 15)
 TASK_DUE_WORKING_DAYS = envint("TASK_DUE_WORKING_DAYS", 5)
 RECTIFICATION_WORKING_DAYS = envint("RECTIFICATION_WORKING_DAYS", 10)
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Extra holidays and make-up workdays on top of chinese-calendar (lifecycle.workdays), for
+# years the installed package does not know yet: a JSON or CSV file (docs/deploy.md,
+# template docs/workday-calendar-2027.json). Read once at start: a malformed file stops it.
+WORKDAY_CALENDAR_FILE = envstr("WORKDAY_CALENDAR_FILE", "").strip()
+if WORKDAY_CALENDAR_FILE:
+    from lifecycle.workdays import load_extension
+
+    load_extension(WORKDAY_CALENDAR_FILE)  # raises ImproperlyConfigured naming the bad entry
 # ---- E-mail: task reminders and overdue escalations (approvals.run_due_mail) ---------------
 # SMTP from the environment; settings.local writes files under var/mail/ instead and
 # settings.test keeps messages in memory (django.core.mail.outbox).
