@@ -5,6 +5,9 @@ Reads come from lifecycle.selectors_public, writes from lifecycle.services_publi
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
@@ -21,6 +24,7 @@ from .models import Account, AccountState, FeedbackKind, Platform, Unit
 from .services_public import feedback_submit
 
 PAGE_SIZE = 30
+logger = logging.getLogger("govmedia.public")
 
 
 def feedback_limit() -> tuple[int, int]:
@@ -32,19 +36,44 @@ def feedback_limit() -> tuple[int, int]:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The client's address. REMOTE_ADDR is the peer, which behind a reverse proxy is the
+    proxy itself; with `settings.TRUSTED_PROXY_COUNT` = N proxies in front (each appending
+    the address it saw to X-Forwarded-For, as nginx's $proxy_add_x_forwarded_for does),
+    the client is the N-th entry from the right — entries left of it were sent by the
+    client and are not trusted. The same rule as DRF's NUM_PROXIES (the API throttles)."""
+    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+    ]
+    if not forwarded:
+        return remote
+    candidate = forwarded[-min(proxies, len(forwarded))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:  # a proxy that writes something else: do not key on client input
+        return remote
 
 
 def rate_limited(request) -> bool:
-    """Count this submission for the client IP; True once the budget of the window is spent."""
+    """Count this submission for the client IP; True once the budget of the window is spent.
+    The count lives in the default cache (Redis in production: shared by every worker and
+    node). If the cache is unreachable the submission is let through and logged: a lost
+    error report costs more than a missed limit."""
     limit, window = feedback_limit()
     key = f"public-feedback:{client_ip(request)}"
-    cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            count = 1
+    except Exception:  # redis-py raises its own ConnectionError family, not OSError
+        logger.warning("event=feedback_rate_limit_unavailable", exc_info=True)
+        return False
     return count > limit
 
 

@@ -155,7 +155,21 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Per-process memory locally and in tests; production.py uses Redis (CACHE_URL), so the
+# public rate limits (lifecycle.public_views.rate_limited, DRF throttles) are shared by
+# every gunicorn worker and web node.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For (nginx with
+# $proxy_add_x_forwarded_for: 1; a load balancer before nginx: 2). 0 = none: the peer
+# address is the client. Rate limits use it (lifecycle.public_views.client_ip, DRF's
+# NUM_PROXIES); set it too high and clients can choose their own address.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, got {TRUSTED_PROXY_COUNT}")
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
 # Domain settings (DESIGN §6–§8).
 NOTICE_PERIOD_WORKING_DAYS = envint("NOTICE_PERIOD_WORKING_DAYS", 15)

@@ -34,6 +34,24 @@ DATABASES = {  # noqa: F405
     )
 }
 CELERY_BROKER_URL = envsecret("CELERY_BROKER_URL")
+# One cache for all gunicorn workers and web nodes (public rate limits count per client,
+# not per process): CACHE_URL, by default the broker's Redis. Keys carry a prefix, so
+# sharing the broker's database is safe.
+CACHE_URL = envstr("CACHE_URL", "").strip() or CELERY_BROKER_URL
+if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "CACHE_URL must be a redis:// URL (the broker is not Redis, so it cannot be the default)."
+    )
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "govmedia"),
+        "TIMEOUT": 300,
+    }
+}
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 # Let Django's LOGGING format the worker's lines too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
