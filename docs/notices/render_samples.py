@@ -49,7 +49,8 @@ SAMPLES = {
         "chain": [
             {"unit": "兴隆街道办事处", "decision": "同意", "comment": "同意开设", "actor": "兴隆负责人",
              "at": "2026-11-20T09:00:00+08:00"},
-            {"unit": "建邺区人民政府办公室", "decision": "同意", "comment": "", "actor": "建邺审核人",
+            {"unit": "建邺区人民政府办公室", "decision": "同意", "actor": "建邺审核人",
+             "comment": "运维单位资质材料已补充，同意报市政府办公室审核。",
              "at": "2026-11-23T15:10:00+08:00"},
             {"unit": "南京市人民政府办公室", "decision": "同意", "comment": "请落实先审后发",
              "actor": "南京审核人", "at": "2026-11-26T10:00:00+08:00"},
@@ -62,12 +63,16 @@ SAMPLES = {
     "rectification_order": (JY, XL_ACCOUNT, {
         "deadline": "2026-12-10",
         "findings": [
-            {"code": "NO_UPDATE_14D", "label": "监测时间点前2周内无更新", "evidence": "最近发文 2026-10-01"},
+            # As approvals.services_review._auto_evidence writes it (ISO date, own 。).
+            {"code": "NO_UPDATE_14D", "label": "监测时间点前2周内无更新",
+             "text": "最近发文 2026-10-01，距监测时间点 56 天。"},
+            {"label": "栏目长期未更新", "points": 5,
+             "text": "“政务公开”“办事指南”栏目自2026-05-01起未更新，影响政务信息及时发布。"},
             {"label": "留言超过3个月未回复", "points": 5},
         ],
     }),
     "inspection_report": (NJ, None, {
-        "campaign": "2026年第四季度",
+        "campaign": "2026Q4季度抽查",  # as approvals.services_review.campaign_close labels it
         "pass_rate": 0.92,
         "failed": [
             {"unit": "兴隆街道办事处", "name": "兴隆发布", "platform_label": "微信公众号",
@@ -77,7 +82,7 @@ SAMPLES = {
         ],
     }),
     "closure_announcement": (NJZJ, ZJ_ACCOUNT, {
-        "reason": "机构改革，职能划入南京市市场监督管理局", "stop_on": "2026-12-15",
+        "reason": "机构改革，职能划入南京市市场监督管理局。", "stop_on": "2026-12-15",
         "successor_account": SUCCESSOR, "channels": CHANNELS,
     }),
     "merger_announcement": (NJZJ, ZJ_ACCOUNT, {
