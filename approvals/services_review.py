@@ -30,6 +30,7 @@ from lifecycle.models import (
     Campaign,
     Finding,
     Indicator,
+    IndicatorPart,
     Inspection,
     Role,
     Unit,
@@ -59,6 +60,10 @@ ERR_RECTIFY_PENDING = _("该账号已有整改流程在办理中（流程 #{pk}�
 ERR_RECTIFY_CLOSING = _("该账号已有关停/整合申请在办理中（流程 #{pk}），不能再责令整改。")
 ERR_RECTIFY_FORBIDDEN = _("只有该账号主管单位或上级单位的主管复核人、检查员可以下发整改通知。")
 ERR_RECTIFY_REASON = _("请填写整改事由。")
+FEEDBACK_EVIDENCE = _(
+    "公众反馈（{start}至{end}）：未处理的纠错 {errors} 条，差评 {complaints} 条。"
+    "请在「公众反馈」页核实后决定是否扣分（系统不自动扣分）。"
+)
 OVERDUE_COMMENT = _("逾期未提交整改报告（整改期限 {deadline}），自动判定复核不通过。")
 
 # Roles that may order a rectification for accounts in (or supervised by) their unit.
@@ -108,7 +113,8 @@ def campaign_create(
     scope_unit: Unit | None,
     as_of: datetime.date | None = None,
 ) -> Campaign:
-    """Create a campaign, draw its sample and pre-fill automatic findings; after commit a
+    """Create a campaign, draw its sample and pre-fill automatic findings (red lines, and the
+    period's public feedback as evidence); after commit a
     job starts one InspectionFlow per sampled account (tasks for the inspecting unit's
     inspectors) — in-process by default, on a Celery worker in production."""
     from .tasks import campaign_start as campaign_start_job
@@ -157,6 +163,10 @@ def campaign_create(
         campaign.save()
         picked = sample_accounts(scope=scope_unit, ratio=checked_ratio, seed=seed)
         accounts = Account.objects.filter(pk__in=picked).select_related("unit").order_by("pk")
+        feedback, window, feedback_indicator = _campaign_feedback(
+            period=period, as_of=as_of, account_ids=picked, indicators=indicators,
+            code=review.feedback_indicator_code(rule_set),
+        )
         for account in accounts:
             days = scoring.days_since(as_of, account.last_post_on)
             auto = scoring.automatic_vetoes(
@@ -173,6 +183,12 @@ def campaign_create(
                         evidence_text=_auto_evidence(code, account, days))
                 for code in auto if code in indicators
             )
+            if account.pk in feedback:
+                # Public feedback as evidence on the sheet: 0 points, the inspector decides.
+                Finding.objects.create(
+                    inspection=inspection, indicator=feedback_indicator, automatic=True,
+                    evidence_text=_feedback_evidence(*feedback[account.pk], window=window),
+                )
         # Starting one inspection process per sampled account is a job after commit: a
         # province-wide sample (thousands of accounts) must not run inside the request.
         actor_id = getattr(actor, "pk", None)
@@ -228,6 +244,29 @@ def _auto_evidence(code: str, account: Account, days: int | None) -> str:
     if code == scoring.NO_INTERACTION:
         return str(_("监测数据显示未开通互动功能。"))
     return ""
+
+
+def _campaign_feedback(
+    *, period: str, as_of: datetime.date, account_ids: list[int],
+    indicators: dict[str, Indicator], code: str,
+) -> tuple[dict[int, tuple[int, int]], tuple[datetime.date, datetime.date] | None, Indicator | None]:
+    """Public feedback of the sampled accounts in the campaign period up to its as-of date
+    (unhandled 纠错, 差评), and the deduction indicator it is shown under (docs/review.md)."""
+    indicator = indicators.get(code)
+    bounds = review.period_bounds(period)
+    if indicator is None or indicator.part != IndicatorPart.DEDUCTION or bounds is None:
+        logger.info("event=campaign_feedback_skipped indicator=%s period=%s", code, period)
+        return {}, None, None
+    window = (bounds[0], min(bounds[1], as_of))
+    counts = review.feedback_evidence(account_ids=account_ids, start=window[0], end=window[1])
+    return counts, window, indicator
+
+
+def _feedback_evidence(errors: int, complaints: int, *, window) -> str:
+    return str(FEEDBACK_EVIDENCE).format(
+        start=window[0].isoformat(), end=window[1].isoformat(), errors=errors,
+        complaints=complaints,
+    )
 
 
 def inspection_record(*, process: AccountProcess) -> Inspection:
@@ -406,12 +445,15 @@ def _rectify_unit(*, actor: Any, account: Account) -> Unit | None:
 
 
 def findings_from_inspection(inspection: Inspection) -> list[dict[str, Any]]:
-    """The rectification order's findings (notices/rectification_order: label, text, points)."""
+    """The rectification order's findings (notices/rectification_order: label, text, points).
+    Automatic deduction findings are left out: they are the public-feedback evidence of
+    campaign_create (0 points), which the order must not state as a problem found."""
     return [
         {"code": f.indicator.code, "label": f.indicator.name,
          "text": f.evidence_text or f.evidence_url, "points": f.points}
         for f in inspection.findings.select_related("indicator").order_by(
             "indicator__part", "indicator__position", "pk")
+        if not (f.automatic and f.indicator.part == IndicatorPart.DEDUCTION)
     ]
 
 

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 from viewflow.workflow.flow import WorkflowAppViewset
 
+from lifecycle import views_feedback
+
 from . import selectors, views, views_accounts, views_closure, views_review, views_work
 from .flows import ChangeFlow, ClosureFlow, OpeningFlow
 from .flows_review import InspectionFlow, RectificationFlow
@@ -42,6 +44,7 @@ class WorkApp(Application):
         ("work:applications", "assignment", _("我的申请")),
         ("work:apply_opening", "add_circle", _("申请开设账号")),
         ("work:accounts", "list_alt", _("账号台账")),
+        ("work:feedback", "rate_review", _("公众反馈")),
         ("work:bulk_approve", "done_all", _("批量同意")),
         ("work:delegations", "person_add", _("委托代办")),
         ("notices:list", "description", _("公文档案")),
@@ -76,6 +79,12 @@ class WorkApp(Application):
     )
     applications_path = path(
         "applications/", views_accounts.MyApplicationsView.as_view(), name="applications"
+    )
+    # Public 纠错/评价 for the owning units (lifecycle/views_feedback.py).
+    feedback_path = path("feedback/", views_feedback.FeedbackListView.as_view(), name="feedback")
+    feedback_handle_path = path(
+        "feedback/<int:pk>/handle/", views_feedback.FeedbackHandleView.as_view(),
+        name="feedback_handle",
     )
 
     delegations_path = path("delegations/", views_work.DelegationView.as_view(), name="delegations")

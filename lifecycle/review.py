@@ -8,15 +8,17 @@ Everything that walks all accounts is set-based: one ``values_list`` query strea
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import gc
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import CharField, Max, Q, QuerySet
+from django.db.models import CharField, Count, Max, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +29,8 @@ from .models import (
     LIVE_STATES,
     Account,
     AccountState,
+    Feedback,
+    FeedbackKind,
     Finding,
     Indicator,
     IndicatorPart,
@@ -513,6 +517,62 @@ def _as_date(value: Any) -> datetime.date | None:
     if value is None or isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value)[:10])
+
+
+# -- public feedback in reviews -------------------------------------------------------------
+
+# The deduction indicator under which a campaign shows an account's public feedback as
+# evidence (an automatic finding with 0 points: the inspector decides whether to deduct).
+# Rule sets may name another one in params["feedback_indicator"]. 纠错 (the "啄木鸟"
+# error reports of BRIEF §1) mostly point at wrong or mistyped content.
+DEFAULT_FEEDBACK_INDICATOR = "TYPOS_SENSITIVE"
+
+
+def feedback_indicator_code(rule_set: RuleSet) -> str:
+    return str((rule_set.params or {}).get("feedback_indicator") or DEFAULT_FEEDBACK_INDICATOR)
+
+
+def period_bounds(period: str) -> tuple[datetime.date, datetime.date] | None:
+    """First and last day of a campaign period: 2026, 2026H1, 2026Q4, 2026M06."""
+    match = re.fullmatch(r"(\d{4})(?:([HQM])(\d{1,2}))?", (period or "").strip().upper())
+    if match is None:
+        return None
+    year = int(match.group(1))
+    part, n = match.group(2), int(match.group(3) or 0)
+    months = {None: (1, 12), "H": (6 * n - 5, 6 * n), "Q": (3 * n - 2, 3 * n), "M": (n, n)}[part]
+    if not (1 <= months[0] <= months[1] <= 12):
+        return None
+    last = calendar.monthrange(year, months[1])[1]
+    return datetime.date(year, months[0], 1), datetime.date(year, months[1], last)
+
+
+def feedback_evidence(
+    *, account_ids: Iterable[int], start: datetime.date, end: datetime.date
+) -> dict[int, tuple[int, int]]:
+    """Per account: (error reports received in [start, end] and still unhandled, complaints
+    received in [start, end]) — one grouped query; accounts with neither are left out."""
+    ids = list(account_ids)
+    if not ids or start > end:
+        return {}
+    out: dict[int, tuple[int, int]] = {}
+    for chunk in _chunks(ids):
+        rows = (
+            Feedback.objects.filter(
+                account_id__in=chunk, created__date__gte=start, created__date__lte=end
+            )
+            .filter(
+                Q(kind=FeedbackKind.ERROR_REPORT, handled_at__isnull=True)
+                | Q(kind=FeedbackKind.COMPLAINT)
+            )
+            .values("account_id")
+            .annotate(
+                errors=Count("pk", filter=Q(kind=FeedbackKind.ERROR_REPORT)),
+                complaints=Count("pk", filter=Q(kind=FeedbackKind.COMPLAINT)),
+            )
+            .values_list("account_id", "errors", "complaints")
+        )
+        out.update({pk: (errors, complaints) for pk, errors, complaints in rows})
+    return out
 
 
 # -- zombie and low-reach lists -----------------------------------------------------------
