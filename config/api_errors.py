@@ -6,8 +6,13 @@ lifecycle.services.TransitionError); the API answers them the same way everywher
     Django ValidationError       → 400 {field: [message, …]} (the services' own Chinese texts)
     TaskConflict, TransitionError → 409 {detail}
     TaskForbidden / PermissionDenied → 403 {detail}
+    Http404 (get_object_or_404, …) → 404 {detail} with the view's `not_found_detail` or DRF's
+                                    translated "未找到。" — never Django's English "No Account
+                                    matches the given query.", and the same body whether the
+                                    object is missing or out of the caller's scope
 
-A client input never ends as a 500.
+Error bodies are JSON even where content negotiation picked a binary renderer (a PDF
+download asked for with `Accept: */*`). A client input never ends as a 500.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 
@@ -49,7 +56,11 @@ def validation_detail(exc: DjangoValidationError) -> Any:
     return {"non_field_errors": [str(m) for m in exc.messages]}
 
 
-def to_api_exception(exc: BaseException) -> BaseException:
+def to_api_exception(exc: BaseException, view: Any = None) -> BaseException:
+    if isinstance(exc, Http404):
+        # The message of get_object_or_404 names the model in English; one fixed text per
+        # view keeps "missing" and "out of scope" indistinguishable (DESIGN §8).
+        return exceptions.NotFound(getattr(view, "not_found_detail", None))
     if isinstance(exc, _conflict_types()):
         return Conflict(str(exc))
     if isinstance(exc, DjangoValidationError):
@@ -63,7 +74,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES (this module) at import.
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    return drf_exception_handler(to_api_exception(exc), context)  # type: ignore[arg-type]
+    converted = to_api_exception(exc, context.get("view"))
+    return drf_exception_handler(converted, context)  # type: ignore[arg-type]
 
 
 class ApiErrorsMixin:
@@ -72,6 +84,17 @@ class ApiErrorsMixin:
 
     def get_exception_handler(self):  # noqa: D401 - DRF hook
         return api_exception_handler
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Content negotiation may have chosen a binary renderer (PDF for `Accept: */*`), or
+        # failed (406): an error body is rendered as JSON all the same.
+        renderer = getattr(request, "accepted_renderer", None)
+        if isinstance(response, Response) and response.status_code >= 400 and (
+            renderer is None or getattr(renderer, "render_style", "text") == "binary"
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
 
 
 class NulSafeJSONParser(JSONParser):

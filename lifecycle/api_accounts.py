@@ -179,6 +179,8 @@ ACCOUNT_EXAMPLE = {
 }
 
 NOT_FOUND = OpenApiResponse(description=_("不存在或不在您的管辖范围内"))
+# The 404 body of the account routes, alike for a missing and an out-of-scope account.
+ERR_ACCOUNT_NOT_FOUND = _("没有找到该账号。")
 
 
 class UnitListView(ApiErrorsMixin, generics.ListAPIView):
@@ -225,6 +227,7 @@ class AccountListView(ApiErrorsMixin, generics.ListAPIView):
 
 class AccountDetailView(ApiErrorsMixin, generics.RetrieveAPIView):
     serializer_class = AccountSerializer
+    not_found_detail = ERR_ACCOUNT_NOT_FOUND
 
     def get_queryset(self) -> QuerySet[Account]:
         return selectors.accounts_for(self.request.user)
@@ -240,6 +243,7 @@ class AccountDetailView(ApiErrorsMixin, generics.RetrieveAPIView):
 
 class AccountHistoryView(ApiErrorsMixin, generics.ListAPIView):
     serializer_class = TransitionSerializer
+    not_found_detail = ERR_ACCOUNT_NOT_FOUND
 
     def get_queryset(self) -> QuerySet[AccountTransition]:
         if getattr(self, "swagger_fake_view", False):  # schema generation

@@ -331,6 +331,59 @@ def account_approve_opening(*, account: Account, actor: Any, reason: str = "", *
     return _transition(account=account, name="approve_opening", actor=actor, reason=reason, **audit)
 
 
+ERR_PLATFORM_ID_TAKEN = _("该平台上已有账号「{name}」使用此账号ID，请核对。")
+ERR_DATE_FUTURE = _("日期不能晚于{day}（一年以内）。")
+# Registration and deregistration dates may be planned ahead, but not beyond this horizon
+# (a typo such as 2099 must not become an account's opening or closing date).
+DATE_HORIZON = datetime.timedelta(days=366)
+ERR_DEREGISTERED_BEFORE = _("注销日期不能早于{what}（{day}）。")
+
+
+def check_registration(*, account: Account, platform_id: str, verified_subject: str,
+                       live_on: Any) -> None:
+    """Registration data (DESIGN §6): all given, the platform id not used by another account
+    in service on the same platform, the go-live date within DATE_HORIZON. Raises
+    ValidationError naming the fields."""
+    from . import workdays
+
+    errors: dict[str, Any] = {}
+    platform_id = (platform_id or "").strip()
+    if not platform_id:
+        errors["platform_id"] = ERR_REQUIRED
+    else:
+        in_service = (AccountState.APPROVED, AccountState.ACTIVE, AccountState.RECTIFYING,
+                      AccountState.CLOSING)
+        other = (Account.objects.filter(platform=account.platform, platform_id=platform_id,
+                                        state__in=in_service)
+                 .exclude(pk=account.pk).first())
+        if other is not None:
+            errors["platform_id"] = str(ERR_PLATFORM_ID_TAKEN).format(name=other.name)
+    if not (verified_subject or "").strip():
+        errors["verified_subject"] = ERR_REQUIRED
+    if not live_on:
+        errors["live_on"] = ERR_REQUIRED
+    elif live_on > workdays.today() + DATE_HORIZON:
+        errors["live_on"] = str(ERR_DATE_FUTURE).format(
+            day=(workdays.today() + DATE_HORIZON).isoformat())
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_deregistration(*, account: Account, deregistered_on: Any) -> None:
+    """The platform deregistration date: not before the account opened, within
+    DATE_HORIZON (records of closures from before the system may carry old dates)."""
+    from . import workdays
+
+    if not deregistered_on:
+        raise ValidationError({"deregistered_on": ERR_REQUIRED})
+    if deregistered_on > workdays.today() + DATE_HORIZON:
+        raise ValidationError({"deregistered_on": str(ERR_DATE_FUTURE).format(
+            day=(workdays.today() + DATE_HORIZON).isoformat())})
+    if account.opened_on and deregistered_on < account.opened_on:
+        raise ValidationError({"deregistered_on": str(ERR_DEREGISTERED_BEFORE).format(
+            what=_("开设日期"), day=account.opened_on.isoformat())})
+
+
 def account_register(
     *,
     account: Account,
@@ -340,15 +393,8 @@ def account_register(
     live_on: datetime.date,
     **audit: Any,
 ) -> Account:
-    errors = {}
-    if not (platform_id or "").strip():
-        errors["platform_id"] = ERR_REQUIRED
-    if not (verified_subject or "").strip():
-        errors["verified_subject"] = ERR_REQUIRED
-    if not live_on:
-        errors["live_on"] = ERR_REQUIRED
-    if errors:
-        raise ValidationError(errors)
+    check_registration(account=account, platform_id=platform_id,
+                       verified_subject=verified_subject, live_on=live_on)
     return _transition(
         account=account,
         name="register",
@@ -384,6 +430,7 @@ def account_start_closure(*, account: Account, actor: Any, reason: str = "", **a
 def account_deregister(
     *, account: Account, actor: Any, deregistered_on: datetime.date, reason: str = "", **audit
 ) -> Account:
+    check_deregistration(account=account, deregistered_on=deregistered_on)
     return _transition(
         account=account, name="deregister", actor=actor, reason=reason,
         deregistered_on=deregistered_on, **audit,
@@ -400,6 +447,7 @@ def account_merge(
     **audit: Any,
 ) -> Account:
     clean_successor_channels(channels=[], successor=successor, account=account)
+    check_deregistration(account=account, deregistered_on=deregistered_on)
     return _transition(
         account=account, name="merge_into", actor=actor, reason=reason, successor=successor,
         deregistered_on=deregistered_on, data={"successor": successor.pk}, **audit,

@@ -20,12 +20,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import renderers, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from config.api_errors import ApiErrorsMixin
 from lifecycle.api_accounts import AccountRefSerializer, UnitRefSerializer
 from lifecycle.models import Unit
 
@@ -127,8 +130,21 @@ class PDFRenderer(renderers.BaseRenderer):
         return data
 
 
+class DownloadNegotiation(DefaultContentNegotiation):
+    """A download answers with its file whatever the client says it accepts (no 406); error
+    bodies are JSON all the same (ApiErrorsMixin.finalize_response)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
 @extend_schema_view(list=extend_schema(parameters=LIST_PARAMETERS))
-class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
+class NoticeViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
+    # ApiErrorsMixin: errors are JSON also on the PDF action; a notice out of scope and a
+    # missing one both answer 404 {"detail": "未找到。"}.
     serializer_class = NoticeSerializer
 
     def get_queryset(self):
@@ -161,7 +177,8 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer, renderers.JSONRenderer])
+    @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer, renderers.JSONRenderer],
+            content_negotiation_class=DownloadNegotiation)
     def pdf(self, request, pk=None):
         notice = self.get_object()  # scoped: out of scope → 404
         if not notice.is_rendered:
