@@ -215,6 +215,7 @@ def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict 
         return {}  # the applicant withdraws instead of resubmitting
     if decision != DecisionKind.APPROVE:
         raise ValidationError({"decision": ERR_DATA_STEP_DECISION})
+    data = _form_values(data, node.form_class)
     if node.task_kind == "revision":
         return _revision_clean(task=task, data=data, actor=actor)
     if node.task_kind == "successors":
@@ -258,6 +259,31 @@ def _successors_clean(*, task: Task, data: dict | None) -> dict[str, Any]:
         channels=channels, successor=successor, account=process.account)
     _check_successor_not_closing(successor)
     return {"successor_account": successor.pk if successor else None, "channels": channels}
+
+
+ERR_NOT_TEXT = _("请填写文本、数字或日期，不能是列表或对象。")
+
+
+def _form_values(data: dict | None, form_class: Any) -> dict[str, Any]:
+    """JSON `data` as form input: numbers become text (a form parses them as it would the
+    browser's), a list or object for one of the form's own fields is a 400 rather than its
+    repr stored as text. Other keys (a closure's `successor_channels`, the inspection's
+    `vetoes`/`deductions`) pass through to the step's own parsing."""
+    if data is not None and not isinstance(data, dict):
+        raise ValidationError({"data": ERR_NOT_TEXT})
+    fields = getattr(form_class, "base_fields", {}) if form_class is not None else {}
+    out: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    for key, value in (data or {}).items():
+        if key in fields and isinstance(value, (list, dict)):
+            errors[key] = ERR_NOT_TEXT
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    if errors:
+        raise ValidationError(errors)
+    return out
 
 
 def store_task_file(*, task: Task, upload: Any) -> str:
@@ -330,6 +356,8 @@ def task_decide(
     the loser sees the task done)."""
     node = task.flow_task
     comment = (comment or "").strip()
+    if task.status in (STATUS.DONE, STATUS.CANCELED):
+        raise TaskConflict(str(ERR_TASK_DONE))  # before any 400: a repeat is a conflict
     cleaned = _validate(
         node=node, task=task, decision=decision, comment=comment, data=data, return_to=return_to,
         actor=actor, files=files,
