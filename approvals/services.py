@@ -441,7 +441,7 @@ def issue_notice(
                 "decision": str(d.get_decision_display()),
                 "comment": d.comment,
                 "actor": d.actor.get_full_name() or d.actor.get_username(),
-                "at": d.at.date().isoformat(),
+                "at": timezone.localdate(d.at).isoformat(),  # Beijing date, not UTC
             }
             for d in process.decisions.select_related("unit", "actor").order_by("pk")
             if d.step is not None

@@ -240,7 +240,7 @@ def _auto_evidence(code: str, account: Account, days: int | None) -> str:
         if days is None:
             return str(_("监测数据中没有发文记录。"))
         return str(_("最近发文 {day}，距监测时间点 {n} 天。")).format(
-            day=account.last_post_on, n=days)
+            day=cn_date(account.last_post_on), n=days)
     if code == scoring.NO_INTERACTION:
         return str(_("监测数据显示未开通互动功能。"))
     return ""
@@ -556,7 +556,9 @@ def rectification_order(*, process: AccountProcess, audit: dict[str, int]) -> An
         kind="rectification_order", process=process, account=account,
         issuing_unit=Unit.objects.get(code=plan["issuing_unit"]), actor=actor,
         context={"deadline": deadline.isoformat(), "findings": plan["findings"],
-                 "reason": plan["reason"]},
+                 "reason": plan["reason"],
+                 # the report goes to the unit that rechecks it
+                 "recheck_unit_name": Unit.objects.get(code=plan["recheck_unit"]).name},
     )
     plan["deadline"] = deadline.isoformat()
     plan["notice"] = {"id": notice.pk, "number": notice.number}
