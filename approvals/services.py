@@ -795,6 +795,12 @@ def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
     return notice
 
 
+# What an opening requires may not be blanked by a change (approvals.forms.OpeningForm);
+# a pre-existing account that never had them may leave them empty.
+ERR_CHANGE_BLANK = _("此项不能清空。")
+CHANGE_REQUIRED_FIELDS = ("name", "purpose", "contact_name", "contact_phone")
+
+
 def change_plan(
     *, actor: Any, account: Account, changes: dict, reason: str,
     process: AccountProcess | None = None,
@@ -811,8 +817,9 @@ def change_plan(
             errors[field] = ERR_CHANGE_FIELD
             continue
         value = str(value if value is not None else "").strip()
-        if field == "name" and not value:
-            errors[field] = lifecycle.ERR_REQUIRED
+        if field in CHANGE_REQUIRED_FIELDS and not value and (field == "name" or getattr(
+                account, field)):
+            errors[field] = ERR_CHANGE_BLANK  # only fills in or replaces what an opening needs
             continue
         if value != (getattr(account, field) or ""):
             cleaned[field] = value

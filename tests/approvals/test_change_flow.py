@@ -64,6 +64,10 @@ def test_it_rejects_an_empty_or_unknown_change(world):
     with pytest.raises(ValidationError) as exc:
         _apply(world, {"name": " "}, reason="")
     assert {"name", "reason"} <= set(exc.value.message_dict)
+    # What an opening requires cannot be blanked (南京质检 has a contact phone).
+    with pytest.raises(ValidationError) as exc:
+        _apply(world, {"contact_phone": "", "operator": "某公司"})
+    assert exc.value.message_dict["contact_phone"] == ["此项不能清空。"]
     assert not AccountProcess.objects.exists()
 
 
