@@ -48,6 +48,12 @@ ERR_SUCCESSOR_NOT_ACTIVE = _("承接账号必须处于运行状态（当前：{s
 ERR_SUCCESSOR_CYCLE = _("承接关系不能形成循环。")
 ERR_CHANNEL_KIND = _("承接渠道类型「{kind}」无效。")
 ERR_CHANNEL_VALUE = _("承接渠道内容不能为空。")
+ERR_CHANNEL_VAGUE_VALUE = _("请写明具体的承接渠道（名称、网址或号码），不能只写“其他平台”之类。")
+ERR_CHANNEL_WEBSITE = _("网站须填写网址，如 https://www.example.gov.cn。")
+ERR_CHANNEL_PHONE = _("电话须填写号码。")
+# Words that point nowhere (BRIEF §1: "the information moves to other platforms").
+VAGUE_CHANNEL_WORDS = ("其他", "其它", "相关", "官方", "平台", "渠道", "账号", "本单位", "请关注",
+                       "新媒体", "政务", "发布", "等", "和", "及", "或", "的", "今后", "后续")
 ERR_REQUIRED = _("此项为必填项。")
 
 
@@ -159,6 +165,23 @@ def check_may_apply(*, unit: Unit, platform: str, exemption_reason: str = "") ->
         )
 
 
+def _channel_value_problem(kind: str, value: str) -> Any:
+    """A channel value must point somewhere: not only vague words, a website with a host,
+    a phone with digits. Otherwise free text (a WeChat id, an app's name, an address)."""
+    import re
+
+    rest = re.sub(r"[\s，,。.、；;：:！!（）()「」“”\"'《》<>·…\-—_/]+", "", value)
+    for word in VAGUE_CHANNEL_WORDS:
+        rest = rest.replace(word, "")
+    if not rest and kind != ChannelKind.OTHER:  # `other` alone is refused as a whole below
+        return ERR_CHANNEL_VAGUE_VALUE
+    if kind == ChannelKind.WEBSITE and not re.search(r"[A-Za-z0-9-]\.[A-Za-z]{2,}|://", value):
+        return ERR_CHANNEL_WEBSITE
+    if kind == ChannelKind.PHONE and len(re.findall(r"\d", value)) < 3:
+        return ERR_CHANNEL_PHONE
+    return None
+
+
 def clean_successor_channels(
     *, channels: list[dict[str, str]], successor: Account | None, account: Account | None
 ) -> list[dict[str, str]]:
@@ -173,6 +196,9 @@ def clean_successor_channels(
             )
         if not value:
             raise ValidationError({"successor_channels": f"[{i}] " + str(ERR_CHANNEL_VALUE)})
+        problem = _channel_value_problem(kind, value)
+        if problem:
+            raise ValidationError({"successor_channels": f"[{i}] " + str(problem)})
         cleaned.append({"kind": kind, "value": value})
     if successor is not None:
         if account is not None and successor.pk == account.pk:

@@ -297,3 +297,22 @@ def test_an_unpublished_successor_answers_like_an_unknown_one(world):
     with pytest.raises(ValidationError) as exc:
         apply_closure(world, successor=world.sy)
     assert f"#{pending.pk}" not in " ".join(exc.value.message_dict["successor_account"])
+
+
+@pytest.mark.parametrize("channel", [
+    {"kind": "website", "value": "其他平台"},
+    {"kind": "phone", "value": "请关注本单位其他平台"},
+    {"kind": "app", "value": "其他官方平台"},
+    {"kind": "website", "value": "南京市政府网站"},
+    {"kind": "phone", "value": "市长热线"},
+])
+def test_it_rejects_a_concrete_kind_with_a_vague_value(world, channel):
+    _rejected(world, "successor_channels", "[0]", channels=[channel])
+
+
+def test_it_accepts_free_text_that_points_somewhere(world):
+    process = apply_closure(world, channels=[
+        {"kind": "account", "value": "微信公众号「南京发布」"}, {"kind": "phone", "value": "12345"},
+        {"kind": "website", "value": "www.nanjing.gov.cn"}, {"kind": "app", "value": "我的南京"},
+    ])
+    assert len(process.data["closure"]["channels"]) == 4
