@@ -24,6 +24,7 @@ from lifecycle.models import Account, AccountState, Role, Unit
 from lifecycle.review import LIST_COLUMNS, ReviewError
 from lifecycle.selectors import accounts_for, user_units
 from lifecycle.tabular import write_csv, write_table
+from notices.rendering import cn_date
 
 from . import selectors_review, services, services_review
 from .forms_review import CampaignForm, InspectionForm, RectificationStartForm, ScreenshotForm
@@ -177,6 +178,11 @@ class InspectionSheetView(TaskView):
         return redirect("work:campaign", campaign_id)
 
 
+SUGGEST_CLOSURE = _(
+    "该账号长期未更新、关注度低，请限期整改；确无运营必要的，请申请关停或整合到本单位其他账号。"
+)
+
+
 class RectifyStartView(View):
     """Order a rectification (RectificationFlow) for an account in the user's subtree."""
 
@@ -202,7 +208,7 @@ class RectifyStartView(View):
         if latest is not None:
             return services_review.findings_from_inspection(latest)
         days = (timezone.localdate() - account.last_post_on).days if account.last_post_on else None
-        text = (_("最近发文 {day}，已 {n} 天未更新").format(day=account.last_post_on, n=days)
+        text = (_("最近发文 {day}，已 {n} 天未更新").format(day=cn_date(account.last_post_on), n=days)
                 if days is not None else _("无发文记录"))
         return [{"code": "ZOMBIE", "label": str(_("长期未更新（僵尸号）")), "text": str(text)}]
 
@@ -210,7 +216,10 @@ class RectifyStartView(View):
         account = self.get_account(request, account_id)
         campaign = self.campaign(request)
         return render(request, self.template_name, {
-            "account": account, "campaign": campaign, "form": RectificationStartForm(),
+            "account": account, "campaign": campaign,
+            # "建议关停/整合" from the zombie list: the order asks the unit to rectify or close.
+            "form": RectificationStartForm(initial={"reason": SUGGEST_CLOSURE} if request.GET.get(
+                "suggest") else None),
             "findings": self.findings(account, campaign),
         })
 

@@ -25,7 +25,11 @@ def test_it_lists_zombies_in_the_users_subtree(client, review_world):
     assert page.status_code == 200
     assert "兴隆旧号" in body and "兴隆发布" not in body and far.name not in body
     assert f"rectify-{w.stale.pk}" in body
-    assert reverse("work:apply_closure", args=[w.stale.pk]) in body
+    # A reviewer is not the owning unit: "suggest closure" orders a rectification saying so.
+    suggest = reverse("work:rectify", args=[w.stale.pk]) + "?suggest=1"
+    assert suggest in body and reverse("work:apply_closure", args=[w.stale.pk]) not in body
+    form = client.get(suggest)
+    assert form.status_code == 200 and "申请关停或整合" in form.content.decode()
     client.force_login(w.p.nj_inspector)
     body = client.get(reverse("work:attention")).content.decode()
     assert "兴隆旧号" in body and far.name in body
