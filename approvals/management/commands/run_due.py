@@ -28,16 +28,24 @@ task_overdue = Signal()
 
 
 def parse_now(value: str | None) -> datetime.datetime:
+    """--now as an aware datetime: an ISO date (midnight) or datetime. Anything else, also a
+    well-formed but impossible value (2026-11-27T25:00, 2026-02-30), is a CommandError
+    naming --now (exit 1, no traceback)."""
     if not value:
         return timezone.now()
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise CommandError(f"--now: not an ISO date or datetime: {value!r}")
-        moment = datetime.datetime.combine(day, datetime.time(0, 0))
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            if day is None:
+                raise ValueError(value)
+            moment = datetime.datetime.combine(day, datetime.time(0, 0))
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+    except (ValueError, OverflowError):
+        raise CommandError(
+            f"--now: not a valid ISO date or datetime (YYYY-MM-DD or YYYY-MM-DDTHH:MM): {value!r}"
+        ) from None
     return moment
 
 
