@@ -1,7 +1,11 @@
 """seed_demo: the Nanjing demo (units, users with known passwords, accounts in every state).
 
 Idempotent: every unit, user, account and process is looked up first and only created when
-missing, so a second run changes nothing. Everything goes through the services
+missing, so a second run changes nothing. Demo data edited since (an application renamed, a
+unit moved, a demo user's role removed) is left as it is: a piece that can no longer be
+created is skipped with a `seed_demo: warning: …` line on stderr, never a traceback; anything
+else the services refuse ends the run with a one-line message and exit 1, nothing written.
+Everything goes through the services
 (lifecycle.services, lifecycle.review.metrics_import, approvals.services); no state is
 assigned directly. The demo logins are documented in docs/demo.md.
 """
@@ -9,20 +13,54 @@ assigned directly. The demo logins are documented in docs/demo.md.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.fsm import TransitionNotAllowed
 
+from approvals.services import TaskConflict
 from lifecycle import services
 from lifecycle.management.base import GovCommand
 from lifecycle.models import Account, AccountState, Membership, Unit
+from lifecycle.review import MetricsImportError
+
+T = TypeVar("T")
+
+# What the services raise when edited demo data no longer fits a demo step (a renamed
+# application's unit already has an account on that platform, a demo user lost the role a
+# decision needs, an account moved on). seed_demo skips that step with a warning.
+REFUSALS = (
+    ValidationError,
+    PermissionDenied,
+    ObjectDoesNotExist,
+    IntegrityError,
+    services.TransitionError,
+    TaskConflict,
+    TransitionNotAllowed,
+    MetricsImportError,
+    CommandError,
+)
+
+
+def refusal_text(exc: BaseException) -> str:
+    """One line for a refusal (a ValidationError's messages joined)."""
+    if isinstance(exc, ValidationError):
+        text = "；".join(str(m) for m in exc.messages)
+    elif isinstance(exc, MetricsImportError):
+        text = "；".join(exc.errors.as_list())
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
 
 User = get_user_model()
 
@@ -162,15 +200,20 @@ ENDED_IN_2019 = {"3199021455", "njhgyfabu", "njzhijian"}
 @dataclass
 class Tally:
     created: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
     def add(self, what: str, n: int = 1) -> None:
         self.created[what] = self.created.get(what, 0) + n
 
     def summary(self) -> str:
         if not self.created:
-            return str(_("演示数据已是最新，未作任何修改。"))
-        parts = "，".join(f"{what} {n}" for what, n in self.created.items())
-        return str(_("演示数据已加载：新增 {parts}。")).format(parts=parts)
+            text = str(_("演示数据已是最新，未作任何修改。"))
+        else:
+            parts = "，".join(f"{what} {n}" for what, n in self.created.items())
+            text = str(_("演示数据已加载：新增 {parts}。")).format(parts=parts)
+        if self.skipped:
+            text += str(_("跳过 {n} 项（见警告）。")).format(n=len(self.skipped))
+        return text
 
 
 class Command(GovCommand):
@@ -190,14 +233,38 @@ class Command(GovCommand):
                     "测试）中加载；当前配置未启用演示模式，未写入任何数据。"
                 )
             )
-        tally = Tally()
-        with transaction.atomic():
-            units = self.seed_units(tally)
-            users = self.seed_users(units, tally)
-            accounts = self.seed_accounts(units, tally)
-            self.seed_states(accounts, users, tally)
-            self.seed_processes(units, users, tally)
+        self.tally = tally = Tally()
+        try:
+            with transaction.atomic():
+                units = self.seed_units(tally)
+                users = self.seed_users(units, tally)
+                accounts = self.seed_accounts(units, tally)
+                self.seed_states(accounts, users, tally)
+                self.seed_processes(units, users, tally)
+        except REFUSALS as exc:
+            # Not tied to one demo step: one line, exit 1, the transaction rolled back.
+            raise CommandError(
+                _("演示数据未能加载，未写入任何数据：{reason}").format(reason=refusal_text(exc))
+            ) from None
         return tally.summary()
+
+    def attempt(self, what: str, step: Callable[[], T]) -> T | None:
+        """Run one demo step in a savepoint. When the services refuse it (edited demo data),
+        undo just that step, print `seed_demo: warning: <what>: <reason>` and go on."""
+        try:
+            with transaction.atomic():
+                return step()
+        except REFUSALS as exc:
+            self.skip(what, refusal_text(exc))
+            return None
+
+    def skip(self, what: str, reason: str) -> None:
+        self.tally.skipped.append(what)
+        self.stderr.write(
+            str(_("seed_demo: warning: {what}：{reason}，已跳过。")).format(
+                what=what, reason=reason.rstrip("。.")
+            )
+        )
 
     # -- units and people ----------------------------------------------------------------
 
@@ -206,15 +273,25 @@ class Command(GovCommand):
         for code, name, short, level, kind, parent in UNITS:
             if code in units:
                 continue
-            units[code] = services.unit_upsert(
-                code=code,
-                name=name,
-                short_name=short,
-                level=level,
-                kind=kind,
-                parent=units[parent] if parent else None,
-            )
-            tally.add(_("单位"))
+            what = _("演示单位「{code}」").format(code=code)
+            if parent and parent not in units:
+                self.skip(what, _("上级单位「{parent}」缺失").format(parent=parent))
+                continue
+
+            def create(code=code, name=name, short=short, level=level, kind=kind, parent=parent):
+                return services.unit_upsert(
+                    code=code,
+                    name=name,
+                    short_name=short,
+                    level=level,
+                    kind=kind,
+                    parent=units[parent] if parent else None,
+                )
+
+            unit = self.attempt(what, create)
+            if unit is not None:
+                units[code] = unit
+                tally.add(_("单位"))
         return units
 
     def seed_users(self, units: dict[str, Unit], tally: Tally) -> dict[str, Any]:
@@ -226,19 +303,30 @@ class Command(GovCommand):
             for u in User.objects.filter(username__in=[row[0] for row in USERS] + [SUPERUSER[0]])
         }
         for username, full_name, roles in USERS:
+            what = _("演示用户「{username}」").format(username=username)
+            missing = [code for code, _role in roles if code not in units]
+            if missing:
+                self.skip(what, _("单位「{code}」缺失").format(code=", ".join(missing)))
+                continue
             memberships = [(units[code], role) for code, role in roles]
             user = users.get(username)
             if user is None:
-                user = services.user_upsert(
-                    username=username,
-                    full_name=full_name,
-                    email=f"{username}@demo.govmedia.invalid",
-                    memberships=memberships,
-                )
-                user.password = password_hash
-                user.save(update_fields=["password"])
-                users[username] = user
-                tally.add(_("用户"))
+
+                def create(username=username, full_name=full_name, memberships=memberships):
+                    user = services.user_upsert(
+                        username=username,
+                        full_name=full_name,
+                        email=f"{username}@demo.govmedia.invalid",
+                        memberships=memberships,
+                    )
+                    user.password = password_hash
+                    user.save(update_fields=["password"])
+                    return user
+
+                user = self.attempt(what, create)
+                if user is not None:
+                    users[username] = user
+                    tally.add(_("用户"))
                 continue
             # An existing demo user keeps its password and any roles added since; only a
             # missing demo role is given back.
@@ -272,28 +360,44 @@ class Command(GovCommand):
         for spec in ACCOUNTS:
             account = Account.objects.filter(platform=spec.platform, platform_id=spec.platform_id).first()
             if account is None:
+                what = _("演示账号「{name}」（{platform_id}）").format(
+                    name=spec.name, platform_id=spec.platform_id
+                )
+                if spec.unit not in units:
+                    self.skip(what, _("单位「{code}」缺失").format(code=spec.unit))
+                    continue
                 last_post = (
                     spec.last_post
                     if isinstance(spec.last_post, datetime.date)
                     else today - datetime.timedelta(days=spec.last_post)
                 )
-                account = services.account_import(
-                    name=spec.name,
-                    platform=spec.platform,
-                    platform_id=spec.platform_id,
-                    unit=units[spec.unit],
-                    opened_on=spec.opened_on,
-                    followers=spec.followers,
-                    posts_total=spec.posts_total,
-                    last_post_on=last_post,
-                    interaction_enabled=spec.interaction_enabled,
-                )
+
+                def create(spec=spec, last_post=last_post):
+                    return services.account_import(
+                        name=spec.name,
+                        platform=spec.platform,
+                        platform_id=spec.platform_id,
+                        unit=units[spec.unit],
+                        opened_on=spec.opened_on,
+                        followers=spec.followers,
+                        posts_total=spec.posts_total,
+                        last_post_on=last_post,
+                        interaction_enabled=spec.interaction_enabled,
+                    )
+
+                account = self.attempt(what, create)
+                if account is None:
+                    continue
                 tally.add(_("账号"))
                 metric_rows.extend(self._metric_rows(spec, last_post, today))
             accounts[(spec.platform, spec.platform_id)] = account
         if metric_rows:
-            result = metrics_import(rows=list(enumerate(metric_rows, start=2)), today=today)
-            tally.add(_("监测数据"), result.created)
+            result = self.attempt(
+                _("演示监测数据"),
+                lambda: metrics_import(rows=list(enumerate(metric_rows, start=2)), today=today),
+            )
+            if result is not None:
+                tally.add(_("监测数据"), result.created)
         return accounts
 
     @staticmethod
@@ -331,130 +435,180 @@ class Command(GovCommand):
         self, accounts: dict[tuple[str, str], Account], users: dict[str, Any], tally: Tally
     ) -> None:
         """Transitions through lifecycle.services, each only from the state it starts in, so
-        a second run finds every account already moved and does nothing.
+        a second run finds every account already moved and does nothing. A step whose
+        accounts or users are gone, or that the services refuse, is skipped with a warning.
 
         Today's closures are ClosureFlow applications (approvals.services.closure_apply). The
         2019 closures and the merger happened before the system, like the imported accounts
         themselves, and a closure application cannot carry a stop date in the past: those
         go through the lifecycle.services transitions directly."""
-        hushu = accounts[("wechat_official", "hushufabu")]
-        if hushu.state == AccountState.ACTIVE:
-            today = timezone.localdate()
-            services.account_order_rectification(
-                account=hushu,
-                actor=users["inspector"],
-                reason=_(
-                    "{year}年第{quarter}季度抽查：监测时间点前2周内无更新（单项否决），限期整改。"
-                ).format(year=today.year, quarter=(today.month - 1) // 3 + 1),
-            )
-            tally.add(_("状态变更"))
-
-        # Closing: the bureau's Weibo is being closed, services move to its WeChat account.
-        scj_weibo = accounts[("weibo", "5622341877")]
-        scj_wechat = accounts[("wechat_official", "jyscjg")]
-        scj_channels = [
-            {"kind": "account", "value": "微信公众号「建邺市场监管」（微信号 jyscjg）"},
-            {"kind": "phone", "value": "025-12345"},
-        ]
-        scj_reason = _("同一单位多平台账号整合，微博账号关停，服务并入微信公众号。")
         from approvals import services as approvals  # see seed_processes on the import
 
-        if scj_weibo.state == AccountState.ACTIVE and not scj_weibo.processes.exists():
-            # A closure application approved at every step: closing, announcement issued,
-            # notice period running (ended by `run_due`).
-            process = approvals.closure_apply(
-                actor=users["jianye_scj_clerk"],
-                account=scj_weibo,
-                kind="close",
-                reason=scj_reason,
-                stop_on=timezone.localdate() + datetime.timedelta(days=30),
-                successor_account=scj_wechat,
-                successor_channels=scj_channels,
+        def step(what: str, keys: list[tuple[str, str]], people: list[str]) -> list[Account] | None:
+            """The step's accounts (fresh from the database), or None after a warning."""
+            missing = [pid for _platform, pid in keys if (_platform, pid) not in accounts]
+            missing += [name for name in people if name not in users]
+            if missing:
+                self.skip(what, _("缺少演示数据：{items}").format(items=", ".join(missing)))
+                return None
+            return [Account.objects.get(pk=accounts[key].pk) for key in keys]
+
+        def changed(what: str, run: Callable[[], Any], *, counts_as: str) -> None:
+            if self.attempt(what, lambda: run() or True) is not None:
+                tally.add(counts_as)
+
+        what = _("湖熟发布整改")
+        got = step(what, [("wechat_official", "hushufabu")], ["inspector"])
+        if got and got[0].state == AccountState.ACTIVE:
+            today = timezone.localdate()
+            changed(
+                what,
+                lambda: services.account_order_rectification(
+                    account=got[0],
+                    actor=users["inspector"],
+                    reason=_(
+                        "{year}年第{quarter}季度抽查：监测时间点前2周内无更新（单项否决），限期整改。"
+                    ).format(year=today.year, quarter=(today.month - 1) // 3 + 1),
+                ),
+                counts_as=_("状态变更"),
             )
-            while self._next_task(process, kinds=("decision",)) is not None:
-                self._decide(approvals, process, "approve")
-            tally.add(_("状态变更"))
+
+        # Closing: the bureau's Weibo is being closed, services move to its WeChat account.
+        what = _("建邺市场监管微博关停")
+        got = step(what, [("weibo", "5622341877"), ("wechat_official", "jyscjg")], ["jianye_scj_clerk"])
+        if got and got[0].state == AccountState.ACTIVE and not got[0].processes.exists():
+            scj_weibo, scj_wechat = got
+
+            def close_scj() -> None:
+                # A closure application approved at every step: closing, announcement issued,
+                # notice period running (ended by `run_due`).
+                process = approvals.closure_apply(
+                    actor=users["jianye_scj_clerk"],
+                    account=scj_weibo,
+                    kind="close",
+                    reason=_("同一单位多平台账号整合，微博账号关停，服务并入微信公众号。"),
+                    stop_on=timezone.localdate() + datetime.timedelta(days=30),
+                    successor_account=scj_wechat,
+                    successor_channels=[
+                        {"kind": "account", "value": "微信公众号「建邺市场监管」（微信号 jyscjg）"},
+                        {"kind": "phone", "value": "025-12345"},
+                    ],
+                )
+                while self._next_task(process, kinds=("decision",)) is not None:
+                    self._decide(approvals, process, "approve")
+
+            changed(what, close_scj, counts_as=_("状态变更"))
 
         # The zombie community account: a closure application waiting for the street.
-        xiangshanlu = accounts[("wechat_official", "xiangshanlu_sq")]
-        if not xiangshanlu.processes.exists():
-            process = approvals.closure_apply(
-                actor=users["xiangshanlu_clerk"],
-                account=xiangshanlu,
-                kind="close",
-                reason=_("2017年6月29日以来未更新，属“僵尸号”，按要求关停。"),
-                stop_on=timezone.localdate() + datetime.timedelta(days=30),
-                successor_account=accounts[("wechat_official", "xinglongfabu")],
-                successor_channels=[
-                    {"kind": "account", "value": "微信公众号「兴隆发布」（xinglongfabu）"},
-                    {"kind": "phone", "value": "025-86661234"},
-                ],
-            )
-            self._decide(approvals, process, "approve")
-            tally.add(_("申请"))
+        what = _("香山路社区关停申请")
+        got = step(
+            what,
+            [("wechat_official", "xiangshanlu_sq"), ("wechat_official", "xinglongfabu")],
+            ["xiangshanlu_clerk"],
+        )
+        if got and not got[0].processes.exists():
+            xiangshanlu, xinglong = got
+
+            def apply_xiangshanlu() -> None:
+                process = approvals.closure_apply(
+                    actor=users["xiangshanlu_clerk"],
+                    account=xiangshanlu,
+                    kind="close",
+                    reason=_("2017年6月29日以来未更新，属“僵尸号”，按要求关停。"),
+                    stop_on=timezone.localdate() + datetime.timedelta(days=30),
+                    successor_account=xinglong,
+                    successor_channels=[
+                        {"kind": "account", "value": "微信公众号「兴隆发布」（xinglongfabu）"},
+                        {"kind": "phone", "value": "025-86661234"},
+                    ],
+                )
+                self._decide(approvals, process, "approve")
+
+            changed(what, apply_xiangshanlu, counts_as=_("申请"))
 
         # Closed, with concrete successor channels (DESIGN §4).
-        lvyou = accounts[("weibo", "3199021455")]
-        if lvyou.state == AccountState.ACTIVE:
-            self._start_closure(
-                lvyou,
-                users["hushu_clerk"],
-                reason=_("关注度低、更新不规律，按省政府办公厅要求关停。"),
-                successor=None,
-                channels=[
-                    {"kind": "website", "value": "https://www.jiangning.gov.cn/"},
-                    {"kind": "phone", "value": "025-52121234"},
-                ],
-            )
-            services.account_deregister(
-                account=lvyou,
-                actor=users["hushu_clerk"],
-                deregistered_on=D(2019, 6, 10),
-                reason=_("已在平台完成注销。"),
-            )
-            tally.add(_("状态变更"))
+        what = _("湖熟旅游关停")
+        got = step(what, [("weibo", "3199021455")], ["hushu_clerk"])
+        if got and got[0].state == AccountState.ACTIVE:
+            lvyou = got[0]
+
+            def close_lvyou() -> None:
+                self._start_closure(
+                    lvyou,
+                    users["hushu_clerk"],
+                    reason=_("关注度低、更新不规律，按省政府办公厅要求关停。"),
+                    successor=None,
+                    channels=[
+                        {"kind": "website", "value": "https://www.jiangning.gov.cn/"},
+                        {"kind": "phone", "value": "025-52121234"},
+                    ],
+                )
+                services.account_deregister(
+                    account=lvyou,
+                    actor=users["hushu_clerk"],
+                    deregistered_on=D(2019, 6, 10),
+                    reason=_("已在平台完成注销。"),
+                )
+
+            changed(what, close_lvyou, counts_as=_("状态变更"))
 
         # The account whose first post was its closure notice (BRIEF §1); its audience is
         # sent to the new area's account.
-        huagong = accounts[("wechat_official", "njhgyfabu")]
-        jbxq = accounts[("wechat_official", "jbxqfabu")]
-        if huagong.state == AccountState.ACTIVE:
-            self._start_closure(
-                huagong,
-                users["huagongyuan_clerk"],
-                reason=_("园区并入江北新区，账号关停，信息发布由“江北新区发布”承接。"),
-                successor=jbxq,
-                channels=[{"kind": "account", "value": "微信公众号「江北新区发布」（jbxqfabu）"}],
-            )
-            services.account_deregister(
-                account=huagong,
-                actor=users["huagongyuan_clerk"],
-                deregistered_on=D(2019, 6, 14),
-                reason=_("已在平台完成注销。"),
-            )
-            tally.add(_("状态变更"))
+        what = _("南京化工园发布关停")
+        got = step(
+            what,
+            [("wechat_official", "njhgyfabu"), ("wechat_official", "jbxqfabu")],
+            ["huagongyuan_clerk"],
+        )
+        if got and got[0].state == AccountState.ACTIVE:
+            huagong, jbxq = got
+
+            def close_huagong() -> None:
+                self._start_closure(
+                    huagong,
+                    users["huagongyuan_clerk"],
+                    reason=_("园区并入江北新区，账号关停，信息发布由“江北新区发布”承接。"),
+                    successor=jbxq,
+                    channels=[{"kind": "account", "value": "微信公众号「江北新区发布」（jbxqfabu）"}],
+                )
+                services.account_deregister(
+                    account=huagong,
+                    actor=users["huagongyuan_clerk"],
+                    deregistered_on=D(2019, 6, 14),
+                    reason=_("已在平台完成注销。"),
+                )
+
+            changed(what, close_huagong, counts_as=_("状态变更"))
 
         # 2019: 南京质检 merged into 南京食药监 (WeChat id njshiyaojian).
-        zhijian = accounts[("wechat_official", "njzhijian")]
-        shiyao = accounts[("wechat_official", "njshiyaojian")]
-        if zhijian.state == AccountState.ACTIVE:
-            self._start_closure(
-                zhijian,
-                users["zhijian_clerk"],
-                reason=_("机构改革，质监、食药监职能并入市场监管部门，账号整合。"),
-                successor=shiyao,
-                channels=[
-                    {"kind": "account", "value": "微信公众号「南京食药监」（微信号 njshiyaojian）"},
-                ],
-            )
-            services.account_merge(
-                account=zhijian,
-                actor=users["zhijian_clerk"],
-                successor=shiyao,
-                deregistered_on=D(2019, 6, 20),
-                reason=_("已整合至“南京食药监”。"),
-            )
-            tally.add(_("状态变更"))
+        what = _("南京质检整合")
+        got = step(
+            what,
+            [("wechat_official", "njzhijian"), ("wechat_official", "njshiyaojian")],
+            ["zhijian_clerk"],
+        )
+        if got and got[0].state == AccountState.ACTIVE:
+            zhijian, shiyao = got
+
+            def merge_zhijian() -> None:
+                self._start_closure(
+                    zhijian,
+                    users["zhijian_clerk"],
+                    reason=_("机构改革，质监、食药监职能并入市场监管部门，账号整合。"),
+                    successor=shiyao,
+                    channels=[
+                        {"kind": "account", "value": "微信公众号「南京食药监」（微信号 njshiyaojian）"},
+                    ],
+                )
+                services.account_merge(
+                    account=zhijian,
+                    actor=users["zhijian_clerk"],
+                    successor=shiyao,
+                    deregistered_on=D(2019, 6, 20),
+                    reason=_("已整合至“南京食药监”。"),
+                )
+
+            changed(what, merge_zhijian, counts_as=_("状态变更"))
 
     @staticmethod
     def _start_closure(
@@ -565,40 +719,58 @@ class Command(GovCommand):
             ),
         ]
         for code, clerk, platform, name, purpose, decisions, exemption, finish in scenarios:
-            unit = units[code]
-            if Account.objects.filter(unit=unit, platform=platform, name=name).exists():
-                continue
-            process = approvals.opening_apply(
-                actor=users[clerk],
-                unit=unit,
-                platform=platform,
-                name=name,
-                purpose=purpose,
-                operator=unit.name,
-                contact_name=users[clerk].first_name,
-                contact_phone="025-12345",
-                exemption_reason=exemption,
+            what = _("演示申请「{name}」（{unit}，{platform}）").format(
+                name=name, unit=code, platform=platform
             )
-            for decision in decisions:
-                self._decide(approvals, process, decision)
-            if finish in ("approved", "registered"):
-                # Approve every remaining step: the account is approved, waiting for its
-                # registration task.
-                while self._next_task(process, kinds=("decision",)) is not None:
-                    self._decide(approvals, process, "approve")
-            if finish == "registered":
-                task = self._next_task(process, kinds=("registration",))
-                approvals.task_decide(
-                    task=task,
+            if code not in units or clerk not in users:
+                self.skip(what, _("缺少演示数据：{items}").format(items=f"{code}/{clerk}"))
+                continue
+            unit = units[code]
+            # Already seeded: the application's account exists, also when it was renamed
+            # since (its purpose is the scenario's) — a second application would be refused
+            # by the one-per-platform rule, or worse, be accepted as an extra account.
+            if Account.objects.filter(unit=unit, platform=platform).filter(
+                Q(name=name) | Q(purpose=purpose)
+            ).exists():
+                continue
+
+            def run(
+                unit=unit, clerk=clerk, platform=platform, name=name, purpose=purpose,
+                decisions=decisions, exemption=exemption, finish=finish, code=code,
+            ) -> None:
+                process = approvals.opening_apply(
                     actor=users[clerk],
-                    decision="approve",
-                    data={
-                        "platform_id": f"{code.lower()}_{platform}",
-                        "verified_subject": unit.name,
-                        "live_on": timezone.localdate().isoformat(),
-                    },
+                    unit=unit,
+                    platform=platform,
+                    name=name,
+                    purpose=purpose,
+                    operator=unit.name,
+                    contact_name=users[clerk].first_name,
+                    contact_phone="025-12345",
+                    exemption_reason=exemption,
                 )
-            tally.add(_("申请"))
+                for decision in decisions:
+                    self._decide(approvals, process, decision)
+                if finish in ("approved", "registered"):
+                    # Approve every remaining step: the account is approved, waiting for its
+                    # registration task.
+                    while self._next_task(process, kinds=("decision",)) is not None:
+                        self._decide(approvals, process, "approve")
+                if finish == "registered":
+                    task = self._next_task(process, kinds=("registration",))
+                    approvals.task_decide(
+                        task=task,
+                        actor=users[clerk],
+                        decision="approve",
+                        data={
+                            "platform_id": f"{code.lower()}_{platform}",
+                            "verified_subject": unit.name,
+                            "live_on": timezone.localdate().isoformat(),
+                        },
+                    )
+
+            if self.attempt(what, lambda run=run: run() or True) is not None:
+                tally.add(_("申请"))
 
     @staticmethod
     def _next_task(process: Any, kinds: tuple[str, ...]) -> Any:
