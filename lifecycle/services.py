@@ -105,6 +105,45 @@ def unit_upsert(
     return unit
 
 
+# Role `admin` (DESIGN §8) is the operator of /admin/: staff status plus this group, whose
+# permissions administer units, users, memberships, approval policies and rule sets; the
+# register, its history, decisions and notices stay read-only. user_upsert keeps it in step
+# with the role and creates the group on first use (no data migration: a test database's
+# flush would remove it).
+ADMIN_GROUP = "govmedia admins"
+ADMIN_GROUP_PERMISSIONS = {
+    ("auth", "user"): ("view", "add", "change"),
+    ("lifecycle", "unit"): ("view", "add", "change"),
+    ("lifecycle", "membership"): ("view", "add", "change"),
+    ("approvals", "approvalpolicy"): ("view", "add", "change"),
+    ("lifecycle", "ruleset"): ("view", "add", "change"),
+    ("lifecycle", "indicator"): ("view", "add", "change"),
+    ("lifecycle", "account"): ("view",),
+    ("lifecycle", "accounttransition"): ("view",),
+    ("approvals", "decision"): ("view",),
+    ("notices", "notice"): ("view",),
+    ("notices", "noticedownload"): ("view",),
+}
+
+
+def admin_group_ensure() -> Any:
+    """The ADMIN_GROUP with at least ADMIN_GROUP_PERMISSIONS (idempotent; permissions an
+    operator added in /admin/ are kept)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    group, _created = Group.objects.get_or_create(name=ADMIN_GROUP)
+    wanted = Q()
+    for (app_label, model), actions in ADMIN_GROUP_PERMISSIONS.items():
+        wanted |= Q(
+            content_type__app_label=app_label,
+            content_type__model=model,
+            codename__in=[f"{action}_{model}" for action in actions],
+        )
+    group.permissions.add(*Permission.objects.filter(wanted))
+    return group
+
+
 @transaction.atomic
 def user_upsert(
     *,
@@ -114,7 +153,12 @@ def user_upsert(
     password: str | None = None,
     memberships: Iterable[tuple[Unit, str]] = (),
 ) -> Any:
-    """Create or update a user and replace their memberships. Blank password → unusable."""
+    """Create or update a user and replace their memberships. Blank password → unusable.
+
+    The `admin` role makes the user staff and a member of ADMIN_GROUP; without it the user
+    leaves the group and loses staff status (a superuser keeps it)."""
+    memberships = list(memberships)
+    is_admin = any(role == Role.ADMIN for _unit, role in memberships)
     user = User.objects.filter(username=username).first() or User(username=username)
     user.first_name = full_name[:150]
     user.email = email
@@ -122,6 +166,7 @@ def user_upsert(
         user.set_password(password)
     elif user.pk is None or not password:
         user.set_unusable_password()
+    user.is_staff = is_admin or user.is_superuser
     user.full_clean(exclude=["password"])
     user.save()
     wanted = {(unit.pk, role) for unit, role in memberships}
@@ -132,6 +177,10 @@ def user_upsert(
     ).delete()
     for unit_id, role in wanted:
         Membership.objects.get_or_create(user=user, unit_id=unit_id, role=role)
+    if is_admin:
+        user.groups.add(admin_group_ensure())
+    else:
+        user.groups.remove(*user.groups.filter(name=ADMIN_GROUP))
     return user
 
 
