@@ -9,7 +9,6 @@ only the database notices still rolls back the whole file.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,11 +17,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import services
 from .models import (
     LIVE_STATES,
     Account,
+    AccountState,
     Platform,
     Unit,
     UnitKind,
@@ -51,7 +52,15 @@ ACCOUNT_COLUMNS = (
     "last_post_on",
     "interaction_enabled",
 )
-EXPORT_COLUMNS = (*ACCOUNT_COLUMNS, "state", "successor")
+# export_accounts writes these two after ACCOUNT_COLUMNS; import_accounts accepts them so an
+# export imports again, and refuses rows whose state is not active (accounts_import).
+EXPORT_EXTRA_COLUMNS = ("state", "successor")
+EXPORT_COLUMNS = (*ACCOUNT_COLUMNS, *EXPORT_EXTRA_COLUMNS)
+
+ERR_USER_SAME_UNIT = gettext_lazy(
+    "用户「{username}」在第 {row} 行已有单位「{unit}」；同一单位的多个角色请写在一行，用“;”分隔。"
+)
+ERR_USER_TWICE = gettext_lazy("用户「{username}」已在第 {row} 行出现；不填单位的用户只能有一行。")
 
 # Province first: a unit may not sit above its parent (lifecycle.bulk.units_import).
 LEVEL_ORDER = {level: i for i, level in enumerate(UnitLevel.values)}
@@ -66,14 +75,16 @@ class ImportFailed(Exception):
 
 
 class MissingColumns(Exception):
-    def __init__(self, missing: list[str], expected: Iterable[str]) -> None:
+    def __init__(self, missing: list[str], expected: Iterable[str], unknown: Iterable[str] = ()) -> None:
         self.missing = missing
         self.expected = list(expected)
-        super().__init__(
-            _("缺少列：{missing}（应有的列：{expected}）").format(
-                missing=", ".join(missing), expected=",".join(self.expected)
-            )
+        self.unknown = list(unknown)
+        message = _("缺少列：{missing}（应有的列：{expected}）").format(
+            missing=", ".join(missing), expected=",".join(self.expected)
         )
+        if self.unknown:
+            message += _("；未知列：{unknown}").format(unknown=", ".join(self.unknown))
+        super().__init__(message)
 
 
 @dataclass
@@ -87,15 +98,56 @@ class ImportResult:
         return [f"row {n}: warning: {message}" for n, message in sorted(self.warnings)]
 
 
-def check_columns(rows: Rows, expected: Iterable[str]) -> None:
-    """Every expected column must be in the header; extra columns are ignored (an export
-    file, with its state and successor columns, can be imported again)."""
+def check_columns(rows: Rows, expected: Iterable[str], *, optional: Iterable[str] = ()) -> None:
+    """The header must hold every expected column (MissingColumns) and nothing else: an
+    unknown or repeated column is a `row 1: <column>: …` error (ImportFailed), since its
+    values would otherwise be dropped without a word. ``optional`` columns may be present
+    (import_accounts: the export's state and successor)."""
     if not rows:
         return
-    present = set(rows[0][1])
+    expected = list(expected)
+    allowed = set(expected) | set(optional)
+    header = getattr(rows, "header", None) or list(dict.fromkeys(k for _n, row in rows for k in row))
+    present = set(header)
+    unknown = [c for c in dict.fromkeys(header) if c and c not in allowed]
     missing = [c for c in expected if c not in present]
     if missing:
-        raise MissingColumns(missing, expected)
+        raise MissingColumns(missing, expected, unknown)
+    errors = RowErrors()
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            continue
+        if name in seen:
+            errors.add(1, name, _("列名重复。"))
+        elif name not in allowed:
+            errors.add(
+                1,
+                name,
+                _("未知列（可用的列：{columns}）。").format(
+                    columns=",".join([*expected, *[c for c in optional if c not in expected]])
+                ),
+            )
+        seen.add(name)
+    if errors:
+        raise ImportFailed(errors)
+
+
+def shape_errors(rows: Rows, errors: RowErrors) -> set[int]:
+    """Report values standing right of the header or under a blank header cell (a shifted
+    row, an unquoted comma); returns the numbers of those rows."""
+    bad: set[int] = set()
+    for n, row in rows:
+        for column, value in getattr(row, "extra", ()):
+            errors.add(
+                n,
+                "-",
+                _("第 {column} 列有值「{value}」，但表头在这一列没有列名。").format(
+                    column=column, value=value[:30]
+                ),
+            )
+            bad.add(n)
+    return bad
 
 
 def _validate(
@@ -106,10 +158,12 @@ def _validate(
     context: dict[str, Any] | None = None,
 ) -> list[tuple[int, dict[str, Any]]]:
     valid = []
+    misshapen = shape_errors(rows, errors)
     for n, row in rows:
         serializer = serializer_class(data={c: row.get(c, "") for c in columns}, context=context)
         if serializer.is_valid():
-            valid.append((n, serializer.validated_data))
+            if n not in misshapen:
+                valid.append((n, serializer.validated_data))
         else:
             for column, message in flatten_errors(serializer.errors, columns):
                 errors.add(n, column, message)
@@ -256,16 +310,39 @@ def _depth_in_file(code: str, in_file: dict[str, tuple[int, dict[str, Any]]]) ->
 
 
 def users_import(*, rows: Rows) -> ImportResult:
-    """Create or update users. Several rows of one username add several units; the file is
-    authoritative: an imported user's memberships become exactly those of their rows, and a
-    blank password leaves the user without a usable password."""
+    """Create or update users. Several rows of one username add several units (one row per
+    unit, its roles `;`-separated: a second row for the same unit, or a row without a unit
+    next to others, is an error); the file is authoritative: an imported user's memberships
+    become exactly those of their rows, and a blank password leaves the user without a
+    usable password."""
     check_columns(rows, USER_COLUMNS)
     errors = RowErrors()
     units = {u.code: u for u in Unit.objects.all()}
     valid = _validate(UserRowSerializer, rows, USER_COLUMNS, errors, context={"units": units})
 
     people: dict[str, dict[str, Any]] = {}
+    # username → {unit code or "": first row}: one row per user and unit.
+    rows_of: dict[str, dict[str, int]] = {}
     for n, data in valid:
+        unit_code = data["unit_code"].code if data.get("unit_code") is not None else ""
+        earlier = rows_of.setdefault(data["username"], {})
+        if unit_code in earlier:
+            errors.add(
+                n,
+                "username",
+                (ERR_USER_SAME_UNIT if unit_code else ERR_USER_TWICE).format(
+                    username=data["username"], row=earlier[unit_code], unit=unit_code
+                ),
+            )
+            continue
+        if earlier and (not unit_code or "" in earlier):
+            errors.add(
+                n,
+                "username",
+                ERR_USER_TWICE.format(username=data["username"], row=min(earlier.values())),
+            )
+            continue
+        earlier[unit_code] = n
         person = people.get(data["username"])
         if person is None:
             people[data["username"]] = {
@@ -336,12 +413,18 @@ def accounts_import(*, rows: Rows, actor: Any = None) -> ImportResult:
     A second live account of a unit on one platform is accepted with a warning: the register
     has to show reality before the one-per-platform rule, which applications enforce. The
     same platform id twice (in the file or already live) is an error.
+
+    An export_accounts file may be imported again: its `state` column must then be `active`
+    (or blank) on every row, since an imported account enters as active and a closed or
+    merged account must not come back to life; `successor` is ignored.
     """
-    check_columns(rows, ACCOUNT_COLUMNS)
+    check_columns(rows, ACCOUNT_COLUMNS, optional=EXPORT_EXTRA_COLUMNS)
     errors = RowErrors()
     result = ImportResult()
     units = {u.code: u for u in Unit.objects.all()}
     valid = _validate(AccountRowSerializer, rows, ACCOUNT_COLUMNS, errors, context={"units": units})
+    not_active = _state_errors(rows, errors)
+    valid = [(n, data) for n, data in valid if n not in not_active]
 
     seen_ids: dict[tuple[str, str], int] = {}
     seen_names: dict[tuple[int, str, str], int] = {}
@@ -443,12 +526,41 @@ def accounts_import(*, rows: Rows, actor: Any = None) -> ImportResult:
     return result
 
 
+def _state_errors(rows: Rows, errors: RowErrors) -> set[int]:
+    """Rows whose `state` (export_accounts' column; code or label) is not active."""
+    active = {AccountState.ACTIVE.value, str(AccountState.ACTIVE.label)}
+    labels = {value: str(label) for value, label in AccountState.choices}
+    bad: set[int] = set()
+    for n, row in rows:
+        state = (row.get("state") or "").strip()
+        if not state or state.lower() in active or state in active:
+            continue
+        shown = f"{labels[state.lower()]}（{state.lower()}）" if state.lower() in labels else state
+        errors.add(
+            n,
+            "state",
+            _(
+                "状态为「{state}」：只能导入运行中（active）的既有账号，已关停、整合或"
+                "尚未开通的账号不能作为运行中账号重新登记，请删除此行。"
+            ).format(state=shown),
+        )
+        bad.add(n)
+    return bad
+
+
 # -- export -------------------------------------------------------------------------------
+
+
+def successor_text(successor: Account) -> str:
+    """The successor as export_accounts writes it: a name alone is ambiguous (the same name
+    on several platforms), so `南京食药监（微信公众号 njshiyaojian）`."""
+    inside = " ".join(p for p in (str(successor.get_platform_display()), successor.platform_id) if p)
+    return f"{successor.name}（{inside}）"
 
 
 def accounts_export_rows() -> Iterable[list[Any]]:
     """One list per account in EXPORT_COLUMNS order: dates as dates, booleans as
-    true/false, blanks as "". `successor` is the successor account's name."""
+    true/false, blanks as "". `successor` is successor_text() of the successor account."""
     qs = Account.objects.select_related("unit", "successor").order_by("unit__path", "platform", "name", "pk")
     for a in qs.iterator(chunk_size=2000):
         yield [
@@ -462,11 +574,6 @@ def accounts_export_rows() -> Iterable[list[Any]]:
             a.last_post_on or "",
             "true" if a.interaction_enabled else "false",
             a.state,
-            a.successor.name if a.successor_id else "",
+            successor_text(a.successor) if a.successor_id else "",
         ]
 
-
-def cell_text(value: Any) -> str:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)

@@ -5,7 +5,7 @@ value may already be an int, a date or a bool; from the API it is JSON. The fiel
 accept all three and answer in Chinese (DESIGN §8 vocabularies and formats).
 
 Cross-row checks (duplicate codes, parents defined later in the same file, cycles, several
-rows for one user) need the whole file and live in lifecycle.importers.
+rows for one user) need the whole file and live in lifecycle.bulk.
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ ERR_ROLES_WITHOUT_UNIT = _("填写了角色时必须填写单位代码。")
 ERR_UNIT_WITHOUT_ROLES = _("填写了单位代码时必须至少填写一个角色。")
 ERR_USERNAME = _("用户名只能包含字母、数字和 @/./+/-/_ 字符。")
 ERR_EMAIL = _("「{value}」不是有效的电子邮箱地址。")
+ERR_DATE_TYPE = _("「{value}」不是有效日期（应为 YYYY-MM-DD 格式的文本或日期单元格）。")
+# Django's own validator messages are partly untranslated (Django 5.2 changed the
+# MinimumLengthValidator msgid and zh_Hans has not caught up): ours by error code.
+ERR_PASSWORD = {
+    "password_too_short": _("密码太短，至少需要 {min_length} 个字符。"),
+    "password_too_common": _("密码过于常见。"),
+    "password_entirely_numeric": _("密码不能全是数字。"),
+    "password_too_similar": _("密码与{verbose_name}太相似。"),
+}
 
 # Roles are separated by ";" (DESIGN §8); the full-width "；" and "," slip in from Chinese
 # spreadsheets and are accepted too.
@@ -48,12 +57,20 @@ class RowField(serializers.Field):
 
 
 def _text(value: Any) -> str:
-    """A cell as stripped text: None → "", 3.0 → "3" (XLSX stores integers as floats)."""
+    """A cell as stripped text: None → "", 3.0 → "3" (XLSX stores integers as floats).
+
+    Every row field reads its value through here, so a control character (NUL, U+0001 …;
+    PostgreSQL refuses NUL and XLSX exports cannot hold any of them) is a field error in
+    every importer and in the API."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()
+    try:
+        return tabular.check_text(text, field="")
+    except tabular.CellError as exc:
+        raise serializers.ValidationError(exc.message) from exc
 
 
 class TextField(RowField):
@@ -148,6 +165,10 @@ class IsoDateField(RowField):
     def to_internal_value(self, data: Any) -> datetime.date | None:
         if isinstance(data, datetime.datetime):
             data = data.date()
+        if isinstance(data, (bool, int, float)):
+            # A JSON number (20261125) or a spreadsheet serial is not a date (DESIGN §8:
+            # dates are YYYY-MM-DD); a date cell arrives as a date.
+            raise serializers.ValidationError(str(ERR_DATE_TYPE).format(value=data))
         try:
             return tabular.parse_date(
                 _cell(data),
@@ -207,7 +228,7 @@ class UnitCodeField(RowField):
 
 class UnitRowSerializer(serializers.Serializer):
     """code,name,short_name,level,kind,parent_code. The parent stays a code here: it may be
-    defined further down the same file (lifecycle.importers.units_import resolves it)."""
+    defined further down the same file (lifecycle.bulk.units_import resolves it)."""
 
     code = TextField(max_length=32, required_value=True)
     name = TextField(max_length=200, required_value=True)
@@ -281,11 +302,16 @@ class UserRowSerializer(serializers.Serializer):
     def validate_password(self, value: str) -> str:
         if value:
             user_model = get_user_model()
-            probe = user_model(username=self.initial_data.get("username") or "")
+            # The similarity validator compares with these attributes.
+            probe = user_model(
+                username=str(self.initial_data.get("username") or "").strip(),
+                first_name=str(self.initial_data.get("full_name") or "").strip(),
+                email=str(self.initial_data.get("email") or "").strip(),
+            )
             try:
                 validate_password(value, user=probe)
             except DjangoValidationError as exc:
-                raise serializers.ValidationError(list(exc.messages)) from exc
+                raise serializers.ValidationError(_password_messages(exc)) from exc
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -297,13 +323,29 @@ class UserRowSerializer(serializers.Serializer):
         return attrs
 
 
+def _password_messages(error: DjangoValidationError) -> list[str]:
+    messages = []
+    for item in error.error_list:
+        params = dict(item.params or {})
+        if item.code == "password_too_similar":
+            params["verbose_name"] = str(params.get("verbose_name", ""))
+        template = ERR_PASSWORD.get(item.code or "")
+        try:
+            messages.append(str(template).format(**params) if template else item.messages[0])
+        except (KeyError, IndexError):
+            messages.append(item.messages[0])
+    return messages
+
+
 class AccountRowSerializer(serializers.Serializer):
     """name,platform,platform_id,unit_code,opened_on,followers,posts_total,last_post_on,
     interaction_enabled — a pre-existing account entering the register as active."""
 
     name = TextField(max_length=200, required_value=True)
     platform = VocabularyField(choices=Platform, what=_("平台"))
-    platform_id = TextField(max_length=200)
+    # An account in service has its platform id (registration records it); the metrics
+    # import and export_accounts find accounts by it.
+    platform_id = TextField(max_length=200, required_value=True)
     unit_code = UnitCodeField()
     opened_on = IsoDateField(not_future=True)
     followers = CountField()

@@ -11,7 +11,8 @@ class Command(ImportCommand):
         "be defined later in the same file or already exist. level: "
         "province|city|county|township|community; kind: government_office|department|"
         "institution|internal|community_committee. Unknown parents, bad codes, duplicate codes, "
-        "cycles and a level above the parent's are errors: every bad row is printed as "
+        "cycles, a level above the parent's, unknown columns and control characters are "
+        "errors: every bad row is printed as "
         "'row N: <column>: <message>', the command exits 1 and writes nothing."
     )
     columns = UNIT_COLUMNS
