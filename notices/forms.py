@@ -52,3 +52,13 @@ class VerifyForm(forms.Form):
         if f and f.size > MAX_UPLOAD_MB * 1024 * 1024:
             raise forms.ValidationError(str(ERR_UPLOAD_TOO_LARGE).format(mb=MAX_UPLOAD_MB))
         return f
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("撤销理由"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    replacement = forms.CharField(
+        label=_("补充说明（可选）"), required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如：更正后的内容另行发文。"),
+    )

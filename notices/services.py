@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from sequences import get_next_value
 
-from lifecycle.models import Account, ChannelKind, Platform, Unit
+from lifecycle.models import Account, ChannelKind, Membership, Platform, Unit
 
 from .kinds import KINDS, REVOCATION, get_kind
 from .models import Notice, NoticeDownload, NoticeStatus
@@ -166,6 +166,33 @@ def notice_issue(
     notice_id = notice.pk
     transaction.on_commit(lambda: notice_render_task.delay(notice_id))
     return notice
+
+
+ERR_REVOKE_FORBIDDEN = _("只有发文单位的负责人或审核人可以撤销该公文。")
+ERR_REVOKE_REASON = _("请填写撤销理由。")
+# Who may revoke a notice on behalf of the unit that issued it.
+REVOKING_ROLES = ("unit_head", "approver")
+
+
+def may_revoke(*, user: Any, notice: Notice) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return Membership.objects.filter(
+        user=user, unit_id=notice.issuing_unit_id, role__in=REVOKING_ROLES).exists()
+
+
+def notice_revoke(*, notice: Notice, actor: Any, reason: str, replacement: str = "") -> Notice:
+    """A correction is a new notice: the issuing unit's 撤销通知 revokes `notice` (which is
+    never edited; it is marked revoked and verification says so)."""
+    reason = (reason or "").strip()
+    if not may_revoke(user=actor, notice=notice):
+        raise PermissionDenied(str(ERR_REVOKE_FORBIDDEN))
+    if not reason:
+        raise ValidationError({"reason": ERR_REVOKE_REASON})
+    return notice_issue(
+        kind=REVOCATION, account=notice.account, issuing_unit=notice.issuing_unit, actor=actor,
+        context={"reason": reason, "replacement": (replacement or "").strip()}, revokes=notice,
+    )
 
 
 def _fail(*, notice: Notice, reason: str) -> Notice:

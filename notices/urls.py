@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.notice_list, name="list"),
     path("<int:pk>/", views.notice_detail, name="detail"),
     path("<int:pk>/pdf/", views.notice_pdf, name="pdf"),
+    path("<int:pk>/revoke/", views.notice_revoke, name="revoke"),
 ]

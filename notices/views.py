@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from types import SimpleNamespace
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -18,7 +20,9 @@ from lifecycle.selectors import units_for
 
 from . import selectors, services
 from .api import client_ip
-from .forms import NoticeSearchForm, VerifyForm
+from .forms import NoticeSearchForm, RevokeForm, VerifyForm
+from .kinds import REVOCATION
+from .models import NoticeStatus
 
 PAGE_SIZE = 50
 
@@ -44,11 +48,40 @@ def notice_detail(request, pk: int):
     notice = selectors.notice_get(user=request.user, pk=pk)
     if notice is None:
         raise Http404
+    return _detail(request, notice)
+
+
+def _detail(request, notice, form=None, status=200):
     downloads = notice.downloads.select_related("user")[:20]
+    may_revoke = (notice.kind != REVOCATION and notice.status != NoticeStatus.REVOKED
+                  and services.may_revoke(user=request.user, notice=notice))
     return render(
         request, "notices/archive/detail.html",
-        {"notice": notice, "downloads": downloads, "revoked_by": notice.revoked_by.first()},
+        {"notice": notice, "downloads": downloads, "revoked_by": notice.revoked_by.first(),
+         "revoke_form": (form or RevokeForm()) if may_revoke else None},
+        status=status,
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def notice_revoke(request, pk: int):
+    """The issuing unit revokes a notice by issuing a 撤销通知 (notices.services)."""
+    notice = selectors.notice_get(user=request.user, pk=pk)
+    if notice is None:
+        raise Http404
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, notice, form, status=400)
+    try:
+        revocation = services.notice_revoke(notice=notice, actor=request.user,
+                                            reason=form.cleaned_data["reason"],
+                                            replacement=form.cleaned_data["replacement"])
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return _detail(request, notice, form, status=400)
+    messages.success(request, _("已印发撤销通知 {number}。").format(number=revocation.number))
+    return redirect("notices:detail", revocation.pk)
 
 
 @login_required
