@@ -22,7 +22,7 @@ class InboxApp(WorkflowAppViewset):
     title = _("审批")
     inbox_view_class = views.InboxView
     queue_view_class = views.QueueView
-    archive_view_class = views.ArchiveView
+    archive_view_class = views_accounts.ArchiveView  # start tasks link to the process page
     tasks_assign_path = None
     tasks_unassign_path = None
 
