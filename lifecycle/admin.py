@@ -47,7 +47,18 @@ if admin.site.is_registered(User):
 
 @admin.register(User)
 class GovUserAdmin(UserAdmin):
+    """Users and their memberships. Only a superuser may grant superuser status, staff
+    status, groups or permissions: a govmedia admin (role `admin`, staff) administers people
+    and units but cannot raise anyone's privileges, including their own."""
+
     inlines = [MembershipInline]
+    PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += [f for f in self.PRIVILEGE_FIELDS if f not in fields]
+        return fields
 
 
 class TransitionInline(admin.TabularInline):

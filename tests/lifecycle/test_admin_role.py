@@ -79,3 +79,21 @@ def test_the_group_is_created_once(nanjing):
     group = Group.objects.get(name=services.ADMIN_GROUP)
     assert group.user_set.count() == 2
     assert group.permissions.count() == sum(len(a) for a in services.ADMIN_GROUP_PERMISSIONS.values())
+
+
+def test_an_admin_cannot_raise_privileges_in_the_user_admin(imported_admin, client):
+    assert client.login(username="zhang", password=PASSWORD)
+    url = f"/admin/auth/user/{imported_admin.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'name="is_superuser"' not in body and 'name="groups"' not in body
+    # A forged POST with the privilege fields changes none of them.
+    form = {"username": "zhang", "first_name": "张三", "last_name": "", "email": "",
+            "is_active": "on", "is_superuser": "on", "is_staff": "on",
+            "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+            "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000"}
+    client.post(url, form)
+    imported_admin.refresh_from_db()
+    assert not imported_admin.is_superuser
