@@ -201,3 +201,20 @@ def test_the_approver_sees_what_a_change_asks_for(world, client):
     assert "账号名称" in block and "南京质检 → <strong>南京市场监管</strong>" in block
     assert "运维单位" in block and "（空） → <strong>某传媒公司</strong>" in block
     assert "机构改革更名" in block
+
+
+def test_the_approver_of_a_reopening_sees_the_closed_record(world, client):
+    from approvals import services
+
+    from .closure_helpers import close_fully
+
+    old = close_fully(world, world.zj_weibo).account
+    process = services.opening_apply(
+        actor=world.p.njzj_clerk, unit=world.u.njzj, platform="weibo", name="南京质检微博",
+        purpose="恢复开设", contact_name="张三", contact_phone="025-1234",
+    )
+    assert process.account.reopens == old
+    client.force_login(world.p.njzj_head)
+    page = client.get(f"/work/tasks/{only_open_task(process).pk}/").content.decode()
+    block = page[page.index('data-testid="reopens"'):]
+    assert "南京质检微博" in block and "已关停" in block
