@@ -10,14 +10,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS
 
 from lifecycle.models import AccountState, Platform, Role
 from lifecycle.selectors import account_history, accounts_for, successor_chain, user_units
 from notices.selectors import notices_for
 
 from . import selectors, views
-from .models import AccountProcess, Decision
+from .models import AccountProcess, Decision, ProcessKind
 from .views import process_url, step_label
 
 
@@ -70,9 +73,54 @@ class AccountDetailView(View):
         })
 
 
+# Outcome labels of 我的申请 (application_outcome).
+OUTCOME_REVIEWING = _("审核中")
+OUTCOME_RETURNED = _("退回待修改")
+OUTCOME_APPROVED = _("批准")
+OUTCOME_APPROVED_RUNNING = _("已批准，后续办理中")
+OUTCOME_REJECTED = _("不予批准")
+OUTCOME_WITHDRAWN = _("已撤回")
+OUTCOME_FORCED = _("强制关停")
+OUTCOME_FORCED_RUNNING = _("强制关停办理中")
+OUTCOME_RECTIFIED = _("整改通过")
+OUTCOME_NOT_RECTIFIED = _("整改未通过")
+OUTCOME_RECTIFYING = _("整改中")
+OUTCOME_INSPECTING = _("检查中")
+OUTCOME_DONE = _("已办结")
+
+
+def application_outcome(process: AccountProcess) -> str:
+    """What became of an application, from the process status and the chain's last tally
+    (`data["outcome"]`, approvals.flows.ChainFlow.tally_round): not just 已办结 for all."""
+    data = process.data or {}
+    done = process.status == PROCESS.DONE
+    if process.status == PROCESS.CANCELED or data.get("outcome") == "withdrawn":
+        return OUTCOME_WITHDRAWN
+    if process.kind == ProcessKind.RECTIFICATION:
+        result = (data.get("recheck") or {}).get("result")
+        if result == "pass":
+            return OUTCOME_RECTIFIED
+        if result == "fail" or (done and result is None):
+            return OUTCOME_NOT_RECTIFIED
+        return OUTCOME_RECTIFYING
+    if process.kind == ProcessKind.INSPECTION:
+        return OUTCOME_DONE if done else OUTCOME_INSPECTING
+    if (data.get("closure") or {}).get("forced"):
+        return OUTCOME_FORCED if done else OUTCOME_FORCED_RUNNING
+    outcome = data.get("outcome")
+    if outcome == "rejected":
+        return OUTCOME_REJECTED
+    if outcome == "approved":
+        return OUTCOME_APPROVED if done else OUTCOME_APPROVED_RUNNING
+    if outcome == "revise" and not done:
+        return OUTCOME_RETURNED
+    return OUTCOME_DONE if done else OUTCOME_REVIEWING
+
+
 class MyApplicationsView(View):
-    """Processes started by the user's units (as applicant), newest first; withdrawable ones
-    (no decision yet, still running) get a button."""
+    """Processes started by the user's units (as applicant), newest first, with their
+    outcome and the last comment on them; withdrawable ones (no decision yet, still
+    running) get a button, returned ones a link to the revision task."""
 
     template_name = "approvals/my_applications.html"
 
@@ -85,7 +133,29 @@ class MyApplicationsView(View):
             .order_by("-created")
         )
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        rows = [(p, process_url(p)) for p in page]
+        ids = [p.pk for p in page]
+        # The last comment of each process (one query for the page).
+        comments: dict[int, Decision] = {}
+        for decision in (
+            Decision.objects.filter(process_id__in=ids).exclude(comment="")
+            .select_related("actor", "unit").order_by("process_id", "at", "pk")
+        ):
+            comments[decision.process_id] = decision
+        # Open revision tasks: where a returned application is edited (one query).
+        revisions: dict[int, int] = {}
+        for task in Task.objects.filter(process_id__in=ids, status__in=selectors.OPEN_STATUSES):
+            if getattr(task.flow_task, "task_kind", "") == "revision":
+                revisions[task.process_id] = task.pk
+        rows = [
+            {
+                "p": p,
+                "url": process_url(p),
+                "outcome": application_outcome(p),
+                "comment": comments.get(p.pk),
+                "revision_task": revisions.get(p.pk),
+            }
+            for p in page
+        ]
         return render(request, self.template_name, {"page": page, "rows": rows})
 
 
