@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import Notice, NoticeDownload, NoticeStatus
+from .selectors import notices_for
 from .services import notice_render
 
 
@@ -33,6 +34,10 @@ class NoticeAdmin(ReadOnlyAdmin):
     readonly_fields = [f.name for f in Notice._meta.fields]
     actions = ["rerender_failed"]
 
+    def get_queryset(self, request):
+        # The archive's reading rule (notices.selectors.notices_for); superusers read all.
+        return notices_for(request.user)
+
     @admin.action(description=_("重新生成失败或待生成的公文"), permissions=["view"])
     def rerender_failed(self, request, queryset):
         todo = queryset.filter(sha256="").exclude(status=NoticeStatus.RENDERED)
@@ -56,3 +61,7 @@ class NoticeDownloadAdmin(ReadOnlyAdmin):
     list_select_related = ("notice", "user")
     search_fields = ("notice__number", "user__username")
     readonly_fields = ("notice", "user", "at", "ip", "channel")
+
+    def get_queryset(self, request):
+        # Downloads of the notices the user may read (notices.selectors.notices_for).
+        return super().get_queryset(request).filter(notice__in=notices_for(request.user))

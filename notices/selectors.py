@@ -8,33 +8,54 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Q, QuerySet
 
-from lifecycle.models import Unit
+from lifecycle.models import Role, Unit
 from lifecycle.selectors import sees_everything, subtree_q, user_units
 
 from .models import Notice
 
+# The roles of sign-off chain steps (approvals.chains.compute_chain: the unit head, then
+# approvers, countersigns included). Data steps (registration, rectification report, recheck,
+# inspection) use other roles and do not make their unit a reader.
+CHAIN_ROLES = (Role.UNIT_HEAD, Role.APPROVER)
+
 
 def notices_for(user: Any) -> QuerySet[Notice]:
-    """Notices a user may read (DESIGN §8): those whose issuing unit or account unit lies
-    under one of the user's units (any role) — the user belongs to that unit or to an
-    ancestor — and those of processes whose sign-off chain passed one of the user's units
-    (a countersigning unit outside the tree). Superusers read everything; anonymous nothing."""
+    """Notices a user may read (DESIGN §8 "Roles"), for every archive list, detail, download,
+    API answer and the admin:
+
+    * the owning unit — any member of the account's unit;
+    * every unit on the process's sign-off chain — any member of a unit a chain step was
+      assigned to (a countersigning unit outside the tree included);
+    * the issuing unit — it signed the notice;
+    * archivists of any of those units or of an ancestor of them.
+
+    Members of an ancestor unit in other roles do not read what lies below them. Superusers
+    read everything; anonymous users and users without a unit nothing."""
     qs = Notice.objects.select_related("issuing_unit", "account", "account__unit", "revokes")
     if sees_everything(user):
         return qs
     units = user_units(user)
     if not units:
         return qs.none()
+    archives = user_units(user, roles=(Role.ARCHIVIST,))
     # Looked up by name: approvals issues notices, so notices does not import it.
-    assignments = apps.get_model("approvals", "TaskAssignment")._default_manager
-    chain_processes = assignments.filter(unit_id__in=[u.pk for u in units]).values(
-        "task__process_id"
+    chain_steps = apps.get_model("approvals", "TaskAssignment")._default_manager.filter(
+        role__in=CHAIN_ROLES
     )
-    return qs.filter(
-        subtree_q(units, prefix="issuing_unit__")
-        | subtree_q(units, prefix="account__unit__")
-        | Q(process_id__in=chain_processes)
+    readable = (
+        Q(account__unit__in=units)
+        | Q(issuing_unit__in=units)
+        | Q(process_id__in=chain_steps.filter(unit__in=units).values("task__process_id"))
     )
+    if archives:
+        readable |= (
+            subtree_q(archives, prefix="account__unit__")
+            | subtree_q(archives, prefix="issuing_unit__")
+            | Q(process_id__in=chain_steps.filter(subtree_q(archives, prefix="unit__")).values(
+                "task__process_id"
+            ))
+        )
+    return qs.filter(readable)
 
 
 def notice_get(*, user: Any, pk: int) -> Notice | None:

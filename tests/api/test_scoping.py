@@ -68,5 +68,8 @@ def test_another_districts_notices_are_invisible(nanjing, jianye, client_for):
     outsider = client_for(nanjing.p.jb_approver)
     assert results(outsider.get("/api/notices/")) == []
     assert outsider.get(f"/api/notices/{notice.pk}/").status_code == 404
-    insider = client_for(nanjing.p.jy_approver)
+    # The owning unit reads it; 建邺's approver, above it but neither on a chain of it nor
+    # an archivist, does not (DESIGN §8 "Roles").
+    insider = client_for(nanjing.p.xl_clerk)
     assert [r["number"] for r in results(insider.get("/api/notices/"))] == [notice.number]
+    assert results(client_for(nanjing.p.jy_approver).get("/api/notices/")) == []

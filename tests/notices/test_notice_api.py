@@ -32,7 +32,7 @@ def test_it_requires_authentication(api, issued):
 @pytest.mark.django_db
 def test_it_lists_scoped_and_paginated(api, issued):
     world, xl, zj = issued
-    api.force_authenticate(world.p.jy_approver)
+    api.force_authenticate(world.p.xl_clerk)  # the owning unit of xl's account
     data = api.get("/api/notices/").json()
     assert set(data) == {"count", "next", "previous", "results"}
     assert data["count"] == 1

@@ -43,9 +43,11 @@ def test_it_scopes_the_list_to_the_users_units(client, archive):
     assert numbers(login(client, world.p.nj_archivist).get("/notices/")) == {
         xl.number, zj.number, jb.number,
     }
-    # 建邺's approver sees 兴隆's notice (account unit under 建邺), not 江北's or 质监's.
-    assert numbers(login(client, world.p.jy_approver).get("/notices/")) == {xl.number}
-    # 江北's approver sees the receipt about 江北's account only.
+    # 兴隆's clerk reads the notice about 兴隆's account (the owning unit).
+    assert numbers(login(client, world.p.xl_clerk).get("/notices/")) == {xl.number}
+    # 建邺's approver sits above 兴隆 but is no archivist and on no chain of it: nothing.
+    assert numbers(login(client, world.p.jy_approver).get("/notices/")) == set()
+    # 江北's approver reads the receipt about 江北's account (the owning unit) only.
     assert numbers(login(client, world.p.jb_approver).get("/notices/")) == {jb.number}
 
 
@@ -68,7 +70,7 @@ def test_it_searches_by_number_kind_unit_account_and_dates(client, archive):
 @pytest.mark.django_db
 def test_it_shows_detail_in_scope_and_404_outside(client, archive):
     world, xl, zj, jb = archive
-    c = login(client, world.p.jy_approver)
+    c = login(client, world.p.xl_clerk)
     response = c.get(f"/notices/{xl.pk}/")
     assert response.status_code == 200
     assert xl.number in response.content.decode()

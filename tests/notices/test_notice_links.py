@@ -14,7 +14,7 @@ def test_it_lists_notices_of_an_account_and_a_process(
         approval = issue("opening_approval", process_id=11)
         receipt = issue("filing_receipt", unit=world.u.jy, process_id=11)
         other = issue("opening_approval", account=world.jb_account, process_id=12)
-    user = world.p.jy_approver
+    user = world.p.xl_clerk  # the owning unit; process 11 has no chain steps here
     by_account = list(selectors.notices_for_account(user=user, account=world.xl_account))
     assert {n.pk for n in by_account} == {approval.pk, receipt.pk}
     by_process = list(selectors.notices_for_process(user=user, process_id=11))
