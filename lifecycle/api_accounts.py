@@ -12,6 +12,7 @@ the import commands validate with, so the CLI and the API read and write the sam
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -47,6 +48,38 @@ class IsoDateField(rows.IsoDateField):
 @extend_schema_field({"type": "string"})
 class TextField(rows.TextField):
     pass
+
+
+# -- query parameters -------------------------------------------------------------------
+# Shared by the list filters of every app: a value outside a vocabulary or not an integer is
+# a 400 with a field message, never silently no rows.
+
+ERR_CHOICE = _("「{value}」无效，可选值：{choices}")
+
+
+class ChoiceFilter(serializers.ChoiceField):
+    """A vocabulary filter whose 400 names the allowed codes (the import commands' message)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data == "" and self.allow_blank:
+            return ""
+        try:
+            return self.choice_strings_to_values[str(data)]
+        except KeyError:
+            choices = ", ".join(self.choice_strings_to_values)
+            raise serializers.ValidationError(
+                str(ERR_CHOICE).format(value=data, choices=choices), code="invalid_choice"
+            ) from None
+
+
+class QueryIntegerField(serializers.IntegerField):
+    """ASCII digits only: Python's int() also takes "١" or "²"-like digits and "1e3" is no
+    id. Bounds come from min_value/max_value (400 outside)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if not re.fullmatch(r"-?[0-9]{1,20}", str(data).strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 # -- references -------------------------------------------------------------------------
@@ -146,9 +179,8 @@ TransitionSerializer = _transition_serializer()
 class AccountFilterSerializer(serializers.Serializer):
     """Query parameters of GET /api/accounts/."""
 
-    state = serializers.ChoiceField(choices=AccountState.choices, required=False,
-                                    help_text="account state")
-    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
+    state = ChoiceFilter(choices=AccountState.choices, required=False, help_text="account state")
+    platform = ChoiceFilter(choices=Platform.choices, required=False)
     unit = serializers.CharField(required=False, max_length=32,
                                  help_text="unit code: that unit's whole subtree")
     q = serializers.CharField(required=False, max_length=200,

@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("query", [
-    "year=²", "account=١", "account=999999999999999999999999", "year=99999", "unit=%00abc",
+    "year=²", "account=١", "account=999999999999999999999999", "year=99999", "year=0",
+    "kind=%00x", "status=x%00",
 ])
 def test_it_answers_400_to_malformed_notice_filters(client, nanjing, query):
     client.force_login(nanjing.p.nj_archivist)
@@ -25,6 +26,8 @@ def test_it_drops_nul_characters_from_query_strings(client, nanjing):
     assert response.status_code == 200
     assert [a["name"] for a in response.json()["results"]] == ["兴隆发布"]
     assert client.get("/api/notices/?number=%00").status_code == 200
+    # "abc" once the NUL is gone: an unknown unit code, no rows (codes are not probed).
+    assert client.get("/api/notices/?unit=%00abc").json()["count"] == 0
 
 
 def test_it_refuses_nul_in_a_json_body_and_writes_nothing(client, nanjing):
