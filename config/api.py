@@ -1,7 +1,8 @@
 """All REST routes under /api/ (DESIGN §8). Each app contributes its own api.py.
 
 Here: the token endpoint and the OpenAPI schema/docs (Swagger UI and Redoc from
-drf-spectacular-sidecar's static files, no CDN).
+drf-spectacular-sidecar's static files; Redoc through templates/api/redoc.html, without the
+web fonts drf-spectacular's template fetches: no request leaves the site).
 """
 
 from __future__ import annotations
@@ -61,12 +62,34 @@ class TokenView(ApiErrorsMixin, APIView):
         return Response({"token": token.key})
 
 
+# The docs pages load only our own static files (the sidecar's, no CDN). The browser is
+# also told not to fetch images, fonts or data from elsewhere: Redoc's side menu asks
+# cdn.redoc.ly for its logo whatever the template says (tests/api/test_api_docs_browser.py).
+DOCS_CONTENT_SECURITY_POLICY = "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'"
+
+
+class DocsPolicyMixin:
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+        return response
+
+
+class RedocView(DocsPolicyMixin, SpectacularRedocView):
+    # drf-spectacular's template links Google Fonts; ours links nothing (templates/api/).
+    template_name = "api/redoc.html"
+
+
+class SwaggerView(DocsPolicyMixin, SpectacularSwaggerView):
+    pass
+
+
 urlpatterns = [
     path("token/", TokenView.as_view(), name="api-token"),
     path("", include("lifecycle.api")),
     path("", include("approvals.api")),
     path("", include("notices.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

@@ -152,6 +152,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Fonts of the machine, not Redoc's web fonts (templates/api/redoc.html loads none).
+    "REDOC_UI_SETTINGS": {"theme": {"typography": {
+        "fontFamily": '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif',
+        "headings": {"fontFamily": '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", '
+                                   "sans-serif"},
+        "code": {"fontFamily": '"Noto Sans Mono CJK SC", Consolas, monospace'},
+    }}},
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
