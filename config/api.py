@@ -27,9 +27,10 @@ class TokenView(ApiErrorsMixin, APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    # Open to anyone, so rate-limited like the public endpoints (guessing passwords).
+    # Open to anyone, so rate-limited (guessing passwords) — in its own scope: heavy use of
+    # the public lookups from one address must not block its users' logins.
     throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "public"
+    throttle_scope = "login"
 
     @extend_schema(
         summary="Obtain an API token",

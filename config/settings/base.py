@@ -143,7 +143,13 @@ REST_FRAMEWORK = {
     ],
     # Service errors → 400 (ValidationError), 409 (task conflict, stale transition), 403.
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"public": envstr("PUBLIC_RATE_LIMIT", "60/min")},
+    # Per client. `public`: the no-login lookups (successor, verify); `login`: POST
+    # /api/token/ on its own, so busy public lookups never lock users out (and guessed
+    # passwords still end in 429).
+    "DEFAULT_THROTTLE_RATES": {
+        "public": envstr("PUBLIC_RATE_LIMIT", "60/min"),
+        "login": envstr("LOGIN_RATE_LIMIT", "20/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "govmedia API",

@@ -85,7 +85,7 @@ def test_the_token_endpoint_is_rate_limited(nanjing, anon, monkeypatch):
     from rest_framework.throttling import ScopedRateThrottle
 
     # DRF binds the rates to the class at import; a low public rate for this test only.
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"public": "3/min"})
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"public": "60/min", "login": "3/min"})
     codes = [
         anon.post("/api/token/", {"username": "x", "password": "y"}, format="json").status_code
         for _ in range(4)
