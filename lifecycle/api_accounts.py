@@ -161,11 +161,20 @@ class AccountSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PreviousStateField(serializers.CharField):
+    """A transition's previous state; null when there was none (an imported account's first
+    row is stored with an empty from_state)."""
+
+    def to_representation(self, value: Any) -> str | None:
+        return str(value) if value else None
+
+
 def _transition_serializer() -> type[serializers.Serializer]:
     # "from" is a Python keyword, so the fields are given as a mapping.
     return type("TransitionSerializer", (serializers.Serializer,), {
-        "__doc__": "history row {from, to, actor, reason, at}.",
-        "from": serializers.CharField(source="from_state", read_only=True),
+        "__doc__": "history row {from, to, actor, reason, at}; `from` is null for the first "
+                   "row of an imported account.",
+        "from": PreviousStateField(source="from_state", read_only=True, allow_null=True),
         "to": serializers.CharField(source="to_state", read_only=True),
         "actor": UserRefSerializer(read_only=True, allow_null=True),
         "reason": serializers.CharField(read_only=True),
@@ -287,12 +296,18 @@ class AccountHistoryView(ApiErrorsMixin, generics.ListAPIView):
 
     @extend_schema(
         summary="State changes of one account",
-        description="Every state change, oldest first: {from, to, actor, reason, at}.",
+        description="Every state change, oldest first: {from, to, actor, reason, at}. "
+                    "`from` is null when there was no previous state (an imported account).",
         responses={200: TransitionSerializer(many=True), 404: NOT_FOUND},
-        examples=[OpenApiExample("submitted", response_only=True, value={
-            "from": "draft", "to": "applying",
-            "actor": {"username": "xl_clerk", "full_name": "兴隆填报员"},
-            "reason": "发布街道政务信息", "at": "2026-06-01T09:30:00+08:00"})],
+        examples=[
+            OpenApiExample("submitted", response_only=True, value={
+                "from": "draft", "to": "applying",
+                "actor": {"username": "xl_clerk", "full_name": "兴隆填报员"},
+                "reason": "发布街道政务信息", "at": "2026-06-01T09:30:00+08:00"}),
+            OpenApiExample("imported (no previous state)", response_only=True, value={
+                "from": None, "to": "active", "actor": None, "reason": "导入既有账号",
+                "at": "2026-05-01T08:00:00+08:00"}),
+        ],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -127,7 +127,7 @@ def test_it_lists_the_history_oldest_first(nanjing, accounts, client_for):
                                    reason="整合")
     rows = results(client_for(nanjing.p.jy_approver).get(
         f"/api/accounts/{accounts['xl'].pk}/history/"))
-    assert [(r["from"], r["to"]) for r in rows] == [("", "active"), ("active", "closing")]
+    assert [(r["from"], r["to"]) for r in rows] == [(None, "active"), ("active", "closing")]
     assert rows[1]["actor"] == {"username": "jy_approver", "full_name": "建邺审核人"}
     assert rows[1]["reason"] == "整合"
     assert set(rows[1]) == {"from", "to", "actor", "reason", "at"}
