@@ -79,8 +79,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 class ApiErrorsMixin:
-    """For views: use api_exception_handler even where REST_FRAMEWORK["EXCEPTION_HANDLER"]
-    does not name it (settings are owned elsewhere; this keeps the mapping in one place)."""
+    # For views: use api_exception_handler even where REST_FRAMEWORK["EXCEPTION_HANDLER"]
+    # does not name it (settings are owned elsewhere; this keeps the mapping in one place).
+    # A comment, not a docstring: drf-spectacular would show a mixin's docstring as the
+    # description of every operation of the views that use it.
 
     def get_exception_handler(self):  # noqa: D401 - DRF hook
         return api_exception_handler
@@ -146,4 +148,5 @@ def _inspect(value: Any) -> str | None:
             else:
                 stack.extend((v, depth) for v in item)
     return None
+
 

@@ -11,6 +11,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
@@ -155,7 +156,21 @@ class DownloadNegotiation(DefaultContentNegotiation):
             return renderers[0], renderers[0].media_type
 
 
-@extend_schema_view(list=extend_schema(parameters=[NoticeFilterSerializer]))
+@extend_schema_view(
+    list=extend_schema(
+        summary="Notices I may read",
+        description=(
+            "Notices of the caller's own unit's accounts, of processes whose sign-off chain "
+            "passed one of the caller's units, and those the caller's units issued; an "
+            "archivist also reads those of every unit below. Newest first."
+        ),
+        parameters=[NoticeFilterSerializer],
+    ),
+    retrieve=extend_schema(summary="One notice"),
+    pdf=extend_schema(summary="Download a notice's PDF",
+                      description="The archived file, unchanged since issue; every download "
+                                  "is logged. Errors are JSON whatever `Accept` says."),
+)
 class NoticeViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
     # ApiErrorsMixin: errors are JSON also on the PDF action; a notice out of scope and a
     # missing one both answer 404 {"detail": "未找到。"}.
@@ -234,6 +249,12 @@ class PublicVerifyView(APIView):
             OpenApiParameter("sha256", str, description="hex SHA-256 of the PDF at hand"),
         ],
         responses={200: VerifySerializer, 404: NotGenuineSerializer},
+        examples=[
+            OpenApiExample("no number", response_only=True, status_codes=["400"],
+                           value={"number": [str(ERR_NUMBER_REQUIRED)]}),
+            OpenApiExample("malformed hash", response_only=True, status_codes=["400"],
+                           value={"sha256": [str(ERR_BAD_SHA256)]}),
+        ],
     )
     def get(self, request):
         number = (request.query_params.get("number") or "").strip()
