@@ -103,9 +103,10 @@ class NulSafeJSONParser(JSONParser):
     """JSON bodies that no legitimate call of this API sends are refused with 400:
 
     * strings containing NUL — PostgreSQL text and jsonb cannot hold it;
-    * nesting deeper than MAX_JSON_DEPTH arrays/objects — the deepest real body (a decide
-      `data` or a metrics row) is three levels, and very deep input would otherwise exhaust
-      the recursion limit in the decoder or in the code reading the value (a 500).
+    * nesting deeper than MAX_JSON_DEPTH arrays/objects — real bodies (a decide `data`
+      with successor channels, a list of metrics rows) stay within a handful of levels, and
+      very deep input would otherwise exhaust the recursion limit in the decoder or in the
+      code reading the value (a 500).
 
     Open to anyone at /api/token/, so both checks are iterative and run before any
     serializer sees the data."""
