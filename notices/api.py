@@ -60,7 +60,12 @@ def account_ref(account) -> dict | None:
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address for download logs: the same rule as the public rate limits
+    (X-Forwarded-For only through TRUSTED_PROXY_COUNT proxies)."""
+    from lifecycle.public_views import client_ip as public_client_ip
+
+    address = public_client_ip(getattr(request, "_request", request))
+    return None if address == "unknown" else address
 
 
 class NoticeSerializer(serializers.ModelSerializer):

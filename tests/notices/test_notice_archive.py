@@ -120,3 +120,16 @@ def test_it_shows_the_archive_read_only_in_admin(admin_client, archive):
     change = admin_client.post(f"/admin/notices/notice/{xl.pk}/change/", {"title": "x"})
     assert change.status_code in (302, 403)
     assert Notice.objects.get(pk=xl.pk).title == xl.title
+
+
+@pytest.mark.django_db
+def test_the_download_log_records_the_client_behind_the_proxy(world, issue, client, settings,
+                                                               django_capture_on_commit_callbacks):
+    settings.TRUSTED_PROXY_COUNT = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = issue("opening_approval")
+    c = login(client, world.p.nj_archivist)
+    response = c.get(f"/notices/{notice.pk}/pdf/", REMOTE_ADDR="127.0.0.1",
+                     HTTP_X_FORWARDED_FOR="6.6.6.6, 10.9.8.7")
+    assert response.status_code == 200
+    assert NoticeDownload.objects.get().ip == "10.9.8.7"  # the proxy saw 10.9.8.7; 6.6.6.6 is forged
