@@ -66,7 +66,7 @@ class ChainFlow:
     lock_impl = lock.select_for_update_lock
     process_kind: str = ""
 
-    start = flow.StartHandle(this.start_process).Next(this.fan_out)
+    start = flow.StartHandle(this.start_process).Annotation(title=_("发起")).Next(this.fan_out)
 
     fan_out = ChainSplit().Annotation(title=_("分派审核")).Next(this.review)
 
@@ -174,6 +174,10 @@ class OpeningFlow(ChainFlow, flow.Flow):
     Application → unit head → chain → 批复 → registration → 备案回执 → active."""
 
     process_title = _("账号开设")
+    process_description = _(
+        "申请单位提交开设申请 → 单位负责人审核 → 按审批策略逐级审核 → 印发批复 "
+        "→ 申请单位注册账号并填报平台信息 → 主管单位出具备案回执，账号启用。"
+    )
     process_kind = ProcessKind.OPENING
 
     approve = (
@@ -253,9 +257,18 @@ class ClosureFlow(ChainFlow, flow.Flow):
     at `start_forced` and joins at `announce`, past the chain."""
 
     process_title = _("账号关停/整合")
+    process_description = _(
+        "申请单位提交关停或整合申请（理由、停更日期、承接账号或渠道）→ 逐级审核 → 主"
+        "办单位发布关停公告或整合公告 → 公示期满（按工作日计算）→ 申请单位确认已在平"
+        "台注销 → 账号关停或整合。整改复核不通过的账号进入强制关停：没有承接渠道的先由"
+        "主办单位填报，再发布公告。"
+    )
     process_kind = ProcessKind.CLOSURE
 
-    start_forced = flow.StartHandle(this.start_forced_process).Next(this.check_successors)
+    start_forced = (
+        flow.StartHandle(this.start_forced_process).Annotation(title=_("发起强制关停"))
+        .Next(this.check_successors)
+    )
 
     # A forced closure that knows no successor asks the owning unit before announcing:
     # an announcement never sends the public to "other platforms".
@@ -377,6 +390,10 @@ class ChangeFlow(ChainFlow, flow.Flow):
     applied (history keeps before/after) → 变更备案函 from the account's supervisor unit."""
 
     process_title = _("账号变更")
+    process_description = _(
+        "申请单位提交更名、运维单位、认证主体或联系人变更 → 逐级审核 → 变更生效（保"
+        "留变更前后记录）→ 主管单位出具变更备案函。"
+    )
     process_kind = ProcessKind.CHANGE
 
     revise = revise_node(ChangeApplyForm)

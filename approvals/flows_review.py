@@ -67,8 +67,12 @@ class InspectionFlow(flow.Flow):
     process_class = AccountProcess
     lock_impl = lock.select_for_update_lock
     process_title = _("账号检查")
+    process_description = _(
+        "检查活动抽中的账号：检查员记录否决项、扣分项和证据；自动判定结果和公众反馈在创建"
+        "检查活动时已预填。"
+    )
 
-    start = flow.StartHandle(this.start_process).Next(this.inspect)
+    start = flow.StartHandle(this.start_process).Annotation(title=_("发起")).Next(this.inspect)
 
     inspect = (
         RoutedView(views.task_redirect, kind="inspection", role=Role.INSPECTOR,
@@ -100,8 +104,12 @@ class RectificationFlow(flow.Flow):
     process_class = AccountProcess
     lock_impl = lock.select_for_update_lock
     process_title = _("账号整改")
+    process_description = _(
+        "下发整改通知（含整改期限）→ 主办单位提交整改报告 → 主管单位复核：通过则账号"
+        "恢复运行；不通过或逾期未提交报告则强制关停。"
+    )
 
-    start = flow.StartHandle(this.start_process).Next(this.order)
+    start = flow.StartHandle(this.start_process).Annotation(title=_("发起")).Next(this.order)
 
     order = (
         flow.Function(this.on_order).Annotation(title=_("下发整改通知")).Next(this.report)
