@@ -100,6 +100,17 @@ def test_an_approval_the_account_no_longer_allows_is_409_not_500(review_world, c
     assert not Decision.objects.filter(task=last).exists()
 
 
+def _failed_recheck(w):
+    """兴隆旧号 ordered to rectify, reported, failed at recheck → its forced closure process."""
+    process = services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
+                                                  reason="僵尸号")
+    services.task_decide(task=only_open_task(process), actor=w.p.xl_clerk, decision="approve",
+                         data={"report": "无法整改"})
+    services.task_decide(task=only_open_task(process), actor=w.p.jy_reviewer, decision="approve",
+                         data={"result": "fail", "opinion": "仍未更新"})
+    return AccountProcess.objects.get(account=w.stale, kind="closure")
+
+
 def test_a_forced_closure_without_known_successors_asks_the_unit_before_announcing(
     review_world, client, django_capture_on_commit_callbacks
 ):
@@ -113,13 +124,7 @@ def test_a_forced_closure_without_known_successors_asks_the_unit_before_announci
 
     w = review_world
     Account.objects.filter(pk=w.stale.pk).update(contact_phone="")  # nothing to fall back on
-    process = services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
-                                                  reason="僵尸号")
-    services.task_decide(task=only_open_task(process), actor=w.p.xl_clerk, decision="approve",
-                         data={"report": "无法整改"})
-    services.task_decide(task=only_open_task(process), actor=w.p.jy_reviewer, decision="approve",
-                         data={"result": "fail", "opinion": "仍未更新"})
-    closure = AccountProcess.objects.get(account=w.stale, kind="closure")
+    closure = _failed_recheck(w)
     task = only_open_task(closure)
     assert task.flow_task == ClosureFlow.name_successors
     assert not Notice.objects.filter(process_id=closure.pk).exists()  # nothing announced yet
@@ -147,13 +152,7 @@ def test_a_forced_closure_with_a_contact_phone_announces_at_once(review_world):
     from notices.models import Notice
 
     w = review_world  # 兴隆旧号 has contact phone 025-8000
-    process = services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
-                                                  reason="僵尸号")
-    services.task_decide(task=only_open_task(process), actor=w.p.xl_clerk, decision="approve",
-                         data={"report": "无法整改"})
-    services.task_decide(task=only_open_task(process), actor=w.p.jy_reviewer, decision="approve",
-                         data={"result": "fail", "opinion": "仍未更新"})
-    closure = AccountProcess.objects.get(account=w.stale, kind="closure")
+    closure = _failed_recheck(w)
     assert Notice.objects.filter(process_id=closure.pk, kind="closure_announcement").exists()
     assert not any(t.flow_task == ClosureFlow.name_successors
                    for t in closure.task_set.all())

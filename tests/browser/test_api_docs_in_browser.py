@@ -3,40 +3,14 @@ leaves the site — not even the Redocly logo Redoc's side menu loads from its C
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(live_server, nanjing):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-        ])
-        context = browser.new_context(locale="zh-CN")
-        context.set_default_timeout(90_000)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", "xl_clerk")
-        page.fill("#id_password", "pw")
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        yield page
-        context.close()
-        browser.close()
+def page(login, nanjing):
+    return login("xl_clerk")
 
 
 @pytest.mark.parametrize(("url", "rendered"), [
