@@ -189,11 +189,8 @@ def application_summary(process: AccountProcess) -> dict[str, Any] | None:
         before = change.get("before") or {}
         rows = []
         for field, value in (change.get("changes") or {}).items():
-            try:
-                label = Account._meta.get_field(field).verbose_name
-            except Exception:
-                label = field
-            rows.append({"label": label, "before": before.get(field, ""), "after": value})
+            rows.append({"label": Account.field_label(field), "before": before.get(field, ""),
+                         "after": value})
         return {"kind": "change", "reason": change.get("reason", ""), "rows": rows}
     return None
 

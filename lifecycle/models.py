@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -227,6 +228,15 @@ class Account(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_platform_display()}）"
+
+    @classmethod
+    def field_label(cls, name: str) -> str:
+        """A field's label for people (history, change requests); the code of a field since
+        removed."""
+        try:
+            return str(cls._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return name
 
     # -- transitions (DESIGN §5). Pure: services lock, save and audit. -------------
 

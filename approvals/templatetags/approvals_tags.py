@@ -37,11 +37,7 @@ def history_rows(transitions):
         before, after = data.get("before") or {}, data.get("after") or {}
         changes = []
         for field in list(after) + [f for f in before if f not in after]:
-            try:
-                label = Account._meta.get_field(field).verbose_name
-            except Exception:  # a field since removed: show its code
-                label = field
-            changes.append({"label": label, "before": before.get(field, ""),
+            changes.append({"label": Account.field_label(field), "before": before.get(field, ""),
                             "after": after.get(field, "")})
         actor = t.actor
         rows.append({
