@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApprovalPolicy, Decision
+from approvals.models import ApprovalPolicy, Decision
 
 
 @admin.register(ApprovalPolicy)

@@ -22,13 +22,8 @@ from rest_framework.views import APIView
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from config.api_errors import ApiErrorsMixin
-from lifecycle.api_accounts import AccountRefSerializer
-from lifecycle.models import Unit
-from lifecycle.selectors import accounts_for
-
-from . import selectors, services
-from .serializers import (
+from approvals import selectors, services
+from approvals.serializers import (
     ApplicationResultSerializer,
     ClosureApplicationSerializer,
     DecideSerializer,
@@ -36,6 +31,10 @@ from .serializers import (
     TaskFilterSerializer,
     TaskSerializer,
 )
+from config.api_errors import ApiErrorsMixin
+from lifecycle.api_accounts import AccountRefSerializer
+from lifecycle.models import Unit
+from lifecycle.selectors import accounts_for
 
 NOT_FOUND = OpenApiResponse(description=_("不存在或不在您的管辖范围内"))
 FORBIDDEN = OpenApiResponse(description=_("您无权办理该任务"))

@@ -7,9 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from approvals.models import ApprovalPolicy, StepMode
 from lifecycle.models import Role, Unit, UnitLevel
-
-from .models import ApprovalPolicy, StepMode
 
 ERR_POLICY_FORBIDS = _("按审批策略，{level}{kind}不得提出此类申请。")
 

@@ -28,7 +28,7 @@ DEFAULT_POLICIES = [
 
 def ensure_default_policies() -> int:
     """Create the missing default rows; existing (possibly edited) rows are left alone."""
-    from .models import ApprovalPolicy
+    from approvals.models import ApprovalPolicy
 
     created = 0
     for kind, level, unit_kind, allowed, top_level, note in DEFAULT_POLICIES:

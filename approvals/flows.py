@@ -17,15 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from approvals.chains import last_step_unit
+from approvals.forms import DeregistrationForm, RegistrationForm, RevisionForm
+from approvals.forms_closure import ChangeApplyForm, ClosureApplyForm, SuccessorsForm
+from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
+from approvals.nodes import ChainSplit, RoutedView, task_redirect
 from lifecycle import services as lifecycle
 from lifecycle.models import Role
-
-from . import views
-from .chains import last_step_unit
-from .forms import DeregistrationForm, RegistrationForm, RevisionForm
-from .forms_closure import ChangeApplyForm, ClosureApplyForm, SuccessorsForm
-from .models import AccountProcess, Decision, DecisionKind, ProcessKind
-from .nodes import ChainSplit, RoutedView
 
 
 def _actor(process: AccountProcess) -> Any:
@@ -45,7 +43,7 @@ def applicant_route(process) -> dict[str, Any]:
 def applicant_step(kind: str, form: Any, title: Any) -> RoutedView:
     """A data step for the applying unit's clerks (revise, register, deregister, …)."""
     return RoutedView(
-        views.task_redirect, kind=kind, role=Role.APPLICANT, form=form, route=applicant_route,
+        task_redirect, kind=kind, role=Role.APPLICANT, form=form, route=applicant_route,
     ).Annotation(title=title)
 
 
@@ -71,7 +69,7 @@ class ChainFlow:
     fan_out = ChainSplit().Annotation(title=_("分派审核")).Next(this.review)
 
     review = (
-        RoutedView(views.task_redirect, kind="decision")
+        RoutedView(task_redirect, kind="decision")
         .Annotation(title=_("逐级审核"))
         .Next(this.gather)
     )
@@ -205,7 +203,7 @@ class OpeningFlow(ChainFlow, flow.Flow):
         )
 
     def on_approved(self, activation) -> None:
-        from . import services
+        from approvals import services
 
         process = activation.process
         account = lifecycle.account_approve_opening(
@@ -220,7 +218,7 @@ class OpeningFlow(ChainFlow, flow.Flow):
         )
 
     def on_registered(self, activation) -> None:
-        from . import services
+        from approvals import services
 
         process = activation.process
         data = process.data.get("registration", {})
@@ -338,12 +336,12 @@ class ClosureFlow(ChainFlow, flow.Flow):
         )
 
     def on_announce(self, activation) -> None:
-        from . import services
+        from approvals import services
 
         services.closure_announce(process=activation.process, actor=_actor(activation.process))
 
     def successors_needed(self, activation) -> bool:
-        from . import services
+        from approvals import services
 
         return services.successors_needed(activation.process.data["closure"])
 
@@ -356,7 +354,7 @@ class ClosureFlow(ChainFlow, flow.Flow):
         process.save(update_fields=["data"])
 
     def on_deregistered(self, activation) -> None:
-        from . import services
+        from approvals import services
 
         process = activation.process
         plan = process.data["closure"]
@@ -408,7 +406,7 @@ class ChangeFlow(ChainFlow, flow.Flow):
         """Nothing was applied; the account keeps its values."""
 
     def on_approved(self, activation) -> None:
-        from . import services
+        from approvals import services
 
         services.change_apply_approved(process=activation.process, actor=_actor(activation.process),
                                        audit=_audit(activation))

@@ -24,12 +24,10 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from approvals.forms_review import InspectionForm, RecheckForm, RectificationReportForm
+from approvals.models import AccountProcess, ProcessKind
+from approvals.nodes import RoutedView, task_redirect
 from lifecycle.models import Role
-
-from . import views
-from .forms_review import InspectionForm, RecheckForm, RectificationReportForm
-from .models import AccountProcess, ProcessKind
-from .nodes import RoutedView
 
 INSPECTION_KIND = ProcessKind.INSPECTION  # AccountProcess.kind of InspectionFlow processes
 
@@ -75,7 +73,7 @@ class InspectionFlow(flow.Flow):
     start = flow.StartHandle(this.start_process).Annotation(title=_("发起")).Next(this.inspect)
 
     inspect = (
-        RoutedView(views.task_redirect, kind="inspection", role=Role.INSPECTOR,
+        RoutedView(task_redirect, kind="inspection", role=Role.INSPECTOR,
                    form=InspectionForm, route=inspector_route)
         .Annotation(title=_("检查打分"))
         .Next(this.record)
@@ -90,7 +88,7 @@ class InspectionFlow(flow.Flow):
                       kind=INSPECTION_KIND, data=data)
 
     def on_inspected(self, activation) -> None:
-        from . import services_review
+        from approvals import services_review
 
         services_review.inspection_record(process=activation.process)
 
@@ -116,7 +114,7 @@ class RectificationFlow(flow.Flow):
     )
 
     report = (
-        RoutedView(views.task_redirect, kind="rectification_report", role=Role.APPLICANT,
+        RoutedView(task_redirect, kind="rectification_report", role=Role.APPLICANT,
                    form=RectificationReportForm, route=owner_route)
         .Annotation(title=_("提交整改报告"))
         .Next(this.check_overdue)
@@ -130,7 +128,7 @@ class RectificationFlow(flow.Flow):
     )
 
     recheck = (
-        RoutedView(views.task_redirect, kind="recheck", role=Role.SUPERVISOR_REVIEWER,
+        RoutedView(task_redirect, kind="recheck", role=Role.SUPERVISOR_REVIEWER,
                    form=RecheckForm, route=supervisor_route)
         .Annotation(title=_("主管单位复核"))
         .Next(this.route)
@@ -156,7 +154,7 @@ class RectificationFlow(flow.Flow):
                       kind=ProcessKind.RECTIFICATION, data=data)
 
     def on_order(self, activation) -> None:
-        from . import services_review
+        from approvals import services_review
 
         services_review.rectification_order(process=activation.process,
                                             audit=_audit(activation))
@@ -168,17 +166,17 @@ class RectificationFlow(flow.Flow):
         return (activation.process.data.get("recheck") or {}).get("result") == "pass"
 
     def on_passed(self, activation) -> None:
-        from . import services_review
+        from approvals import services_review
 
         services_review.rectification_pass(process=activation.process, audit=_audit(activation))
 
     def on_failed(self, activation) -> None:
-        from . import services_review
+        from approvals import services_review
 
         services_review.rectification_fail(process=activation.process, audit=_audit(activation))
 
     def on_overdue(self, activation) -> None:
-        from . import services_review
+        from approvals import services_review
 
         services_review.rectification_fail(process=activation.process, audit=_audit(activation),
                                            overdue=True)

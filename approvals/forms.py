@@ -6,9 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from approvals.models import DecisionKind
 from lifecycle.models import Platform
-
-from .models import DecisionKind
 
 ERR_STOP_IN_PAST = _("日期不能早于今天。")
 

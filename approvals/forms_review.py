@@ -1,6 +1,6 @@
 """Forms of the review pages and of the inspection / rectification task steps.
 
-The task page (approvals.views.TaskView) posts each field as a single `d-<name>` value, so
+The task page (workbench.views.tasks.TaskView) posts each field as a single `d-<name>` value, so
 the inspection form has one checkbox per manual veto (`veto_<CODE>`) and one number per
 deduction indicator (`ded_<CODE>`); the API may pass `vetoes` (codes) and `deductions`
 ([{code, points}]) instead. Both end up as cleaned `vetoes` / `deductions`.
@@ -14,8 +14,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lifecycle.models import Indicator, IndicatorPart, RuleSet
-from lifecycle.review_models import CampaignKind
+from review.models import CampaignKind, Indicator, IndicatorPart, RuleSet
 
 ERR_UNKNOWN_VETO = _("否决项代码「{code}」不在指标体系的人工否决项中。")
 ERR_UNKNOWN_DEDUCTION = _("扣分项代码「{code}」不在指标体系中。")

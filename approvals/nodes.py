@@ -1,19 +1,24 @@
-"""Flow nodes that route human tasks to (unit, role) candidates instead of global perms."""
+"""Flow nodes that route human tasks to (unit, role) candidates instead of global perms, and
+the links and labels of a node's task (the workbench shows them; flows only need the
+redirect that viewflow's own "execute" URL of a human node answers with)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import get_resolver, reverse
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
+from viewflow.workflow.models import Task
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
 
+from approvals.chains import step_title
+from approvals.models import StepMode, TaskAssignment
 from lifecycle import workdays
 from lifecycle.models import Unit
-
-from .models import StepMode, TaskAssignment
 
 
 class RoutedActivation(ViewActivation):
@@ -56,7 +61,7 @@ class RoutedView(flow.View):
         self.route = route
 
     def can_assign(self, user, task) -> bool:
-        from .selectors import is_candidate
+        from approvals.selectors import is_candidate
 
         return task.owner_id is None and is_candidate(user, task)
 
@@ -84,3 +89,32 @@ class ChainSplit(flow.Split):
     an any-one (或签) step one task claimable by all of its units."""
 
     activation_class = ChainSplitActivation
+
+
+# -- a task's links and labels ------------------------------------------------------------
+
+
+def step_label(task: Task) -> str:
+    """The chain step's label for decision tasks, the node title otherwise."""
+    node = task.flow_task
+    if getattr(node, "task_kind", "") == "decision":
+        chain = task.process.data.get("chain", [])
+        step = task.data.get("step")
+        if step is not None and step < len(chain):
+            return step_title(chain[step])
+    return str(node.task_title) if getattr(node, "task_title", None) else str(node)
+
+
+def process_url(process) -> str:
+    """viewflow's process page. Loading the URLconf first sets the flow's viewset parent."""
+    get_resolver().url_patterns  # noqa: B018
+    return process.flow_class.instance.reverse("process_detail", args=[process.pk])
+
+
+def task_url(task: Task) -> str:
+    return reverse("work:task", args=[task.pk])
+
+
+def task_redirect(request, process_pk: int, task_pk: int, **kwargs):
+    """viewflow's own "execute" URL of our nodes leads to the govmedia task page."""
+    return redirect("work:task", task_pk)

@@ -42,11 +42,10 @@ from django.utils import timezone, translation
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 
+from approvals import selectors
+from approvals.models import AccountProcess, TaskAssignment
 from lifecycle.models import Role, Unit
 from lifecycle.workdays import add_working_days
-
-from . import selectors
-from .models import AccountProcess, TaskAssignment
 
 logger = logging.getLogger("govmedia.run_due")
 
@@ -115,13 +114,13 @@ def _date(day: datetime.date) -> str:
 
 
 def task_link(task: Task) -> str:
-    from .views import task_url
+    from approvals.nodes import task_url
 
     return settings.GOVMEDIA_BASE_URL.rstrip("/") + task_url(task)
 
 
 def _task_facts(task: Task) -> dict[str, Any]:
-    from .views import step_label
+    from approvals.nodes import step_label
 
     process = AccountProcess.objects.select_related("account", "unit").get(pk=task.process_id)
     return {

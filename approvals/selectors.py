@@ -11,11 +11,10 @@ from django.db.models import Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from approvals.models import AccountProcess, Delegation, TaskAssignment
 from lifecycle import workdays
 from lifecycle.models import Membership
 from lifecycle.selectors import sees_everything, subtree_q, user_units
-
-from .models import AccountProcess, Delegation, TaskAssignment
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
 

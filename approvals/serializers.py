@@ -15,6 +15,9 @@ from rest_framework import serializers
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from approvals.forms import OpeningForm
+from approvals.models import DecisionKind
+from approvals.nodes import step_label
 from lifecycle import services as lifecycle_services
 from lifecycle.api_accounts import (
     AccountRefSerializer,
@@ -24,10 +27,6 @@ from lifecycle.api_accounts import (
 )
 from lifecycle.models import Platform, Role
 from lifecycle.selectors import user_units
-
-from .forms import OpeningForm
-from .models import DecisionKind
-from .views import step_label
 
 REQUIRED = {"required": forms.Field.default_error_messages["required"]}
 

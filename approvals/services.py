@@ -18,14 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from approvals import selectors
+from approvals.chains import compute_chain
+from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
 from lifecycle import services as lifecycle
 from lifecycle import workdays
 from lifecycle.models import Account, Role, Unit
+from lifecycle.refs import account_ref
 from lifecycle.selectors import user_units
-
-from . import selectors
-from .chains import compute_chain
-from .models import AccountProcess, Decision, DecisionKind, ProcessKind
 
 ERR_NOT_APPLICANT = _("您不是该单位的填报员，不能以该单位名义提出申请。")
 ERR_TASK_DONE = _("该任务已办结，不能重复处理。")
@@ -76,7 +76,7 @@ def opening_apply(
     plan: Any = None,
 ) -> AccountProcess:
     """Create the account (applying) and start the OpeningFlow with a frozen chain."""
-    from .flows import OpeningFlow
+    from approvals.flows import OpeningFlow
 
     _require_role(actor=actor, unit=unit, role=Role.APPLICANT)
     lifecycle.check_may_apply(unit=unit, platform=platform, exemption_reason=exemption_reason)
@@ -119,8 +119,8 @@ def process_withdraw(*, process: AccountProcess, actor: Any, reason: str = "") -
 
 def _revision_values(process: AccountProcess) -> dict[str, Any]:
     """The application as it stands, as form values (what the revision form starts from)."""
-    from .forms import RevisionForm
-    from .forms_closure import ChangeApplyForm, ClosureApplyForm
+    from approvals.forms import RevisionForm
+    from approvals.forms_closure import ChangeApplyForm, ClosureApplyForm
 
     account = process.account
     if process.kind == ProcessKind.CLOSURE:
@@ -136,8 +136,8 @@ def revision_form(*, process: AccountProcess, data: dict | None = None, prefix: 
     """The applicant's revision step: the application's own form, filled with the
     application as it stands. Bound data overlays those values, so an API client may send
     only what it changes (a closure's channels as `successor_channels`, as when applying)."""
-    from .forms import RevisionForm
-    from .forms_closure import ChangeApplyForm, ClosureApplyForm
+    from approvals.forms import RevisionForm
+    from approvals.forms_closure import ChangeApplyForm, ClosureApplyForm
 
     values = _revision_values(process)
     if process.kind == ProcessKind.CLOSURE:
@@ -243,7 +243,7 @@ def successors_needed(plan: dict[str, Any]) -> bool:
 
 def _successors_clean(*, task: Task, data: dict | None) -> dict[str, Any]:
     """The successors step: the same rules as a closure application's successors."""
-    from .forms_closure import SuccessorsForm
+    from approvals.forms_closure import SuccessorsForm
 
     process = AccountProcess.objects.select_related("account").get(pk=task.process_id)
     data = dict(data or {})
@@ -539,15 +539,7 @@ def _check_successor_not_closing(successor: Account | None) -> None:
 
 
 def successor_ref(successor: Account | None) -> dict[str, Any] | None:
-    if successor is None:
-        return None
-    return {
-        "id": successor.pk,
-        "name": successor.name,
-        "platform": successor.platform,
-        "platform_label": str(successor.get_platform_display()),
-        "platform_id": successor.platform_id,
-    }
+    return account_ref(successor, with_label=True)
 
 
 def closure_plan(
@@ -633,7 +625,7 @@ def closure_apply(
 
     Every rule of docs/closure.md is checked first (closure_plan); a ValidationError names
     the fields and nothing is written."""
-    from .flows import ClosureFlow
+    from approvals.flows import ClosureFlow
 
     account = Account.objects.select_related("unit").get(pk=account.pk)
     plan = closure_plan(
@@ -665,9 +657,8 @@ def forced_closure_start(
 
     Successors are validated like an application's when given; when none is known the
     account's contact phone is named (docs/closure.md)."""
+    from approvals.flows import ClosureFlow
     from lifecycle.models import AccountState, ChannelKind
-
-    from .flows import ClosureFlow
 
     account = Account.objects.select_related("unit", "supervisor_unit").get(pk=account.pk)
     errors: dict[str, Any] = {}
@@ -753,7 +744,7 @@ def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
     start the notice period (working days). Called by ClosureFlow.announce."""
     from django.conf import settings
 
-    from lifecycle.services_public import account_record_announcement
+    from lifecycle.services import account_record_announcement
     from lifecycle.workdays import add_working_days
 
     plan = process.data["closure"]
@@ -844,7 +835,7 @@ def change_plan(
 
 def change_apply(*, actor: Any, account: Account, changes: dict, reason: str) -> AccountProcess:
     """Start a ChangeFlow: rename, new operator, new verified subject, contact change."""
-    from .flows import ChangeFlow
+    from approvals.flows import ChangeFlow
 
     account = Account.objects.select_related("unit").get(pk=account.pk)
     plan = change_plan(actor=actor, account=account, changes=changes, reason=reason)
@@ -894,7 +885,7 @@ def delegation_create(
     """`delegate` may claim and decide `user`'s tasks between the dates (acting-for)."""
     from django.utils import timezone
 
-    from .models import Delegation
+    from approvals.models import Delegation
 
     if delegate.pk == user.pk:
         raise ValidationError({"delegate": ERR_DELEGATE_SELF})

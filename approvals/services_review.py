@@ -22,26 +22,26 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from lifecycle import review, scoring, workdays
+from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind, TaskAssignment
 from lifecycle import services as lifecycle
-from lifecycle.models import (
-    Account,
-    AccountState,
-    Campaign,
-    Finding,
-    Indicator,
-    IndicatorPart,
-    Inspection,
-    Role,
-    Unit,
-)
-from lifecycle.review_models import CampaignKind, CampaignState, Verdict
+from lifecycle import workdays
+from lifecycle.models import Account, AccountState, Role, Unit
 from lifecycle.selectors import user_units
 from lifecycle.services import TransitionError
 from lifecycle.workdays import add_working_days
 from notices.rendering import cn_date
-
-from .models import AccountProcess, Decision, DecisionKind, ProcessKind, TaskAssignment
+from review import evaluation as review
+from review import scoring
+from review.models import (
+    Campaign,
+    CampaignKind,
+    CampaignState,
+    Finding,
+    Indicator,
+    IndicatorPart,
+    Inspection,
+    Verdict,
+)
 
 logger = logging.getLogger("govmedia.review")
 
@@ -117,7 +117,7 @@ def campaign_create(
     period's public feedback as evidence); after commit a
     job starts one InspectionFlow per sampled account (tasks for the inspecting unit's
     inspectors) — in-process by default, on a Celery worker in production."""
-    from .tasks import campaign_start as campaign_start_job
+    from approvals.tasks import campaign_start as campaign_start_job
 
     errors: dict[str, Any] = {}
     period = (period or "").strip().upper()
@@ -203,7 +203,7 @@ def campaign_start_inspections(*, campaign: Campaign, actor: Any) -> int:
     """Start the InspectionFlow of every inspection of the campaign that has none yet; each
     in its own transaction, so a crashed job resumes where it stopped. Idempotent: returns
     how many it started."""
-    from .flows_review import InspectionFlow
+    from approvals.flows_review import InspectionFlow
 
     started = {
         p.data.get("inspection_id")
@@ -313,7 +313,7 @@ def inspection_decide(*, task: Task, actor: Any, data: dict[str, Any], upload: A
     The file is stored only once the decision is valid; a failed decision removes it."""
     from django.core.files.storage import default_storage
 
-    from . import services
+    from approvals import services
 
     name = services.store_task_file(task=task, upload=upload) if upload else ""
     try:
@@ -338,7 +338,7 @@ def inspection_decide(*, task: Task, actor: Any, data: dict[str, Any], upload: A
 
 
 def campaign_open_tasks(campaign: Campaign):
-    from .flows_review import InspectionFlow
+    from approvals.flows_review import InspectionFlow
 
     return Task.objects.filter(
         flow_task=InspectionFlow.inspect, status__in=(STATUS.NEW, STATUS.ASSIGNED),
@@ -467,7 +467,7 @@ def rectification_start(
     issuing_unit: Unit | None = None,
 ) -> AccountProcess:
     """Start a RectificationFlow for an active account (failed inspection, zombie list)."""
-    from .flows_review import RectificationFlow
+    from approvals.flows_review import RectificationFlow
 
     account = Account.objects.select_related("unit__supervisor", "supervisor_unit").get(
         pk=account.pk)
@@ -545,7 +545,7 @@ def _pending_rectification(account: Account) -> AccountProcess | None:
 
 def rectification_order(*, process: AccountProcess, audit: dict[str, int]) -> Any:
     """RectificationFlow.order: active → rectifying and the 整改通知 with its deadline."""
-    from .services import issue_notice
+    from approvals.services import issue_notice
 
     plan = process.data["rectification"]
     actor = process.applicant
@@ -577,7 +577,7 @@ def rectification_fail(*, process: AccountProcess, audit: dict[str, int],
                        overdue: bool = False) -> AccountProcess:
     """rectifying → closing, then the forced ClosureFlow (announcement, notice period,
     deregistration) is started for the account."""
-    from .services import forced_closure_start
+    from approvals.services import forced_closure_start
 
     decision = Decision.objects.filter(process=process).order_by("-pk").first()
     actor = decision.actor if decision else process.applicant
@@ -602,7 +602,7 @@ def rectification_fail(*, process: AccountProcess, audit: dict[str, int],
 
 def overdue_rectifications(today: datetime.date):
     """Open `report` tasks whose rectification deadline is before `today`."""
-    from .flows_review import RectificationFlow
+    from approvals.flows_review import RectificationFlow
 
     late = TaskAssignment.objects.filter(due_on__lt=today).values("task_id")
     return Task.objects.filter(
@@ -614,7 +614,7 @@ def overdue_rectifications(today: datetime.date):
 def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bool:
     """No report by the deadline: the report step is closed as overdue and the flow goes on
     to `escalate` (fail recheck → forced closure). False when already handled or not due."""
-    from .flows_review import RectificationFlow
+    from approvals.flows_review import RectificationFlow
 
     with RectificationFlow.lock(task.process_id):
         task = Task.objects.get(pk=task.pk)
@@ -648,7 +648,7 @@ def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bo
 
 def rectification_reminders(today: datetime.date):
     """Report assignments not yet reminded whose deadline is within the reminder window."""
-    from .flows_review import RectificationFlow
+    from approvals.flows_review import RectificationFlow
 
     soon = add_working_days(today, REMIND_WORKING_DAYS_BEFORE)
     return TaskAssignment.objects.filter(

@@ -26,9 +26,8 @@ def campaign_start(campaign_id: int, actor_id: int | None) -> int:
     """Start the inspection processes of a new campaign (idempotent: safe to redeliver)."""
     from django.contrib.auth import get_user_model
 
-    from lifecycle.review_models import Campaign
-
-    from .services_review import campaign_start_inspections
+    from approvals.services_review import campaign_start_inspections
+    from review.models import Campaign
 
     campaign = Campaign.objects.select_related("inspecting_unit").get(pk=campaign_id)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None

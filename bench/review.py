@@ -6,7 +6,7 @@ Builds a throwaway SQLite database in a temporary directory (migrations + bulk_c
 then, in the same run, times:
   1. one hand-written SQL query computing the automatic flags (days since last post,
      NO_UPDATE_14D, NO_INTERACTION, zombie) for every active/rectifying account, fetched;
-  2. lifecycle.review.review() — the selector the command uses (items in memory);
+  2. review.evaluation.review() — the selector the command uses (items in memory);
   3. `manage.py review --format json` end to end (output to /dev/null).
 Goal (issue 6): under 10 s, and within 2× of the SQL query.
 """
@@ -58,7 +58,8 @@ def populate(n_accounts: int, n_units: int, seed: int = 2019) -> None:
     from django.core.management import call_command
     from django.db import transaction
 
-    from lifecycle.models import Account, AccountState, Finding, Indicator, Inspection, Unit
+    from lifecycle.models import Account, AccountState, Unit
+    from review.models import Finding, Indicator, Inspection
 
     call_command("migrate", verbosity=0)
     rng = random.Random(seed)
@@ -149,7 +150,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from lifecycle.review import review
+    from review.evaluation import review
 
     if not args.reuse:
         start = time.perf_counter()

@@ -87,9 +87,12 @@ class SwaggerView(DocsPolicyMixin, SpectacularSwaggerView):
 
 urlpatterns = [
     path("token/", TokenView.as_view(), name="api-token"),
-    path("", include("lifecycle.api")),
-    path("", include("approvals.api")),
-    path("", include("notices.api")),
+    # Each layer's REST routes; the order is the OpenAPI document's.
+    path("", include("portal.api")),  # public successor lookup and verification (no login)
+    path("", include("lifecycle.api_accounts")),  # units, accounts, history
+    path("", include("review.api")),  # metrics ingestion
+    path("", include("approvals.api")),  # applications, tasks
+    path("", include("notices.api")),  # notices
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -12,11 +12,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("config.api")),
-    path("public/", include("lifecycle.public_urls")),
-    path("public/", include("notices.public_urls")),
-    path("notices/", include("notices.urls")),
-    path("accounts/", include("lifecycle.urls")),
-    path("", include("approvals.urls")),
+    path("public/", include("portal.urls")),
+    path("notices/", include("workbench.archive_urls")),
+    path("accounts/", include("workbench.feedback_urls")),
+    path("", include("workbench.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,18 +1,12 @@
-"""Django admin of the lifecycle app."""
+"""Django admin of the lifecycle app: units, accounts, memberships (review data: review/admin.py)."""
 
-# --- periodic review (rule sets, campaigns, inspections, metrics, feedback) ------------
-# Lives in lifecycle/admin_review.py; importing it registers the ModelAdmins.
-# --- units, accounts, memberships -----------------------------------------------------
-from django.contrib import admin  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.admin import UserAdmin  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
-from . import (
-    admin_review,  # noqa: F401
-    services,  # noqa: E402
-)
-from .models import Account, AccountTransition, Membership, Unit  # noqa: E402
+from lifecycle import services
+from lifecycle.models import Account, AccountTransition, Membership, Unit
 
 
 @admin.register(Unit)

@@ -27,10 +27,10 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers
 
 from config.api_errors import ApiErrorsMixin
-
-from . import selectors
-from . import serializers as rows
-from .models import Account, AccountState, AccountTransition, ChannelKind, Platform, Unit
+from lifecycle import selectors
+from lifecycle import serializers as rows
+from lifecycle.models import Account, AccountState, AccountTransition, ChannelKind, Platform, Unit
+from lifecycle.refs import account_ref, unit_ref, user_ref
 
 # The import row fields, typed for the OpenAPI document.
 
@@ -89,12 +89,18 @@ class UnitRefSerializer(serializers.Serializer):
     code = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
 
+    def to_representation(self, instance: Any) -> Any:
+        return unit_ref(instance)
+
 
 class AccountRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
     platform = serializers.ChoiceField(choices=Platform.choices, read_only=True)
     platform_id = serializers.CharField(read_only=True)
+
+    def to_representation(self, instance: Any) -> Any:
+        return account_ref(instance)
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -103,6 +109,9 @@ class UserRefSerializer(serializers.Serializer):
 
     def get_full_name(self, user: Any) -> str:
         return user.get_full_name() or user.get_username()
+
+    def to_representation(self, instance: Any) -> Any:
+        return user_ref(instance)
 
 
 class ChannelSerializer(serializers.Serializer):

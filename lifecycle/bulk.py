@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import services
-from .models import (
+from lifecycle import services
+from lifecycle.models import (
     LIVE_STATES,
     Account,
     AccountState,
@@ -29,13 +29,13 @@ from .models import (
     UnitKind,
     UnitLevel,
 )
-from .serializers import (
+from lifecycle.serializers import (
     AccountRowSerializer,
     UnitRowSerializer,
     UserRowSerializer,
     flatten_errors,
 )
-from .tabular import RowErrors
+from lifecycle.tabular import RowErrors
 
 Rows = list[tuple[int, dict[str, str]]]
 

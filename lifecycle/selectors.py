@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import Account, AccountTransition, Membership, Unit
+from lifecycle.models import Account, AccountTransition, Membership, Unit
 
 
 def user_units(user: Any, roles: tuple[str, ...] | None = None) -> list[Unit]:

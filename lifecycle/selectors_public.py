@@ -1,6 +1,5 @@
 """Reads behind the public portal and the public successor API (no login, no scoping:
-only what the announcements already made public), and the owning units' view of the
-public's feedback (login; scoped to the user's units)."""
+only what the announcements already made public)."""
 
 from __future__ import annotations
 
@@ -9,18 +8,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import (
-    Account,
-    AccountState,
-    AccountTransition,
-    ChannelKind,
-    Feedback,
-    FeedbackKind,
-    Platform,
-    Unit,
-)
-from .selectors import sees_everything, subtree_q, successor_chain, user_units
-from .services_public import ANNOUNCE, FEEDBACK_HANDLED
+from lifecycle.models import Account, AccountState, AccountTransition, ChannelKind, Platform, Unit
+from lifecycle.selectors import successor_chain
+from lifecycle.services import ANNOUNCE
 
 # Accounts the public may look up: in the register and past the application stage.
 PUBLIC_STATES = (
@@ -43,17 +33,6 @@ def announcement_rows(*, unit: Unit | None = None, platform: str = "") -> QueryS
     if platform:
         qs = qs.filter(account__platform=platform)
     return qs.order_by("-at", "-pk")
-
-
-def account_ref(account: Account | None) -> dict[str, Any] | None:
-    if account is None:
-        return None
-    return {
-        "id": account.pk,
-        "name": account.name,
-        "platform": account.platform,
-        "platform_id": account.platform_id,
-    }
 
 
 def channel_rows(account: Account) -> list[dict[str, str]]:
@@ -140,38 +119,3 @@ def platform_label(code: str) -> str:
 
 
 # -- public feedback as the owning units see it ---------------------------------------------
-
-FEEDBACK_OPEN = "open"  # error reports not yet handled
-FEEDBACK_HANDLED_STATE = "handled"
-
-
-def feedback_for(
-    user: Any, *, kind: str = "", state: str = "", account_id: int | None = None
-) -> QuerySet[Feedback]:
-    """Feedback on accounts under the user's units, newest first. `state` filters error
-    reports: "open" (unhandled) or "handled"."""
-    qs = Feedback.objects.select_related("account__unit", "handled_by").order_by("-created", "-pk")
-    if not sees_everything(user):
-        qs = qs.filter(subtree_q(user_units(user), prefix="account__unit__"))
-    if kind in FeedbackKind.values:
-        qs = qs.filter(kind=kind)
-    if state == FEEDBACK_OPEN:
-        qs = qs.filter(kind=FeedbackKind.ERROR_REPORT, handled_at__isnull=True)
-    elif state == FEEDBACK_HANDLED_STATE:
-        qs = qs.filter(handled_at__isnull=False)
-    if account_id is not None:
-        qs = qs.filter(account_id=account_id)
-    return qs
-
-
-def feedback_notes(feedbacks: list[Feedback]) -> dict[int, str]:
-    """feedback id → the handling note (the FEEDBACK_HANDLED audit row), one query."""
-    handled = [f for f in feedbacks if f.handled_at is not None]
-    if not handled:
-        return {}
-    rows = AccountTransition.objects.filter(
-        name=FEEDBACK_HANDLED,
-        account_id__in={f.account_id for f in handled},
-        data__feedback_id__in=[f.pk for f in handled],
-    ).values_list("data__feedback_id", "reason")
-    return {int(pk): reason for pk, reason in rows}

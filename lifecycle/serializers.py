@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from . import tabular
-from .models import Platform, Role, Unit, UnitKind, UnitLevel
+from lifecycle import tabular
+from lifecycle.models import Platform, Role, Unit, UnitKind, UnitLevel
 
 ERR_REQUIRED = _("此项为必填项。")
 ERR_NOT_TEXT = _("「{value}」不是文本。")

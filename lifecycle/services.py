@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from .models import (
+from lifecycle.models import (
     LIVE_STATES,
     Account,
     AccountState,
@@ -116,8 +116,8 @@ ADMIN_GROUP_PERMISSIONS = {
     ("lifecycle", "unit"): ("view", "add", "change"),
     ("lifecycle", "membership"): ("view", "add", "change"),
     ("approvals", "approvalpolicy"): ("view", "add", "change"),
-    ("lifecycle", "ruleset"): ("view", "add", "change"),
-    ("lifecycle", "indicator"): ("view", "add", "change"),
+    ("review", "ruleset"): ("view", "add", "change"),
+    ("review", "indicator"): ("view", "add", "change"),
     ("lifecycle", "account"): ("view",),
     ("lifecycle", "accounttransition"): ("view",),
     ("approvals", "decision"): ("view",),
@@ -419,7 +419,7 @@ def check_registration(*, account: Account, platform_id: str, verified_subject: 
     """Registration data (DESIGN §6): all given, the platform id not used by another account
     in service on the same platform, the go-live date within DATE_HORIZON. Raises
     ValidationError naming the fields."""
-    from . import workdays
+    from lifecycle import workdays
 
     errors: dict[str, Any] = {}
     platform_id = (platform_id or "").strip()
@@ -447,7 +447,7 @@ def check_registration(*, account: Account, platform_id: str, verified_subject: 
 def check_deregistration(*, account: Account, deregistered_on: Any) -> None:
     """The platform deregistration date: not before the account opened, within
     DATE_HORIZON (records of closures from before the system may carry old dates)."""
-    from . import workdays
+    from lifecycle import workdays
 
     if not deregistered_on:
         raise ValidationError({"deregistered_on": ERR_REQUIRED})
@@ -610,3 +610,33 @@ def account_set_closure_plan(
     )
     account.refresh_from_db()
     return account
+
+
+# -- closure announcements (the public record) ---------------------------------------------
+
+# AccountTransition.name of the announcement row (lifecycle.selectors_public reads it).
+ANNOUNCE = "announce"
+
+
+@transaction.atomic
+def account_record_announcement(
+    *,
+    account: Account,
+    actor: Any,
+    kind: str,
+    number: str,
+    notice_id: int | None,
+    reason: str,
+    stop_on: str,
+    announced_on: str,
+    process_id: int | None = None,
+) -> AccountTransition:
+    """The public record of a closure/merger announcement: an audit row (state unchanged)
+    carrying the notice number, so the portal can list and link it without the notices app."""
+    return AccountTransition.objects.create(
+        account=account, from_state=account.state, to_state=account.state, name=ANNOUNCE,
+        actor=actor if getattr(actor, "pk", None) else None, reason=reason,
+        process_id=process_id,
+        data={"kind": kind, "number": number, "notice_id": notice_id, "stop_on": stop_on,
+              "announced_on": announced_on},
+    )

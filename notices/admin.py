@@ -6,9 +6,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Notice, NoticeDownload, NoticeStatus
-from .selectors import notices_for
-from .services import notice_render
+from notices.models import Notice, NoticeDownload, NoticeStatus
+from notices.selectors import notices_for
+from notices.services import notice_render
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -11,21 +11,15 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import renderers, serializers, status, viewsets
+from rest_framework import renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from config.api_errors import ApiErrorsMixin
 from lifecycle.api_accounts import (
@@ -34,38 +28,17 @@ from lifecycle.api_accounts import (
     QueryIntegerField,
     UnitRefSerializer,
 )
+from lifecycle.http import client_address
 from lifecycle.models import Unit
-
-from . import selectors, services
-from .kinds import kind_choices
-from .models import Notice, NoticeStatus
+from lifecycle.refs import account_ref, unit_ref
+from notices import selectors, services
+from notices.kinds import kind_choices
+from notices.models import Notice, NoticeStatus
 
 ERR_NUMBER_REQUIRED = _("请提供发文字号。")
 ERR_BAD_SHA256 = _("SHA-256 应为64位十六进制字符串。")
 ERR_BAD_YEAR = _("年份无效。")
 ERR_ACCOUNT_ID = _("账号应为编号。")
-
-
-def unit_ref(unit: Unit | None) -> dict | None:
-    return {"code": unit.code, "name": unit.name} if unit else None
-
-
-def account_ref(account) -> dict | None:
-    if account is None:
-        return None
-    return {
-        "id": account.pk, "name": account.name, "platform": account.platform,
-        "platform_id": account.platform_id,
-    }
-
-
-def client_ip(request) -> str | None:
-    """The client's address for download logs: the same rule as the public rate limits
-    (X-Forwarded-For only through TRUSTED_PROXY_COUNT proxies)."""
-    from lifecycle.public_views import client_ip as public_client_ip
-
-    address = public_client_ip(getattr(request, "_request", request))
-    return None if address == "unknown" else address
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -98,26 +71,6 @@ class NoticeSerializer(serializers.ModelSerializer):
         url = f"/api/notices/{obj.pk}/pdf/"
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
-
-
-class VerifySerializer(serializers.Serializer):
-    """Schema of the public verification answer (documentation only)."""
-
-    number = serializers.CharField()
-    genuine = serializers.BooleanField()
-    kind = serializers.CharField()
-    title = serializers.CharField()
-    issuing_unit = UnitRefSerializer()
-    issued_on = serializers.DateField()
-    account = AccountRefSerializer(allow_null=True)
-    sha256 = serializers.CharField(allow_null=True)
-    revoked = serializers.BooleanField()
-    hash_matches = serializers.BooleanField(required=False)
-
-
-class NotGenuineSerializer(serializers.Serializer):
-    number = serializers.CharField()
-    genuine = serializers.BooleanField()
 
 
 class NoticeFilterSerializer(serializers.Serializer):
@@ -214,7 +167,7 @@ class NoticeViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
         if not notice.is_rendered:
             raise Http404
         services.notice_download_record(
-            notice=notice, user=request.user, ip=client_ip(request), channel="api"
+            notice=notice, user=request.user, ip=client_address(request), channel="api"
         )
         return FileResponse(
             notice.pdf.open("rb"), as_attachment=True, filename=f"{notice.number}.pdf",
@@ -222,64 +175,9 @@ class NoticeViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-def verification_payload(notice: Notice, sha256: str | None = None) -> dict:
-    """Only public facts: what the notice is, who issued it, when, for which account."""
-    data = {
-        "number": notice.number,
-        "genuine": True,
-        "kind": notice.kind,
-        "title": notice.title,
-        "issuing_unit": unit_ref(notice.issuing_unit),
-        "issued_on": notice.issued_on.isoformat(),
-        "account": account_ref(notice.account),
-        "sha256": notice.sha256 or None,
-        "revoked": notice.status == NoticeStatus.REVOKED,
-    }
-    if sha256 is not None:
-        data["hash_matches"] = bool(notice.sha256) and notice.sha256 == sha256.lower()
-    return data
-
-
-class PublicVerifyView(APIView):
-    """No login. Unknown number → 404 {genuine: false}. Rate-limited (scope `public`)."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "public"
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("number", str, required=True),
-            OpenApiParameter("sha256", str, description="hex SHA-256 of the PDF at hand"),
-        ],
-        responses={200: VerifySerializer, 404: NotGenuineSerializer},
-        examples=[
-            OpenApiExample("no number", response_only=True, status_codes=["400"],
-                           value={"number": [str(ERR_NUMBER_REQUIRED)]}),
-            OpenApiExample("malformed hash", response_only=True, status_codes=["400"],
-                           value={"sha256": [str(ERR_BAD_SHA256)]}),
-        ],
-    )
-    def get(self, request):
-        number = (request.query_params.get("number") or "").strip()
-        sha256 = request.query_params.get("sha256")
-        if not number:
-            return Response({"number": [str(ERR_NUMBER_REQUIRED)]}, status=400)
-        if sha256 is not None:
-            sha256 = sha256.strip()
-            if not services.is_sha256(sha256):
-                return Response({"sha256": [str(ERR_BAD_SHA256)]}, status=400)
-        notice = selectors.notice_by_number(number)
-        if notice is None:
-            return Response({"number": number, "genuine": False}, status=status.HTTP_404_NOT_FOUND)
-        return Response(verification_payload(notice, sha256))
-
-
 router = SimpleRouter()
 router.register("notices", NoticeViewSet, basename="notice")
 
 urlpatterns = [
-    path("public/verify/", PublicVerifyView.as_view(), name="api-public-verify"),
     path("", include(router.urls)),
 ]

@@ -4,9 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lifecycle.models import Unit
-
-from .kinds import kind_choices
-from .models import NoticeStatus
+from notices.kinds import kind_choices
+from notices.models import NoticeStatus
 
 ERR_UPLOAD_TOO_LARGE = _("文件过大（上限 {mb} MB）。")
 MAX_UPLOAD_MB = 30
@@ -40,7 +39,7 @@ class VerifyForm(forms.Form):
     pdf = forms.FileField(label=_("或上传PDF文件（可选）"), required=False)
 
     def clean_sha256(self):
-        from .services import is_sha256
+        from notices.services import is_sha256
 
         value = self.cleaned_data["sha256"].strip().lower()
         if value and not is_sha256(value):

@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import KINDS, kind_choices
+from notices.kinds import KINDS, kind_choices
 
 ERR_IMMUTABLE = _("公文已生成，不得修改；更正须另行发文撤销。")
 

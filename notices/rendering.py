@@ -36,7 +36,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .kinds import get_kind
+from notices.kinds import get_kind
 
 ERR_URL_BLOCKED = "URL blocked by the notice renderer: {url}"
 ERR_FONT_MISSING = _("字体缺失：角色「{role}」的字体栈（{families}）中没有已安装的字体。")

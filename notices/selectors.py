@@ -10,8 +10,7 @@ from django.db.models import Q, QuerySet
 
 from lifecycle.models import Role, Unit
 from lifecycle.selectors import sees_everything, subtree_q, user_units
-
-from .models import Notice
+from notices.models import Notice
 
 # The roles of sign-off chain steps (approvals.chains.compute_chain: the unit head, then
 # approvers, countersigns included). Data steps (registration, rectification report, recheck,

@@ -16,10 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from sequences import get_next_value
 
 from lifecycle.models import Account, ChannelKind, Membership, Platform, Unit
-
-from .kinds import KINDS, REVOCATION, get_kind
-from .models import Notice, NoticeDownload, NoticeStatus
-from .rendering import RenderError, notice_title, render_notice_pdf
+from notices.kinds import KINDS, REVOCATION, get_kind
+from notices.models import Notice, NoticeDownload, NoticeStatus
+from notices.rendering import RenderError, notice_title, render_notice_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +160,7 @@ def notice_issue(
         revokes.status = NoticeStatus.REVOKED
         revokes.save(update_fields=["status"])
 
-    from .tasks import notice_render as notice_render_task
+    from notices.tasks import notice_render as notice_render_task
 
     notice_id = notice.pk
     transaction.on_commit(lambda: notice_render_task.delay(notice_id))

@@ -9,8 +9,8 @@ RETRY_COUNTDOWN = 60
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
 def notice_render(self, notice_id: int) -> str | None:
-    from .models import Notice, NoticeStatus
-    from .services import notice_render as render
+    from notices.models import Notice, NoticeStatus
+    from notices.services import notice_render as render
 
     notice = Notice.objects.filter(pk=notice_id).first()
     if notice is None:

@@ -1,8 +1,11 @@
-"""Default approval policies (DESIGN §6, BRIEF §3). Data, editable in the admin."""
+"""Default approval policies (DESIGN §6, BRIEF §3). Data, editable in the admin.
+
+Policies say up to which administrative level a chain climbs (not a hop count): a county
+office applying for itself then stops at the city like a county department does."""
 
 from django.db import migrations
 
-# (process_kind, unit_level, unit_kind, allowed, levels, note)
+# (process_kind, unit_level, unit_kind, allowed, levels (unused since top_level), note)
 DEFAULTS = [
     ("opening", "province", "", True, 1, "省级单位：单位负责人 → 省政府办公厅"),
     ("opening", "city", "", True, 1, "市级部门：单位负责人 → 市政府办公室"),
@@ -23,12 +26,24 @@ DEFAULTS = [
 ]
 
 
+# The level each chain climbs to, by process kind and applicant level.
+TOP = {
+    "opening": {"province": "province", "city": "city", "county": "city", "township": "city",
+                "community": "city"},
+    "change": {"province": "province", "city": "city", "county": "county", "township": "county",
+               "community": "township"},
+    "closure": {"province": "province", "city": "city", "county": "county", "township": "county",
+                "community": "township"},
+}
+
+
 def install(apps, schema_editor):
     ApprovalPolicy = apps.get_model("approvals", "ApprovalPolicy")
     for kind, level, unit_kind, allowed, levels, note in DEFAULTS:
         ApprovalPolicy.objects.get_or_create(
             process_kind=kind, unit_level=level, unit_kind=unit_kind,
-            defaults={"allowed": allowed, "levels": levels, "note": note},
+            defaults={"allowed": allowed, "note": note,
+                      "top_level": TOP.get(kind, {}).get(level, "city")},
         )
 
 

@@ -30,9 +30,13 @@ INSTALLED_APPS = [
     "sequences",
     "viewflow",
     "viewflow.workflow",
+    # The layers of DESIGN §3, lowest first (import-linter keeps imports pointing down).
     "lifecycle",
-    "approvals",
     "notices",
+    "review",
+    "approvals",
+    "workbench",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -47,7 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.LoginRequiredExceptPublicMiddleware",
-    "approvals.middleware.ProcessScopeMiddleware",
+    "workbench.middleware.ProcessScopeMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -169,13 +173,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Per-process memory locally and in tests; production.py uses Redis (CACHE_URL), so the
-# public rate limits (lifecycle.public_views.rate_limited, DRF throttles) are shared by
+# public rate limits (portal.views.rate_limited, DRF throttles) are shared by
 # every gunicorn worker and web node.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For (nginx with
 # $proxy_add_x_forwarded_for: 1; a load balancer before nginx: 2). 0 = none: the peer
-# address is the client. Rate limits use it (lifecycle.public_views.client_ip, DRF's
+# address is the client. Rate limits use it (portal.views.client_ip, DRF's
 # NUM_PROXIES); set it too high and clients can choose their own address.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT < 0:

@@ -1,8 +1,7 @@
 """Embedded default for `make run`: SQLite under var/, jobs in-process, demo data allowed."""
 
 from config.env import envbool, envstr
-
-from .base import *  # noqa: F403
+from config.settings.base import *  # noqa: F403
 
 DEBUG = envbool("DEBUG", True)
 # Local-only fallback so `make run` works on a fresh clone; production.py has no default.

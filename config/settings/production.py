@@ -11,8 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.env import envbool, envint, envlist, envsecret, envstr
-
-from .base import *  # noqa: F403
+from config.settings.base import *  # noqa: F403
 
 DEBUG = envbool("DEBUG", False)
 if DEBUG:

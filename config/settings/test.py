@@ -3,8 +3,7 @@
 import tempfile
 
 from config.env import envbool, envstr
-
-from .base import *  # noqa: F403
+from config.settings.base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret"
 DEBUG = False

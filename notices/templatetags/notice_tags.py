@@ -67,7 +67,7 @@ def join_text(value: Any, sep: str = "、") -> str:
 
 # -- periods -----------------------------------------------------------------------------
 
-# Campaign periods as stored (lifecycle.review_models.Campaign.period): 2026, 2026Q4,
+# Campaign periods as stored (review.models.Campaign.period): 2026, 2026Q4,
 # 2026H1, 2026M05; 2026-05 is read as a month too.
 _PERIOD_RE = re.compile(r"(\d{4})(?:Q([1-4])|H([12])|M(0?[1-9]|1[0-2])|-(0?[1-9]|1[0-2]))?")
 _QUARTERS = {"1": "一", "2": "二", "3": "三", "4": "四"}

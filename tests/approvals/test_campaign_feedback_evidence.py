@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from approvals import selectors, services_review
 from approvals.models import AccountProcess
-from lifecycle.models import Feedback, Finding, Inspection, RuleSet
-from lifecycle.review import feedback_evidence, period_bounds
-from lifecycle.services_public import feedback_handle
+from review.models import Feedback, Finding, Inspection, RuleSet
+from review.evaluation import feedback_evidence, period_bounds
+from review.services import feedback_handle
 
 from .review_helpers import review_world_fixture  # noqa: F401
 

@@ -15,8 +15,8 @@ from PIL import Image
 from approvals import selectors, services_review
 from approvals.flows_review import InspectionFlow
 from approvals.models import AccountProcess
-from lifecycle.models import Campaign, Finding, Inspection
-from lifecycle.review import review
+from review.models import Campaign, Finding, Inspection
+from review.evaluation import review
 from notices.models import Notice
 
 from .closure_helpers import pdf_text

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import selectors_review, services_review
+from approvals import services_review
+from workbench import dashboards as selectors_review
 from lifecycle.models import AccountState, Platform
 
 from .review_helpers import make_account, review_world_fixture  # noqa: F401

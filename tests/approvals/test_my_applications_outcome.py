@@ -126,6 +126,6 @@ def test_it_lists_the_page_in_a_fixed_number_of_queries(client, nanjing):
 ])
 def test_it_names_every_outcome(kind, status, data, label):
     from approvals.models import AccountProcess
-    from approvals.views_accounts import application_outcome
+    from workbench.views.accounts import application_outcome
 
     assert str(application_outcome(AccountProcess(kind=kind, status=status, data=data))) == label

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from approvals.views import process_url
+from approvals.nodes import process_url
 from notices.models import Notice
 
 from .helpers import apply_xl, decide

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from approvals import run_due_mail, services
 from approvals.models import Delegation, TaskAssignment
-from approvals.views import task_url
+from approvals.nodes import task_url
 from lifecycle import services as lifecycle
 
 from .closure_helpers import apply_closure, world_fixture  # noqa: F401

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals import selectors
-from approvals.views import process_url
+from approvals.nodes import process_url
 
 from .helpers import apply_xl, decide, only_open_task
 

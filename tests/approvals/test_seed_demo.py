@@ -10,7 +10,8 @@ from viewflow.workflow.models import Task
 
 from approvals.models import AccountProcess
 from approvals.selectors import open_tasks
-from lifecycle.models import Account, AccountState, AccountTransition, MetricSnapshot, Unit
+from lifecycle.models import Account, AccountState, AccountTransition, Unit
+from review.models import MetricSnapshot
 from tests.lifecycle.import_files import run
 
 User = get_user_model()

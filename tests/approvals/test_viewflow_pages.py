@@ -13,7 +13,7 @@ from viewflow.workflow.models import Task
 
 from approvals.flows import ChangeFlow, ClosureFlow, OpeningFlow
 from approvals.flows_review import InspectionFlow, RectificationFlow
-from approvals.views import process_url
+from approvals.nodes import process_url
 
 from .helpers import apply_xl, decide
 

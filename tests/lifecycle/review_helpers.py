@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lifecycle.models import Account, AccountState, Finding, Indicator, Inspection, RuleSet
+from lifecycle.models import Account, AccountState
+from review.models import Finding, Indicator, Inspection, RuleSet
 from tests.lifecycle import import_files
 
 METRICS_HEADER = [

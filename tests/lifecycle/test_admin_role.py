@@ -45,8 +45,8 @@ def test_the_admin_administers_users_policies_and_rule_sets_but_only_reads_notic
         "lifecycle.add_unit",
         "lifecycle.change_membership",
         "approvals.change_approvalpolicy",
-        "lifecycle.add_ruleset",
-        "lifecycle.change_indicator",
+        "review.add_ruleset",
+        "review.change_indicator",
         "notices.view_notice",
     ):
         assert user.has_perm(perm), perm

@@ -8,7 +8,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from lifecycle.models import Account, MetricSnapshot
+from lifecycle.models import Account
+from review.models import MetricSnapshot
 
 from .review_helpers import account
 

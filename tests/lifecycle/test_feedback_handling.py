@@ -1,6 +1,6 @@
 """Public feedback reaches the owning unit: a 公众反馈 page in the work menu (Chinese title,
 scoped to the user's units) where the owning unit marks an error report handled with a
-note (lifecycle.services_public.feedback_handle), audited on the account."""
+note (review.services.feedback_handle), audited on the account."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lifecycle import services
-from lifecycle.models import AccountTransition, Feedback
-from lifecycle.services_public import (
+from lifecycle.models import AccountTransition
+from review.models import Feedback
+from review.services import (
     ERR_HANDLE_FORBIDDEN,
     ERR_HANDLE_KIND,
     ERR_HANDLE_NOTE,

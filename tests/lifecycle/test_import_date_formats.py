@@ -9,7 +9,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from lifecycle.models import Account, MetricSnapshot
+from lifecycle.models import Account
+from review.models import MetricSnapshot
 from lifecycle.serializers import AccountRowSerializer
 from lifecycle.tabular import CellError, parse_date
 

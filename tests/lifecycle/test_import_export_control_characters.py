@@ -11,7 +11,8 @@ import csv
 import openpyxl
 import pytest
 
-from lifecycle.models import Account, MetricSnapshot, Unit
+from lifecycle.models import Account, Unit
+from review.models import MetricSnapshot
 from lifecycle.tabular import CellError, check_text, export_text
 
 from .import_files import run, write_csv

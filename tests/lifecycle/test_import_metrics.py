@@ -6,7 +6,8 @@ import datetime
 
 import pytest
 
-from lifecycle.models import Account, AccountState, MetricSnapshot
+from lifecycle.models import Account, AccountState
+from review.models import MetricSnapshot
 
 from .review_helpers import account, run, write_csv, write_xlsx
 

@@ -10,7 +10,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from lifecycle.models import Account, MetricSnapshot
+from lifecycle.models import Account
+from review.models import MetricSnapshot
 from lifecycle.tabular import MAX_COUNT, CellError, parse_int
 
 from .import_files import run, write_csv

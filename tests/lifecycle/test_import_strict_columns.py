@@ -11,7 +11,8 @@ import csv
 
 import pytest
 
-from lifecycle.models import Account, Membership, MetricSnapshot, Unit
+from lifecycle.models import Account, Membership, Unit
+from review.models import MetricSnapshot
 
 from .import_files import run, write_csv, write_xlsx
 from .review_helpers import METRICS_HEADER, account

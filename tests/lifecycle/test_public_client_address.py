@@ -13,9 +13,9 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
-from lifecycle import public_views
-from lifecycle.models import Feedback
-from lifecycle.public_views import client_ip
+from portal import views as public_views
+from review.models import Feedback
+from portal.views import client_ip
 from tests.approvals.closure_helpers import world_fixture  # noqa: F401
 from tests.test_settings_production import _run
 

@@ -8,7 +8,8 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
-from lifecycle.models import Account, AccountState, Feedback, Platform
+from lifecycle.models import Account, AccountState, Platform
+from review.models import Feedback
 from tests.approvals.closure_helpers import close_fully, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from lifecycle.models import Feedback, RuleSet
+from review.models import Feedback, RuleSet
 
 from .review_helpers import account, inspect
 
@@ -32,7 +32,7 @@ def test_it_lists_and_adds(admin_client, model):
 
 def test_it_states_that_the_points_are_defaults(admin_client):
     rule_set = RuleSet.objects.get(active=True)
-    page = admin_client.get(f"/admin/lifecycle/ruleset/{rule_set.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/review/ruleset/{rule_set.pk}/change/").content.decode()
     assert "默认值" in page and "应按上级正式印发的指标表替换" in page
     assert "NO_UPDATE_14D" in page
 
@@ -41,7 +41,7 @@ def test_it_activates_one_rule_set_and_deactivates_the_others(admin_client):
     old = RuleSet.objects.get(active=True)
     new = RuleSet.objects.create(name="江苏省政务新媒体检查指标", version="2020")
     response = admin_client.post(
-        "/admin/lifecycle/ruleset/",
+        "/admin/review/ruleset/",
         {
             "action": "activate",
             "_selected_action": [new.pk],
@@ -54,8 +54,8 @@ def test_it_activates_one_rule_set_and_deactivates_the_others(admin_client):
 
 
 def test_it_shows_an_inspection_with_its_findings(admin_client):
-    from lifecycle.models import Inspection
+    from review.models import Inspection
 
     insp = Inspection.objects.get()
-    page = admin_client.get(f"/admin/lifecycle/inspection/{insp.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/review/inspection/{insp.pk}/change/").content.decode()
     assert "SECRET_LEAK" in page or "泄露国家秘密" in page

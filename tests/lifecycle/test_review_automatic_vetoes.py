@@ -50,7 +50,7 @@ def test_it_flags_zombies_after_more_than_90_days(nanjing):
 
 
 def test_it_uses_the_days_parameter_of_the_rule_set(nanjing):
-    from lifecycle.models import Indicator
+    from review.models import Indicator
 
     Indicator.objects.filter(rule_set__active=True, code="NO_UPDATE_14D").update(params={"days": 7})
     account(nanjing.u.xl, "八天", last_post_on=days_before(8))

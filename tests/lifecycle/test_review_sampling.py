@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle import scoring
-
+from review import scoring
 from .review_helpers import account, review_json, run
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Stratified sampling (lifecycle.scoring.stratified_sample): properties, and the ratio rule
+"""Stratified sampling (review.scoring.stratified_sample): properties, and the ratio rule
 shared by `review --sample` and campaigns."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecycle import scoring
-from lifecycle.models import Campaign, RuleSet
+from review import scoring
+from review.models import Campaign, RuleSet
 
 strata_st = st.dictionaries(
     st.text(alphabet="ABCDEFG", min_size=1, max_size=3),

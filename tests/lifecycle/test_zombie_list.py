@@ -1,4 +1,4 @@
-"""Zombie and low-reach lists (lifecycle.review) and their export (`export_zombies`)."""
+"""Zombie and low-reach lists (review.evaluation) and their export (`export_zombies`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from lifecycle.models import AccountState
-from lifecycle.review import low_reach_accounts, zombie_accounts
+from review.evaluation import low_reach_accounts, zombie_accounts
 
 from .review_helpers import AS_OF, account, days_before, run
 

@@ -1,0 +1,292 @@
+"""Periodic review (DESIGN §4, §8; BRIEF §2): rule sets and indicators as data, inspection
+campaigns, inspections and their findings, imported monitoring metrics and public feedback.
+
+The scoring itself is pure (review/scoring.py); these rows only hold what was decided.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from lifecycle.models import Account
+
+POINTS_ARE_DEFAULTS = _(
+    "分值为系统默认值（官方扣分细则未公开），应按上级正式印发的指标表替换；"
+    "扣分项满分合计应为 100 分。"
+)
+
+
+class IndicatorPart(models.TextChoices):
+    VETO = "veto", _("单项否决")
+    DEDUCTION = "deduction", _("扣分")
+
+
+class RuleSet(models.Model):
+    """A versioned indicator table. Exactly one is active: `review` and new campaigns use it;
+    a campaign keeps the rule set it started with."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    version = models.CharField(_("版本"), max_length=50)
+    active = models.BooleanField(_("启用"), default=False)
+    note = models.TextField(_("说明"), blank=True, help_text=POINTS_ARE_DEFAULTS)
+    # {"zombie_days": 90, "pass_mark": 60, "low_reach": {"followers_below": 100,
+    #  "posts_per_year_below": 12}} — read by review.evaluation.rules_from_rule_set.
+    params = models.JSONField(
+        _("参数"), default=dict, blank=True,
+        help_text=_(
+            "zombie_days：超过多少天未更新视为僵尸号；pass_mark：合格分数线；"
+            "low_reach：低关注阈值（followers_below 粉丝数低于、posts_per_year_below 年发文数低于）。"
+        ),
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("指标体系")
+        verbose_name_plural = _("指标体系")
+        ordering = ["-active", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="ruleset_name_version"),
+            # review.evaluation.active_rule_set() relies on there being at most one.
+            models.UniqueConstraint(
+                fields=["active"], condition=Q(active=True), name="ruleset_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.version}）"
+
+    def deduction_total(self) -> int:
+        return sum(
+            i.max_points for i in self.indicators.all() if i.part == IndicatorPart.DEDUCTION
+        )
+
+
+class Indicator(models.Model):
+    rule_set = models.ForeignKey(
+        RuleSet, verbose_name=_("指标体系"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    part = models.CharField(_("类别"), max_length=16, choices=IndicatorPart.choices)
+    code = models.CharField(_("代码"), max_length=50)
+    name = models.CharField(_("名称"), max_length=200)
+    max_points = models.PositiveSmallIntegerField(
+        _("分值"), default=0,
+        help_text=_("扣分项的满分（该项扣分以此为上限）；否决项填 0。") + POINTS_ARE_DEFAULTS,
+    )
+    automatic = models.BooleanField(_("自动判定"), default=False)
+    params = models.JSONField(
+        _("参数"), default=dict, blank=True, help_text=_('例如 {"days": 14}')
+    )
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+        ordering = ["rule_set", "part", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "code"], name="indicator_code_per_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        if self.part == IndicatorPart.VETO and self.max_points:
+            raise ValidationError({"max_points": _("否决项不计分值，请填 0。")})
+
+
+class CampaignKind(models.TextChoices):
+    QUARTERLY = "quarterly", _("季度抽查")
+    ANNUAL = "annual", _("年度考核")
+    SPECIAL = "special", _("专项检查")
+
+
+class CampaignState(models.TextChoices):
+    OPEN = "open", _("进行中")
+    CLOSED = "closed", _("已结束")
+
+
+ERR_RATIO = _("抽查比例必须大于 0 且不超过 1。")
+
+
+class Campaign(models.Model):
+    period = models.CharField(
+        _("期次"), max_length=16,
+        validators=[RegexValidator(r"^\d{4}(Q[1-4]|H[12]|M(0[1-9]|1[0-2]))?$",
+                                   _("期次格式如 2019Q2、2019H1、2019M06 或 2019。"))],
+        help_text=_("如 2019Q2"),
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=CampaignKind.choices)
+    scope_unit = models.ForeignKey(
+        "lifecycle.Unit", verbose_name=_("检查范围"), on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
+    ratio = models.DecimalField(
+        _("抽查比例"), max_digits=4, decimal_places=3, default=Decimal("0.1"),
+        help_text=_("大于 0 且不超过 1，例如 0.1 表示 10%"),
+    )
+    seed = models.PositiveIntegerField(_("随机种子"), default=0, help_text=_("相同种子抽样结果可复现"))
+    rule_set = models.ForeignKey(
+        RuleSet, verbose_name=_("指标体系"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=CampaignState.choices, default=CampaignState.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The unit whose inspectors get the tasks and which issues the 通报 (DESIGN §8: "the
+    # inspecting unit"); approvals.services_review.campaign_create sets it.
+    inspecting_unit = models.ForeignKey(
+        "lifecycle.Unit", verbose_name=_("检查单位"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    as_of = models.DateField(_("监测时间点"), null=True, blank=True)
+    # Published on close (approvals.services_review.campaign_close): {"total", "passed",
+    # "failed", "pass_rate", "by_unit": [...], "failed_accounts": [ids], "notice": {...}}.
+    results = models.JSONField(_("检查结果"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("检查活动")
+        verbose_name_plural = _("检查活动")
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ratio__gt=0) & Q(ratio__lte=1), name="campaign_ratio_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_kind_display()}（{self.scope_unit}）"
+
+    def clean(self) -> None:
+        if self.ratio is not None and not (Decimal(0) < Decimal(self.ratio) <= Decimal(1)):
+            raise ValidationError({"ratio": ERR_RATIO})
+
+
+class Verdict(models.TextChoices):
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+
+
+class Inspection(models.Model):
+    """One account checked on one date: automatic flags plus the inspector's findings."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("检查活动"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="inspections",
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("账号"), on_delete=models.CASCADE,
+        related_name="inspections",
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("检查员"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    as_of = models.DateField(_("监测时间点"))
+    vetoes = models.JSONField(_("否决项"), default=list, blank=True)
+    # Null when a veto applies: a vetoed account is not scored (国办秘函〔2019〕19号).
+    score = models.PositiveSmallIntegerField(_("得分"), null=True, blank=True)
+    verdict = models.CharField(_("结论"), max_length=8, choices=Verdict.choices, blank=True)
+    zombie = models.BooleanField(_("僵尸号"), default=False)
+    days_since_last_post = models.IntegerField(_("距最近发文天数"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("检查记录")
+        verbose_name_plural = _("检查记录")
+        ordering = ["-as_of", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "account"], condition=Q(campaign__isnull=False),
+                name="inspection_once_per_campaign",
+            ),
+        ]
+        indexes = [
+            # "Latest inspection of each account" (review.evaluation.manual_findings).
+            models.Index(fields=["account", "as_of"], name="inspection_account_asof_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} @ {self.as_of}"
+
+
+def evidence_upload_to(instance: Any, filename: str) -> str:
+    return f"evidence/{instance.inspection_id or 'new'}/{filename}"
+
+
+class Finding(models.Model):
+    inspection = models.ForeignKey(
+        Inspection, verbose_name=_("检查记录"), on_delete=models.CASCADE, related_name="findings"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="findings"
+    )
+    points = models.PositiveSmallIntegerField(
+        _("扣分"), default=0, help_text=_("否决项填 0；扣分项超过该项分值时按分值计。")
+    )
+    evidence_text = models.TextField(_("证据说明"), blank=True)
+    evidence_url = models.URLField(_("证据链接"), max_length=1000, blank=True)
+    evidence_file = models.FileField(_("截图/附件"), upload_to=evidence_upload_to, blank=True)
+    automatic = models.BooleanField(_("自动判定"), default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("检查发现")
+        verbose_name_plural = _("检查发现")
+        ordering = ["inspection", "indicator__part", "indicator__position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}: {self.points}"
+
+
+class MetricSnapshot(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    as_of = models.DateField(_("统计日期"))
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    posts_total = models.PositiveIntegerField(null=True, blank=True)
+    last_post_on = models.DateField(null=True, blank=True)
+    interaction_enabled = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("监测数据")
+        verbose_name_plural = _("监测数据")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "as_of"], name="snapshot_unique_day"),
+        ]
+
+
+class FeedbackKind(models.TextChoices):
+    ERROR_REPORT = "error_report", _("纠错")
+    PRAISE = "praise", _("好评")
+    COMPLAINT = "complaint", _("差评")
+
+
+class Feedback(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="feedback")
+    kind = models.CharField(_("类型"), max_length=16, choices=FeedbackKind.choices)
+    text = models.TextField(_("内容"), blank=True)
+    contact = models.CharField(_("联系方式"), max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("公众反馈")
+        verbose_name_plural = _("公众反馈")
+        ordering = ["-created"]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from workbench.views import archive as views
+
+app_name = "notices"
+
+urlpatterns = [
+    path("", views.notice_list, name="list"),
+    path("<int:pk>/", views.notice_detail, name="detail"),
+    path("<int:pk>/pdf/", views.notice_pdf, name="pdf"),
+    path("<int:pk>/revoke/", views.notice_revoke, name="revoke"),
+]

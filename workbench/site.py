@@ -1,0 +1,139 @@
+"""The inbox site at `/` (viewflow Material frontend) with govmedia's scoped lists."""
+
+from __future__ import annotations
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application, Site
+from viewflow.workflow.flow import WorkflowAppViewset
+
+from approvals import selectors
+from approvals.flows import ChangeFlow, ClosureFlow, OpeningFlow
+from approvals.flows_review import InspectionFlow, RectificationFlow
+from workbench.views import accounts as views_accounts
+from workbench.views import closure as views_closure
+from workbench.views import feedback as views_feedback
+from workbench.views import review as views_review
+from workbench.views import tasks as views
+from workbench.views import work as views_work
+from workbench.views.scoped import ScopedFlowViewset
+
+
+class InboxApp(WorkflowAppViewset):
+    """Inbox / queue / archive across all flows. The menu badges count with our indexed
+    selectors, not viewflow's per-flow permission scan (DESIGN §2)."""
+
+    title = _("审批")
+    inbox_view_class = views.InboxView
+    queue_view_class = views.QueueView
+    archive_view_class = views_accounts.ArchiveView  # start tasks link to the process page
+    tasks_assign_path = None
+    tasks_unassign_path = None
+
+    def get_context_data(self, request):
+        return {
+            "user_inbox": selectors.inbox_for(request.user),
+            "user_queue": selectors.queue_for(request.user),
+        }
+
+
+class WorkApp(Application):
+    """Applying, deciding and withdrawing: govmedia's own pages inside the site frame."""
+
+    title = _("办事")
+    app_name = "work"
+    icon = "edit_note"
+    menu_template_name = "workbench/work_menu.html"
+    menu_links = (
+        ("work:applications", "assignment", _("我的申请")),
+        ("work:apply_opening", "add_circle", _("申请开设账号")),
+        ("work:accounts", "list_alt", _("账号台账")),
+        ("work:feedback", "rate_review", _("公众反馈")),
+        ("work:bulk_approve", "done_all", _("批量同意")),
+        ("work:delegations", "person_add", _("委托代办")),
+        ("notices:list", "description", _("公文档案")),
+        ("work:campaigns", "fact_check", _("检查活动")),
+        ("work:attention", "report", _("僵尸号与低关注账号")),
+        ("work:dashboard", "bar_chart", _("统计看板")),
+    )
+
+    index_path = path("", views_accounts.work_index, name="index")
+    apply_opening_path = path("apply/opening/", views.ApplyOpeningView.as_view(), name="apply_opening")
+    apply_closure_path = path(
+        "apply/closure/<int:account_id>/", views_closure.ApplyClosureView.as_view(), name="apply_closure"
+    )
+    apply_change_path = path(
+        "apply/change/<int:account_id>/", views_closure.ApplyChangeView.as_view(), name="apply_change"
+    )
+    task_path = path("tasks/<int:task_pk>/", views.TaskView.as_view(), name="task")
+    task_evidence_path = path(
+        "tasks/<int:task_pk>/evidence/<str:key>/", views.TaskEvidenceView.as_view(), name="task_evidence"
+    )
+    task_claim_path = path("tasks/<int:task_pk>/claim/", views.TaskClaimView.as_view(), name="task_claim")
+    task_release_path = path(
+        "tasks/<int:task_pk>/release/", views.TaskReleaseView.as_view(), name="task_release"
+    )
+    withdraw_path = path(
+        "processes/<int:process_pk>/withdraw/", views.ProcessWithdrawView.as_view(), name="withdraw"
+    )
+
+    accounts_path = path("accounts/", views_accounts.AccountListView.as_view(), name="accounts")
+    account_path = path(
+        "accounts/<int:account_id>/", views_accounts.AccountDetailView.as_view(), name="account"
+    )
+    applications_path = path(
+        "applications/", views_accounts.MyApplicationsView.as_view(), name="applications"
+    )
+    # Public 纠错/评价 for the owning units (lifecycle/views_feedback.py).
+    feedback_path = path("feedback/", views_feedback.FeedbackListView.as_view(), name="feedback")
+    feedback_handle_path = path(
+        "feedback/<int:pk>/handle/", views_feedback.FeedbackHandleView.as_view(),
+        name="feedback_handle",
+    )
+
+    delegations_path = path("delegations/", views_work.DelegationView.as_view(), name="delegations")
+    bulk_approve_path = path("bulk-approve/", views_work.BulkApproveView.as_view(), name="bulk_approve")
+    task_transfer_path = path(
+        "tasks/<int:task_pk>/transfer/", views_work.TaskTransferView.as_view(), name="task_transfer"
+    )
+
+    # Periodic review (approvals/views_review.py, docs/review.md).
+    campaigns_path = path("review/campaigns/", views_review.CampaignListView.as_view(), name="campaigns")
+    campaign_path = path(
+        "review/campaigns/<int:pk>/", views_review.CampaignDetailView.as_view(), name="campaign"
+    )
+    campaign_close_path = path(
+        "review/campaigns/<int:pk>/close/", views_review.CampaignCloseView.as_view(),
+        name="campaign_close",
+    )
+    inspection_sheet_path = path(
+        "review/inspections/<int:task_pk>/", views_review.InspectionSheetView.as_view(),
+        name="inspection_sheet",
+    )
+    rectify_path = path(
+        "review/rectify/<int:account_id>/", views_review.RectifyStartView.as_view(), name="rectify"
+    )
+    attention_path = path("review/attention/", views_review.AttentionListView.as_view(), name="attention")
+    attention_export_path = path(
+        "review/attention/export/", views_review.AttentionExportView.as_view(),
+        name="attention_export",
+    )
+    dashboard_path = path("dashboard/", views_review.DashboardView.as_view(), name="dashboard")
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
+
+site = Site(
+    title=_("政务新媒体管理"),
+    viewsets=[
+        InboxApp(flow_viewsets=[
+            ScopedFlowViewset(OpeningFlow, icon="add_circle"),
+            ScopedFlowViewset(ClosureFlow, icon="block"),
+            ScopedFlowViewset(ChangeFlow, icon="edit"),
+            ScopedFlowViewset(InspectionFlow, icon="fact_check"),
+            ScopedFlowViewset(RectificationFlow, icon="build"),
+        ]),
+        WorkApp(),
+    ],
+)

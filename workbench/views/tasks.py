@@ -1,0 +1,379 @@
+"""Web adapters: the task page, the application form, scoped inbox lists. Logic lives in
+approvals.services (writes) and approvals.selectors (reads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from viewflow.utils import viewprop
+from viewflow.workflow.flow.views import list as vf_list
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from approvals import selectors, services
+from approvals.chains import step_title
+from approvals.forms import DecisionForm, OpeningForm
+from approvals.models import AccountProcess, Decision
+from approvals.nodes import process_url, step_label, task_url
+from lifecycle.models import Platform, Role, Unit
+from lifecycle.selectors import account_history, user_units
+from lifecycle.services import TransitionError
+
+# Service fields shown by another form field (the closure form's channel rows).
+ERROR_FIELD_ALIASES = {"successor_channels": "channel_value_0"}
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            field = ERROR_FIELD_ALIASES.get(field, field) if field not in form.fields else field
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class TaskView(View):
+    """Task page: what is asked, the application, the decisions so far, the decision form."""
+
+    template_name = "workbench/task.html"
+
+    def get_task(self, request, task_pk: int) -> Task:
+        task = selectors.tasks_in_scope(request.user).filter(pk=task_pk).select_related(
+            "owner", "process"
+        ).first()
+        if task is None or not hasattr(task.flow_task, "task_kind"):
+            raise Http404(_("没有找到该任务。"))
+        return task
+
+    def context(self, request, task: Task, form=None):
+        process = AccountProcess.objects.select_related("account", "unit", "applicant").get(
+            pk=task.process_id
+        )
+        node = task.flow_task
+        is_open = task.status in (STATUS.NEW, STATUS.ASSIGNED)
+        may_act = is_open and (
+            task.owner_id == request.user.pk
+            or (task.owner_id is None and node.can_assign(request.user, task))
+        )
+        if form is None and may_act:
+            form = self.make_form(task)
+        return {
+            "task": task,
+            "node": node,
+            "process": process,
+            "account": process.account,
+            "chain": [dict(step, title=step_title(step)) for step in process.chain],
+            "current_step": task.data.get("step"),
+            "decisions": Decision.objects.filter(process=process).select_related("actor", "unit"),
+            "submissions": submissions(process),
+            "application": application_summary(process),
+            "history": account_history(account=process.account),
+            "form": form,
+            "may_act": may_act,
+            "is_open": is_open,
+            "process_url": process_url(process),
+            "step_label": step_label(task),
+            "due_on": min((a.due_on for a in task.assignments.all() if a.due_on), default=None),
+        }
+
+    def make_form(self, task: Task, data=None, files=None):
+        node = task.flow_task
+        if node.task_kind == "decision":
+            chain = task.process.coerced.chain
+            step = task.data.get("step", 0)
+            choices = [(i, step_title(s)) for i, s in enumerate(chain[:step])]
+            return DecisionForm(data, return_choices=choices, prefix="d")
+        if node.task_kind == "revision":
+            return services.revision_form(process=task.process.coerced, data=data, prefix="d")
+        if node.task_kind == "successors":
+            return node.form_class(data, account=task.process.coerced.account, prefix="d")
+        return node.form_class(data, files, prefix="d")
+
+    def get(self, request, task_pk: int):
+        task = self.get_task(request, task_pk)
+        return render(request, self.template_name, self.context(request, task))
+
+    def post(self, request, task_pk: int):
+        task = self.get_task(request, task_pk)
+        form = self.make_form(task, request.POST, request.FILES)
+        node = task.flow_task
+        if node.task_kind == "decision":
+            if not form.is_valid():
+                return render(request, self.template_name, self.context(request, task, form), status=400)
+            kwargs = {
+                "decision": form.cleaned_data["decision"],
+                "comment": form.cleaned_data["comment"],
+                "return_to": form.cleaned_data.get("return_to"),
+            }
+        else:
+            action = request.POST.get("action", "approve")
+            data = {k[2:]: v for k, v in request.POST.items() if k.startswith("d-")}
+            files = {k[2:]: v for k, v in request.FILES.items() if k.startswith("d-")}
+            kwargs = {"decision": "reject" if action == "withdraw" else "approve", "data": data,
+                      "comment": request.POST.get("d-comment", ""), "files": files}
+        try:
+            services.task_decide(task=task, actor=request.user, **kwargs)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return render(request, self.template_name, self.context(request, task, form), status=400)
+        except (services.TaskConflict, TransitionError) as exc:
+            # Held/decided tasks, and an account that moved meanwhile (e.g. a closure
+            # approved while a rectification started): nothing was written.
+            messages.error(request, str(exc))
+            return render(request, self.template_name, self.context(request, task), status=409)
+        except services.TaskForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        messages.success(request, _("已办理：{title}").format(title=step_label(task)))
+        return redirect("workflow:inbox")
+
+
+def application_summary(process: AccountProcess) -> dict[str, Any] | None:
+    """What a closure or change application asks for, for the approvers deciding it."""
+    from lifecycle.models import Account, ChannelKind
+
+    data = process.data or {}
+    if "closure" in data:
+        plan = data["closure"]
+        kinds = dict(ChannelKind.choices)
+        successor = None
+        if plan.get("successor_account"):
+            successor = Account.objects.filter(pk=plan["successor_account"]).first()
+        return {
+            "kind": "closure",
+            "type": _("整合（并入其他账号）") if plan.get("kind") == "merge" else _("关停"),
+            "forced": plan.get("forced", False),
+            "reason": plan.get("reason", ""),
+            "stop_on": plan.get("stop_on", ""),
+            "successor": successor,
+            "channels": [{"label": kinds.get(c.get("kind"), c.get("kind")), "value": c.get("value")}
+                         for c in plan.get("channels") or []],
+            "notes": plan.get("notes") or [],
+        }
+    if "change" in data:
+        change = data["change"]
+        before = change.get("before") or {}
+        rows = []
+        for field, value in (change.get("changes") or {}).items():
+            rows.append({"label": Account.field_label(field), "before": before.get(field, ""),
+                         "after": value})
+        return {"kind": "change", "reason": change.get("reason", ""), "rows": rows}
+    return None
+
+
+# Keys of Decision.data that name a stored file (data-step uploads, inspection screenshots).
+FILE_KEYS = ("evidence_file", "screenshot")
+
+
+def submissions(process: AccountProcess) -> list[dict[str, Any]]:
+    """What the clerks and inspectors submitted in the process's data steps, labelled by
+    the step's form, for the approvers who decide next (report, evidence, registration…)."""
+    out = []
+    rows = Decision.objects.filter(process=process, step__isnull=True).exclude(data={})
+    for row in rows.select_related("actor", "task").order_by("at", "pk"):
+        node = row.task.flow_task
+        form_class = getattr(node, "form_class", None)
+        if getattr(node, "task_kind", "") == "revision" or form_class is None:
+            continue
+        labels = {name: field.label for name, field in form_class.base_fields.items()}
+        labels.setdefault("screenshot", _("截图"))
+        fields = []
+        for key, value in row.data.items():
+            if value in ("", None, [], {}) or key not in labels:
+                continue
+            if key in FILE_KEYS:
+                url = reverse("work:task_evidence", args=[row.task_id, key])
+                fields.append({"label": labels[key], "file": str(value).rsplit("/", 1)[-1],
+                               "url": url})
+            elif isinstance(value, list):
+                fields.append({"label": labels[key], "text": "；".join(
+                    "-".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
+                    for item in value)})
+            else:
+                text = str(value)
+                link = text if text.startswith(("https://", "http://")) else ""
+                fields.append({"label": labels[key], "text": text, "link": link})
+        if fields:
+            out.append({"title": step_label(row.task), "actor": row.actor, "at": row.at,
+                        "fields": fields})
+    return out
+
+
+class TaskEvidenceView(View):
+    """A file submitted with a data step, for anyone who may see the task (else 404)."""
+
+    def get(self, request, task_pk: int, key: str):
+        from django.core.files.storage import default_storage
+        from django.http import FileResponse
+
+        task = selectors.tasks_in_scope(request.user).filter(pk=task_pk).first()
+        decision = Decision.objects.filter(task_id=task_pk).first() if task else None
+        name = (decision.data.get(key) if decision and key in FILE_KEYS else "") or ""
+        if not name or not default_storage.exists(name):
+            raise Http404(_("没有找到该附件。"))
+        response = FileResponse(default_storage.open(name, "rb"), as_attachment=True,
+                                filename=name.rsplit("/", 1)[-1])
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class TaskClaimView(TaskView):
+    def post(self, request, task_pk: int):
+        task = self.get_task(request, task_pk)
+        try:
+            services.task_claim(task=task, actor=request.user)
+        except services.TaskConflict as exc:
+            messages.error(request, str(exc))
+            return render(request, self.template_name, self.context(request, task), status=409)
+        except services.TaskForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        messages.success(request, _("已签收，任务进入您的待办。"))
+        return redirect("work:task", task.pk)
+
+
+class TaskReleaseView(TaskView):
+    def post(self, request, task_pk: int):
+        task = self.get_task(request, task_pk)
+        try:
+            services.task_release(task=task, actor=request.user)
+        except services.TaskConflict as exc:
+            messages.error(request, str(exc))
+            return render(request, self.template_name, self.context(request, task), status=409)
+        messages.success(request, _("已退回待签收队列。"))
+        return redirect("workflow:queue")
+
+
+class ApplyOpeningView(View):
+    template_name = "workbench/apply_opening.html"
+
+    def units(self, request):
+        return user_units(request.user, roles=(Role.APPLICANT,))
+
+    def get(self, request):
+        form = OpeningForm(units=self.units(request))
+        return render(request, self.template_name, {"form": form, "platforms": Platform.choices})
+
+    def post(self, request):
+        units = self.units(request)
+        form = OpeningForm(request.POST, request.FILES, units=units)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        data = form.cleaned_data
+        unit = Unit.objects.get(code=data.pop("unit"))
+        try:
+            process = services.opening_apply(actor=request.user, unit=unit, **data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return render(request, self.template_name, {"form": form}, status=400)
+        messages.success(
+            request, _("申请已提交（流程 #{pk}），等待单位负责人审核。").format(pk=process.pk)
+        )
+        return HttpResponseRedirect(process_url(process))
+
+
+class ProcessWithdrawView(View):
+    def post(self, request, process_pk: int):
+        process = get_object_or_404(selectors.processes_for(request.user), pk=process_pk)
+        try:
+            services.process_withdraw(process=process, actor=request.user,
+                                      reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except services.TaskConflict as exc:
+            messages.error(request, str(exc))
+        except services.TaskForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, _("申请已撤回。"))
+        return redirect("work:applications")
+
+
+# -- inbox lists: viewflow's pages with govmedia's scoped, indexed querysets -------------
+
+
+class _TaskColumns:
+    columns = ("task_link", "flow_name", "step_name", "account_name", "unit_name", "due", "created")
+
+    def task_link(self, task):
+        return format_html('<a href="{}">#{}</a>', task_url(task), task.pk)
+
+    task_link.short_description = _("编号")
+
+    def flow_name(self, task):
+        return task.flow_task.flow_class.process_title
+
+    flow_name.short_description = _("流程")
+
+    def step_name(self, task):
+        return step_label(task)
+
+    step_name.short_description = _("环节")
+
+    def account_name(self, task):
+        return format_html('<a href="{}">{}</a>', task_url(task), task.process.accountprocess.account.name)
+
+    account_name.short_description = _("账号")
+
+    def unit_name(self, task):
+        return task.process.accountprocess.unit.name
+
+    unit_name.short_description = _("申请单位")
+
+    def due(self, task):
+        dates = [a.due_on for a in task.assignments.all() if a.due_on]
+        return min(dates) if dates else ""
+
+    due.short_description = _("办理期限")
+
+    def created(self, task):
+        return task.created
+
+    created.short_description = _("创建时间")
+
+
+def _with_rows(qs):
+    return qs.select_related(
+        "process__accountprocess__account", "process__accountprocess__unit"
+    ).prefetch_related("assignments")
+
+
+class InboxView(_TaskColumns, vf_list.WorkflowInboxListView):
+    title = _("待办")
+    bulk_actions = ()
+    filterset_class = None
+
+    @viewprop
+    def queryset(self):
+        return _with_rows(selectors.inbox_for(self.request.user))
+
+
+class QueueView(_TaskColumns, vf_list.WorkflowQueueListView):
+    title = _("待签收")
+    bulk_actions = ()
+    filterset_class = None
+
+    @viewprop
+    def queryset(self):
+        return _with_rows(selectors.queue_for(self.request.user))
+
+
+class ArchiveView(_TaskColumns, vf_list.WorkflowArchiveListView):
+    title = _("已办")
+    filterset_class = None
+    columns = ("task_link", "flow_name", "step_name", "account_name", "unit_name", "finished")
+
+    def finished(self, task):
+        return task.finished
+
+    finished.short_description = _("办结时间")
+
+    @viewprop
+    def queryset(self):
+        return _with_rows(selectors.history_for(self.request.user))
