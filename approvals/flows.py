@@ -13,17 +13,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from approvals import actions
+from approvals.actions import (
+    FORCED_CLOSURE_ROLES,
+    check_successor_not_closing,
+    open_process,
+    resolve_successor,
+)
 from approvals.chains import last_step_unit
+from approvals.errors import ERR_CLOSURE_PENDING, ERR_FORCED_NOT_CLOSING, ERR_NOT_SUPERVISOR
 from approvals.forms import DeregistrationForm, RegistrationForm, RevisionForm
 from approvals.forms_closure import ChangeApplyForm, ClosureApplyForm, SuccessorsForm
 from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
 from approvals.nodes import ChainSplit, RoutedView, task_redirect
 from lifecycle import services as lifecycle
-from lifecycle.models import Role
+from lifecycle import workdays
+from lifecycle.models import Account, Role
+from lifecycle.selectors import user_units
 
 
 def _actor(process: AccountProcess) -> Any:
@@ -203,13 +215,11 @@ class OpeningFlow(ChainFlow, flow.Flow):
         )
 
     def on_approved(self, activation) -> None:
-        from approvals import services
-
         process = activation.process
         account = lifecycle.account_approve_opening(
             account=process.account, actor=_actor(process), reason="", **_audit(activation)
         )
-        services.issue_notice(
+        actions.issue_notice_for(
             kind="opening_approval",
             process=process,
             account=account,
@@ -218,8 +228,6 @@ class OpeningFlow(ChainFlow, flow.Flow):
         )
 
     def on_registered(self, activation) -> None:
-        from approvals import services
-
         process = activation.process
         data = process.data.get("registration", {})
         account = lifecycle.account_register(
@@ -227,10 +235,10 @@ class OpeningFlow(ChainFlow, flow.Flow):
             actor=_actor(process),
             platform_id=data["platform_id"],
             verified_subject=data["verified_subject"],
-            live_on=services.parse_iso_date(data["live_on"]),
+            live_on=actions.parse_iso_date(data["live_on"]),
             **_audit(activation),
         )
-        services.issue_notice(
+        actions.issue_notice_for(
             kind="filing_receipt",
             process=process,
             account=account,
@@ -336,14 +344,10 @@ class ClosureFlow(ChainFlow, flow.Flow):
         )
 
     def on_announce(self, activation) -> None:
-        from approvals import services
-
-        services.closure_announce(process=activation.process, actor=_actor(activation.process))
+        actions.closure_announce(process=activation.process, actor=_actor(activation.process))
 
     def successors_needed(self, activation) -> bool:
-        from approvals import services
-
-        return services.successors_needed(activation.process.data["closure"])
+        return actions.successors_needed(activation.process.data["closure"])
 
     def period_is_zero(self, activation) -> bool:
         return activation.process.data["notice_period"]["working_days"] == 0
@@ -354,11 +358,9 @@ class ClosureFlow(ChainFlow, flow.Flow):
         process.save(update_fields=["data"])
 
     def on_deregistered(self, activation) -> None:
-        from approvals import services
-
         process = activation.process
         plan = process.data["closure"]
-        on = services.parse_iso_date(process.data["deregistration"]["deregistered_on"])
+        on = actions.parse_iso_date(process.data["deregistration"]["deregistered_on"])
         if plan["kind"] == "merge":
             lifecycle.account_merge(
                 account=process.account, actor=_actor(process), successor=_closure_successor(plan),
@@ -372,7 +374,7 @@ class ClosureFlow(ChainFlow, flow.Flow):
 
 
 def _closure_successor(plan: dict[str, Any]):
-    from lifecycle.models import Account
+
 
     pk = plan.get("successor_account")
     return Account.objects.get(pk=pk) if pk else None
@@ -406,7 +408,77 @@ class ChangeFlow(ChainFlow, flow.Flow):
         """Nothing was applied; the account keeps its values."""
 
     def on_approved(self, activation) -> None:
-        from approvals import services
-
-        services.change_apply_approved(process=activation.process, actor=_actor(activation.process),
+        actions.change_apply_approved(process=activation.process, actor=_actor(activation.process),
                                        audit=_audit(activation))
+
+
+# -- forced closure (a failed rectification recheck, or a supervisor's decision) -----------
+
+
+def start_forced_closure(
+    *,
+    actor: Any,
+    account: Account,
+    reason: str,
+    successor_channels: Any = (),
+    successor_account: Any = None,
+) -> AccountProcess:
+    """Check and start a forced ClosureFlow (approvals.services.forced_closure_start and
+    the rectification flow's failed/overdue nodes): the account is already `closing`;
+    successors are validated like an application's, else the contact phone is named."""
+    from lifecycle.models import AccountState, ChannelKind
+
+    account = Account.objects.select_related("unit", "supervisor_unit").get(pk=account.pk)
+    errors: dict[str, Any] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = lifecycle.ERR_REQUIRED
+    supervisors = [u for u in (account.supervisor_unit, account.unit.supervisor) if u is not None]
+    allowed = getattr(actor, "is_superuser", False) or any(
+        account.unit.is_within(u) or u.pk in {s.pk for s in supervisors}
+        for u in user_units(actor, roles=FORCED_CLOSURE_ROLES)
+    )
+    if not allowed:
+        errors["account"] = ERR_NOT_SUPERVISOR
+    elif account.state != AccountState.CLOSING:
+        errors["account"] = str(ERR_FORCED_NOT_CLOSING).format(state=account.get_state_display())
+    else:
+        pending = open_process(account=account, kind=ProcessKind.CLOSURE)
+        if pending is not None:
+            errors["account"] = str(ERR_CLOSURE_PENDING).format(pk=pending.pk)
+    successor = None
+    try:
+        successor = resolve_successor(successor_account)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    given = list(successor_channels or [])
+    if given or successor is not None:
+        channels = lifecycle.clean_successor_channels(
+            channels=given, successor=successor, account=account
+        )
+        check_successor_not_closing(successor)
+    elif account.contact_phone:
+        channels = [{"kind": ChannelKind.PHONE.value, "value": account.contact_phone}]
+    else:
+        channels = []
+    plan = {
+        "kind": "close",
+        "reason": reason,
+        "stop_on": workdays.today().isoformat(),
+        "successor_account": successor.pk if successor else None,
+        "channels": channels,
+        "notes": [],
+        "forced": True,
+    }
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if locked.state != AccountState.CLOSING:
+            raise ValidationError(
+                {"account": str(ERR_FORCED_NOT_CLOSING).format(state=locked.get_state_display())}
+            )
+        return ClosureFlow.start_forced.run(
+            account=locked, unit=locked.unit, actor=actor, data={"closure": plan}
+        )
+

@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from approvals import actions
+from approvals.flows import start_forced_closure
 from approvals.forms_review import InspectionForm, RecheckForm, RectificationReportForm
 from approvals.models import AccountProcess, ProcessKind
 from approvals.nodes import RoutedView, task_redirect
@@ -88,9 +90,7 @@ class InspectionFlow(flow.Flow):
                       kind=INSPECTION_KIND, data=data)
 
     def on_inspected(self, activation) -> None:
-        from approvals import services_review
-
-        services_review.inspection_record(process=activation.process)
+        actions.inspection_record(process=activation.process)
 
 
 class RectificationFlow(flow.Flow):
@@ -154,9 +154,7 @@ class RectificationFlow(flow.Flow):
                       kind=ProcessKind.RECTIFICATION, data=data)
 
     def on_order(self, activation) -> None:
-        from approvals import services_review
-
-        services_review.rectification_order(process=activation.process,
+        actions.rectification_order(process=activation.process,
                                             audit=_audit(activation))
 
     def is_overdue(self, activation) -> bool:
@@ -166,20 +164,15 @@ class RectificationFlow(flow.Flow):
         return (activation.process.data.get("recheck") or {}).get("result") == "pass"
 
     def on_passed(self, activation) -> None:
-        from approvals import services_review
-
-        services_review.rectification_pass(process=activation.process, audit=_audit(activation))
+        actions.rectification_pass(process=activation.process, audit=_audit(activation))
 
     def on_failed(self, activation) -> None:
-        from approvals import services_review
-
-        services_review.rectification_fail(process=activation.process, audit=_audit(activation))
+        actions.rectification_fail(process=activation.process, audit=_audit(activation),
+                                   start_closure=start_forced_closure)
 
     def on_overdue(self, activation) -> None:
-        from approvals import services_review
-
-        services_review.rectification_fail(process=activation.process, audit=_audit(activation),
-                                           overdue=True)
+        actions.rectification_fail(process=activation.process, audit=_audit(activation),
+                                   overdue=True, start_closure=start_forced_closure)
 
 
 def _audit(activation) -> dict[str, int]:

@@ -1,21 +1,14 @@
-"""Thin Celery tasks of the approvals app (no logic: the command does the work)."""
+"""Thin Celery tasks of the approvals app (no logic: they call services).
+
+Due work has one Celery entry, `config.celery.run_due` (beat, every minute), which calls
+approvals.due.run_due like `manage.py run_due` does."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 
-
-@shared_task(name="approvals.tasks.run_due", ignore_result=True)
-def run_due() -> str:
-    """Beat/cron entry point for `manage.py run_due` (config.celery schedules its own
-    wrapper every minute; this one is for deployments that schedule app tasks directly)."""
-    import io
-
-    from django.core.management import call_command
-
-    out = io.StringIO()
-    call_command("run_due", stdout=out)
-    return out.getvalue()
+from review.models import Campaign
 
 
 @shared_task(
@@ -24,10 +17,9 @@ def run_due() -> str:
 )
 def campaign_start(campaign_id: int, actor_id: int | None) -> int:
     """Start the inspection processes of a new campaign (idempotent: safe to redeliver)."""
-    from django.contrib.auth import get_user_model
-
-    from approvals.services_review import campaign_start_inspections
-    from review.models import Campaign
+    # Imported when the job runs: campaign_create (approvals.services.inspections) queues
+    # this task on commit, so that module imports this one; the job reaches back into it.
+    from approvals.services.inspections import campaign_start_inspections
 
     campaign = Campaign.objects.select_related("inspecting_unit").get(pk=campaign_id)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None

@@ -4,7 +4,7 @@
 
 Builds a throwaway SQLite database and media folder in a temporary directory, then, in the
 same run and interleaved sample by sample:
-  1. pipeline: notices.services.notice_issue(...) end to end — number allocation, row,
+  1. pipeline: notices.services.issue(...) end to end — number allocation, row,
      after-commit eager job, template rendering, QR code, font check, WeasyPrint with the
      safe fetcher and the shared FontConfiguration, SHA-256, file write, row update;
   2. bare: weasyprint.HTML(string=<the same HTML>).write_pdf() with WeasyPrint's defaults
@@ -89,15 +89,15 @@ def main() -> None:
         setup_django(Path(tmp))
         from weasyprint import HTML
 
+        from notices import services as notices_services
         from notices.models import NoticeStatus
         from notices.rendering import notice_html
-        from notices.services import notice_issue
 
         unit, account = world()
 
         def pipeline_once():
             t0 = time.perf_counter()
-            notice = notice_issue(kind=args.kind, account=account, issuing_unit=unit,
+            notice = notices_services.issue(kind=args.kind, account=account, issuing_unit=unit,
                                   actor=None, context=CONTEXT)
             elapsed = time.perf_counter() - t0
             notice.refresh_from_db()

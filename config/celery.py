@@ -3,12 +3,12 @@
 Diagnostic and periodic tasks of the platform itself live here:
 - `config.celery.ping`: answers with the worker's host, pid and database (tests, /healthz tooling);
 - `config.celery.beat_heartbeat`: beat's sign of life, stored in Redis;
-- `config.celery.run_due`: a thin wrapper that beat sends every minute to run `manage.py run_due`.
+- `config.celery.run_due`: the one Celery entry of due work (approvals.due.run_due), sent by beat
+  every minute.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -118,18 +118,17 @@ def beat_heartbeat() -> float:
 
 @app.task(name="config.celery.run_due", ignore_result=True)
 def run_due() -> str:
-    """Run `manage.py run_due` (ended notice periods, deadlines, reminders; idempotent)."""
-    from django.core.management import call_command, get_commands
+    """Due work of today (approvals.due.run_due: ended notice periods, deadlines, reminders;
+    idempotent), the same function `manage.py run_due` calls."""
+    from django.utils import timezone
 
-    if "run_due" not in get_commands():
-        logger.warning("event=run_due status=missing detail='the run_due command is not installed'")
-        return ""
-    out = io.StringIO()
+    # Imported when the job runs: the Celery app is created before Django's apps are ready.
+    from approvals import due
+
     started = time.monotonic()
-    call_command("run_due", stdout=out)
+    summary = due.run_due(today=timezone.localdate())
     logger.info(
         "event=run_due status=done seconds=%.3f summary=%s",
-        time.monotonic() - started,
-        json.dumps(out.getvalue().strip(), ensure_ascii=False),
+        time.monotonic() - started, json.dumps(summary, ensure_ascii=False),
     )
-    return out.getvalue()
+    return summary

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from functools import reduce
 from operator import or_
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from lifecycle.models import Account, AccountTransition, Membership, Unit
+from lifecycle.types import RequestUser
 
 
-def user_units(user: Any, roles: tuple[str, ...] | None = None) -> list[Unit]:
+def user_units(user: RequestUser, roles: tuple[str, ...] | None = None) -> list[Unit]:
     """The units a user holds a role in (optionally only some roles). Cached per request user."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return []
     cache = user.__dict__.setdefault("_govmedia_units", {})
     key = roles or ()
@@ -25,7 +25,7 @@ def user_units(user: Any, roles: tuple[str, ...] | None = None) -> list[Unit]:
     return cache[key]
 
 
-def sees_everything(user: Any) -> bool:
+def sees_everything(user: RequestUser) -> bool:
     return bool(getattr(user, "is_superuser", False))
 
 
@@ -36,13 +36,13 @@ def subtree_q(units: list[Unit], prefix: str = "") -> Q:
     return reduce(or_, (Q(**{f"{prefix}path__startswith": u.path}) for u in units))
 
 
-def units_for(user: Any) -> QuerySet[Unit]:
+def units_for(user: RequestUser) -> QuerySet[Unit]:
     if sees_everything(user):
         return Unit.objects.all()
     return Unit.objects.filter(subtree_q(user_units(user)))
 
 
-def accounts_for(user: Any) -> QuerySet[Account]:
+def accounts_for(user: RequestUser) -> QuerySet[Account]:
     qs = Account.objects.select_related("unit", "successor")
     if sees_everything(user):
         return qs
@@ -53,7 +53,7 @@ def account_history(*, account: Account) -> QuerySet[AccountTransition]:
     return account.transitions.select_related("actor").order_by("at", "pk")
 
 
-def unit_in_scope(user: Any, unit: Unit) -> bool:
+def unit_in_scope(user: RequestUser, unit: Unit) -> bool:
     return sees_everything(user) or any(unit.is_within(u) for u in user_units(user))
 
 

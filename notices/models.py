@@ -78,7 +78,7 @@ class Notice(models.Model):
         verbose_name_plural = _("公文")
         ordering = ["-issued_on", "-pk"]
         constraints = [
-            # Belt and braces for the gapless sequence (notices.services.notice_issue).
+            # Belt and braces for the gapless sequence (notices.services.issue).
             models.UniqueConstraint(
                 fields=["issuing_unit", "series", "year", "seq"], name="notice_seq_unique"
             ),

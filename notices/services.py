@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from sequences import get_next_value
 
 from lifecycle.models import Account, ChannelKind, Membership, Platform, Unit
+from lifecycle.types import RequestUser, User
 from notices.kinds import KINDS, REVOCATION, get_kind
 from notices.models import Notice, NoticeDownload, NoticeStatus
 from notices.rendering import RenderError, notice_title, render_notice_pdf
@@ -71,14 +72,14 @@ def _facts(
         ctx["unit_code"] = account.unit.code
         if not ctx.get("platform_id"):
             ctx["platform_id"] = account.platform_id
-        if account.supervisor_unit_id:
+        if account.supervisor_unit is not None:
             ctx.setdefault("supervisor_name", account.supervisor_unit.name)
         if account.operator:
             ctx.setdefault("operator", account.operator)
     for channel in ctx.get("channels") or []:
         if isinstance(channel, dict) and not channel.get("kind_label"):
             try:
-                channel["kind_label"] = str(ChannelKind(channel.get("kind")).label)
+                channel["kind_label"] = str(ChannelKind(channel.get("kind", "")).label)
             except ValueError:
                 channel["kind_label"] = channel.get("kind", "")
     successor = ctx.get("successor_account")
@@ -98,12 +99,12 @@ def _facts(
 # notice (platform labels, titles) and the rendered text are produced under zh-hans.
 @translation.override("zh-hans")
 @transaction.atomic
-def notice_issue(
+def issue(
     *,
     kind: str,
     account: Account | None,
     issuing_unit: Unit,
-    actor: Any,
+    actor: User | None,
     process_id: int | None = None,
     context: dict[str, Any] | None = None,
     revokes: Notice | None = None,
@@ -173,14 +174,16 @@ ERR_REVOKE_REASON = _("请填写撤销理由。")
 REVOKING_ROLES = ("unit_head", "approver")
 
 
-def may_revoke(*, user: Any, notice: Notice) -> bool:
-    if getattr(user, "is_superuser", False):
+def may_revoke(*, user: RequestUser, notice: Notice) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
         return True
     return Membership.objects.filter(
         user=user, unit_id=notice.issuing_unit_id, role__in=REVOKING_ROLES).exists()
 
 
-def notice_revoke(*, notice: Notice, actor: Any, reason: str, replacement: str = "") -> Notice:
+def notice_revoke(*, notice: Notice, actor: User, reason: str, replacement: str = "") -> Notice:
     """A correction is a new notice: the issuing unit's 撤销通知 revokes `notice` (which is
     never edited; it is marked revoked and verification says so)."""
     reason = (reason or "").strip()
@@ -188,7 +191,7 @@ def notice_revoke(*, notice: Notice, actor: Any, reason: str, replacement: str =
         raise PermissionDenied(str(ERR_REVOKE_FORBIDDEN))
     if not reason:
         raise ValidationError({"reason": ERR_REVOKE_REASON})
-    return notice_issue(
+    return issue(
         kind=REVOCATION, account=notice.account, issuing_unit=notice.issuing_unit, actor=actor,
         context={"reason": reason, "replacement": (replacement or "").strip()}, revokes=notice,
     )
@@ -228,8 +231,8 @@ def notice_render(*, notice: Notice) -> Notice:
         locked = Notice.objects.select_for_update().get(pk=notice.pk)
         if locked.is_rendered:
             return locked
-        stored = ContentFile(rendered.data, name=f"{locked.pk}-{rendered.sha256[:12]}.pdf")
-        locked.pdf.save(stored.name, stored, save=False)
+        name = f"{locked.pk}-{rendered.sha256[:12]}.pdf"
+        locked.pdf.save(name, ContentFile(rendered.data, name=name), save=False)
         locked.sha256 = rendered.sha256
         locked.size = len(rendered.data)
         locked.pages = rendered.pages
@@ -246,9 +249,11 @@ def notice_render(*, notice: Notice) -> Notice:
     return notice
 
 
-def notice_download_record(*, notice: Notice, user: Any, ip: str | None, channel: str = "web"):
+def notice_download_record(
+    *, notice: Notice, user: RequestUser, ip: str | None, channel: str = "web"
+) -> NoticeDownload:
     return NoticeDownload.objects.create(
-        notice=notice, user=user if getattr(user, "pk", None) else None, ip=ip or None,
+        notice=notice, user=user if user.is_authenticated else None, ip=ip or None,
         channel=channel,
     )
 

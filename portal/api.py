@@ -54,10 +54,10 @@ NAME_REQUIRED = inline_serializer("SuccessorLookupError", {
 
 def _match_json(m: dict) -> dict:
     return {
-        "account": public.account_ref(m["account"]),
+        "account": account_ref(m["account"]),
         "state": m["state"],
-        "successor": public.account_ref(m["successor"]),
-        "chain": [public.account_ref(a) for a in m["chain"]],
+        "successor": account_ref(m["successor"]),
+        "chain": [account_ref(a) for a in m["chain"]],
         "channels": [{"kind": c["kind"], "value": c["value"]} for c in m["channels"]],
         "closed_on": m["closed_on"].isoformat() if m["closed_on"] else None,
         "announcement": (

@@ -1,6 +1,7 @@
-"""Periodic review: services (metrics import) and selectors (rule sets, review, zombie and
-low-reach lists). Commands, the API and (later) campaign views call these; the scoring
-rules themselves are pure functions in lifecycle/scoring.py.
+"""Periodic review: reads only — selectors (rule sets, review, zombie and low-reach lists)
+and the checking half of the metrics import (metrics_check; its writer is
+review.services.metrics_import). Commands, the API and campaign views call these; the
+scoring rules themselves are pure functions in review/scoring.py.
 
 Everything that walks all accounts is set-based: one ``values_list`` query streamed with
 ``iterator()``, findings prefetched in two queries, no per-account query and no save.
@@ -17,8 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import connections, transaction
-from django.db.models import CharField, Count, Max, Q, QuerySet
+from django.db import connections
+from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,7 +41,6 @@ from review.models import (
     Indicator,
     IndicatorPart,
     Inspection,
-    MetricSnapshot,
     RuleSet,
 )
 
@@ -113,16 +113,10 @@ class MetricsImportError(Exception):
         self.errors = errors
 
 
-@dataclass(frozen=True)
-class MetricsImportResult:
-    rows: int
-    created: int
-    updated: int
-    accounts_updated: int
-
-
 @dataclass
-class _MetricRow:
+class MetricRow:
+    """One checked monitoring row; ``account_id`` is set once the account is resolved."""
+
     number: int
     platform: str
     platform_id: str
@@ -141,7 +135,7 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 def _parse_metric_row(
     number: int, row: dict[str, str], *, today: datetime.date, errors: RowErrors
-) -> _MetricRow | None:
+) -> MetricRow | None:
     before = len(errors)
     platform = errors.parse(
         number, parse_choice, row.get("platform"), field="platform", choices=Platform.values
@@ -166,21 +160,19 @@ def _parse_metric_row(
         )
     if len(errors) > before:
         return None
-    return _MetricRow(number, platform, platform_id, as_of, followers, posts_total, last_post_on, interaction)
+    return MetricRow(number, platform, platform_id, as_of, followers, posts_total, last_post_on, interaction)
 
 
-def metrics_import(
+def metrics_check(
     *,
     rows: list[tuple[int, dict[str, str]]],
     scope: QuerySet[Account] | None = None,
     today: datetime.date | None = None,
-) -> MetricsImportResult:
-    """Import monitoring rows (DESIGN §4, §8): every row is checked first and every bad row
-    reported (MetricsImportError, nothing written); then, atomically, a MetricSnapshot is
-    upserted per account and as-of date, and each account's latest figures are updated from
-    its newest row unless a newer snapshot already exists. Blank figures keep the account's
-    current value. ``scope`` limits which accounts may be named (API: the user's subtree);
-    an account outside it is reported exactly like an unknown one."""
+) -> list[MetricRow]:
+    """The checking half of the metrics import (the writer is review.services.metrics_import):
+    parse every row and resolve its account; reads only. Every bad row is reported at once
+    (MetricsImportError). ``scope`` limits which accounts may be named (API: the user's
+    subtree); an account outside it is reported exactly like an unknown one."""
     today = today or timezone.localdate()
     errors = RowErrors()
     if not rows:
@@ -194,22 +186,11 @@ def metrics_import(
     base = (scope if scope is not None else Account.objects.all()).order_by()
     wanted_ids = sorted({p.platform_id for p in good})
     found: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    current: dict[int, tuple[int | None, int | None, datetime.date | None, bool]] = {}
     for chunk in _chunks(wanted_ids):
-        for pk, platform, pid, state, fol, posts, last, inter in base.filter(
-            platform_id__in=chunk
-        ).values_list(
-            "pk",
-            "platform",
-            "platform_id",
-            "state",
-            "followers",
-            "posts_total",
-            "last_post_on",
-            "interaction_enabled",
+        for pk, platform, pid, state in base.filter(platform_id__in=chunk).values_list(
+            "pk", "platform", "platform_id", "state"
         ):
             found[(platform, pid)].append((pk, state))
-            current[pk] = (fol, posts, last, inter)
     seen: dict[tuple[int, datetime.date], int] = {}
     for p in good:
         candidates = found.get((p.platform, p.platform_id), [])
@@ -243,78 +224,21 @@ def metrics_import(
         seen[key] = p.number
     if errors:
         raise MetricsImportError(errors)
+    return good
 
-    with transaction.atomic():
-        account_ids = sorted({p.account_id for p in good})
-        latest_before: dict[int, datetime.date] = {}
-        existing: dict[tuple[int, datetime.date], int] = {}
-        dates = sorted({p.as_of for p in good})
-        for chunk in _chunks(account_ids):
-            latest_before.update(
-                MetricSnapshot.objects.filter(account_id__in=chunk)
-                .values("account_id")
-                .annotate(latest=Max("as_of"))
-                .values_list("account_id", "latest")
-            )
-            for pk, acc, day in MetricSnapshot.objects.filter(
-                account_id__in=chunk, as_of__in=dates
-            ).values_list("pk", "account_id", "as_of"):
-                existing[(acc, day)] = pk
-        to_create, to_update = [], []
-        for p in good:
-            snap = MetricSnapshot(
-                account_id=p.account_id,
-                as_of=p.as_of,
-                followers=p.followers,
-                posts_total=p.posts_total,
-                last_post_on=p.last_post_on,
-                interaction_enabled=p.interaction_enabled,
-            )
-            pk = existing.get((p.account_id, p.as_of))
-            if pk is None:
-                to_create.append(snap)
-            else:
-                snap.pk = pk
-                to_update.append(snap)
-        MetricSnapshot.objects.bulk_create(to_create, batch_size=CHUNK)
-        MetricSnapshot.objects.bulk_update(
-            to_update,
-            ["followers", "posts_total", "last_post_on", "interaction_enabled"],
-            batch_size=CHUNK,
-        )
 
-        newest: dict[int, _MetricRow] = {}
-        for p in good:
-            if p.account_id not in newest or p.as_of > newest[p.account_id].as_of:
-                newest[p.account_id] = p
-        now = timezone.now()
-        accounts = []
-        for acc, p in newest.items():
-            before = latest_before.get(acc)
-            if before is not None and p.as_of < before:
-                continue  # an older snapshot: history only, the account keeps newer figures
-            fol, posts, last, _inter = current[acc]
-            accounts.append(
-                Account(
-                    pk=acc,
-                    followers=p.followers if p.followers is not None else fol,
-                    posts_total=p.posts_total if p.posts_total is not None else posts,
-                    last_post_on=p.last_post_on if p.last_post_on is not None else last,
-                    interaction_enabled=p.interaction_enabled,
-                    updated=now,
-                )
-            )
-        Account.objects.bulk_update(
-            accounts,
-            ["followers", "posts_total", "last_post_on", "interaction_enabled", "updated"],
-            batch_size=CHUNK,
-        )
-    return MetricsImportResult(
-        rows=len(good),
-        created=len(to_create),
-        updated=len(to_update),
-        accounts_updated=len(accounts),
-    )
+# The writer moved to review.services (one writer per model). Until
+# approvals/management/commands/seed_demo.py imports it from there, the old name resolves
+# lazily: a module-level import would be circular (review.services imports this module).
+_MOVED_TO_SERVICES = ("metrics_import", "MetricsImportResult")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_SERVICES:
+        from review import services
+
+        return getattr(services, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- review -------------------------------------------------------------------------------

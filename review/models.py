@@ -146,13 +146,13 @@ class Campaign(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     # The unit whose inspectors get the tasks and which issues the 通报 (DESIGN §8: "the
-    # inspecting unit"); approvals.services_review.campaign_create sets it.
+    # inspecting unit"); approvals.services.inspections.campaign_create sets it.
     inspecting_unit = models.ForeignKey(
         "lifecycle.Unit", verbose_name=_("检查单位"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
     as_of = models.DateField(_("监测时间点"), null=True, blank=True)
-    # Published on close (approvals.services_review.campaign_close): {"total", "passed",
+    # Published on close (approvals.services.inspections.campaign_close): {"total", "passed",
     # "failed", "pass_rate", "by_unit": [...], "failed_accounts": [ids], "notice": {...}}.
     results = models.JSONField(_("检查结果"), default=dict, blank=True)
 

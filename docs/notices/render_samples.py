@@ -63,7 +63,7 @@ SAMPLES = {
     "rectification_order": (JY, XL_ACCOUNT, {
         "deadline": "2026-12-10",
         "findings": [
-            # As approvals.services_review._auto_evidence writes it (ISO date, own 。).
+            # As approvals.actions.auto_evidence writes it (ISO date, own 。).
             {"code": "NO_UPDATE_14D", "label": "监测时间点前2周内无更新",
              "text": "最近发文 2026-10-01，距监测时间点 56 天。"},
             {"label": "栏目长期未更新", "points": 5,
@@ -72,7 +72,7 @@ SAMPLES = {
         ],
     }),
     "inspection_report": (NJ, None, {
-        "campaign": "2026Q4季度抽查",  # as approvals.services_review.campaign_close labels it
+        "campaign": "2026Q4季度抽查",  # as approvals.services.inspections.campaign_close labels it
         "pass_rate": 0.92,
         "failed": [
             {"unit": "兴隆街道办事处", "name": "兴隆发布", "platform_label": "微信公众号",

@@ -72,7 +72,7 @@ def join_text(value: Any, sep: str = "、") -> str:
 _PERIOD_RE = re.compile(r"(\d{4})(?:Q([1-4])|H([12])|M(0?[1-9]|1[0-2])|-(0?[1-9]|1[0-2]))?")
 _QUARTERS = {"1": "一", "2": "二", "3": "三", "4": "四"}
 _HALVES = {"1": "上半年", "2": "下半年"}
-# A campaign label is "{period}{kind label}" (approvals.services_review.campaign_close), e.g.
+# A campaign label is "{period}{kind label}" (approvals.services.inspections.campaign_close), e.g.
 # 2026Q4季度抽查 or 2026年度考核: the period already says 季度/年度.
 _PERIOD_WORD_RE = re.compile(r"^(?:半年度|季度|年度|月度)")
 

@@ -16,11 +16,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def jianye(nanjing, django_capture_on_commit_callbacks):
     """A 兴隆 account with a rendered notice and an opening process at the district step."""
-    from notices.services import notice_issue
+    from notices import services as notices_services
 
     account = imported(nanjing.u.xl, "兴隆老号", platform="weibo")
     with django_capture_on_commit_callbacks(execute=True):
-        notice = notice_issue(kind="closure_announcement", account=account,
+        notice = notices_services.issue(kind="closure_announcement", account=account,
                               issuing_unit=nanjing.u.xl, actor=nanjing.p.xl_clerk,
                               context={"reason": "测试", "stop_on": "2026-12-15"})
     notice.refresh_from_db()

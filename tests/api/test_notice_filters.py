@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from notices import services as notices_services
 from notices.kinds import KINDS
-from notices.services import notice_issue
 
 from .helpers import imported, results
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def archivist(nanjing, client_for):
     account = imported(nanjing.u.xl, "兴隆老号", platform="weibo")
-    notice = notice_issue(kind="closure_announcement", account=account,
+    notice = notices_services.issue(kind="closure_announcement", account=account,
                           issuing_unit=nanjing.u.xl, actor=nanjing.p.xl_clerk,
                           context={"reason": "测试", "stop_on": "2026-12-15"})
     return client_for(nanjing.p.nj_archivist), notice

@@ -60,9 +60,9 @@ def test_the_own_district_sees_them(nanjing, jianye, client_for):
 
 
 def test_another_districts_notices_are_invisible(nanjing, jianye, client_for):
-    from notices.services import notice_issue
+    from notices import services as notices_services
 
-    notice = notice_issue(kind="closure_announcement", account=jianye["account"],
+    notice = notices_services.issue(kind="closure_announcement", account=jianye["account"],
                           issuing_unit=jianye["account"].unit, actor=nanjing.p.xl_clerk,
                           context={"reason": "测试", "stop_on": "2026-12-15"})
     outsider = client_for(nanjing.p.jb_approver)

@@ -12,10 +12,10 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import selectors, services_review
+from approvals import actions, selectors, services
 from approvals.models import AccountProcess
-from review.models import Feedback, Finding, Inspection, RuleSet
 from review.evaluation import feedback_evidence, period_bounds
+from review.models import Feedback, Finding, Inspection, RuleSet
 from review.services import feedback_handle
 
 from .review_helpers import review_world_fixture  # noqa: F401
@@ -50,7 +50,7 @@ def with_feedback(review_world):
 
 def _campaign(w, **kw):
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return services_review.campaign_create(
+        return services.campaign_create(
             actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
             scope_unit=w.u.nj, as_of=AS_OF, **kw)
 
@@ -98,7 +98,7 @@ def test_it_leaves_the_score_and_the_rectification_order_to_the_inspector(with_f
     inspection = Inspection.objects.get(campaign=campaign, account=w.xl)
     assert (inspection.verdict, inspection.score) == ("pass", 100)
     assert inspection.findings.filter(automatic=True).count() == 1  # kept as evidence
-    assert services_review.findings_from_inspection(inspection) == []
+    assert services.findings_from_inspection(inspection) == []
 
 
 def test_it_uses_the_rule_sets_feedback_indicator(with_feedback):

@@ -12,12 +12,12 @@ from django.test import TestCase
 from django.urls import reverse
 from PIL import Image
 
-from approvals import selectors, services_review
+from approvals import actions, selectors, services
 from approvals.flows_review import InspectionFlow
 from approvals.models import AccountProcess
-from review.models import Campaign, Finding, Inspection
-from review.evaluation import review
 from notices.models import Notice
+from review.evaluation import review
+from review.models import Campaign, Finding, Inspection
 
 from .closure_helpers import pdf_text
 from .review_helpers import review_world_fixture  # noqa: F401
@@ -75,8 +75,8 @@ def test_it_creates_a_campaign_with_tasks_and_automatic_findings(client, review_
 
 def test_it_samples_reproducibly_like_review_sample(review_world):
     w = review_world
-    a = services_review.sample_accounts(scope=w.u.nj, ratio="0.4", seed=3)
-    b = services_review.sample_accounts(scope=w.u.nj, ratio="0.4", seed=3)
+    a = services.sample_accounts(scope=w.u.nj, ratio="0.4", seed=3)
+    b = services.sample_accounts(scope=w.u.nj, ratio="0.4", seed=3)
     assert a == b and len(a) == 2
     import datetime
 
@@ -97,7 +97,7 @@ def test_it_rejects_a_ratio_outside_zero_one_and_writes_nothing(client, review_w
 
 def test_it_rejects_an_empty_scope_and_writes_nothing(client, review_world):
     with pytest.raises(ValidationError) as exc:
-        services_review.campaign_create(
+        services.campaign_create(
             actor=review_world.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="0.5",
             seed=1, scope_unit=review_world.u.sq)
     assert "scope_unit" in exc.value.message_dict
@@ -109,7 +109,7 @@ def test_it_rejects_an_empty_scope_and_writes_nothing(client, review_world):
 
 def test_it_refuses_a_scope_outside_the_inspectors_subtree(review_world):
     with pytest.raises(ValidationError) as exc:
-        services_review.campaign_create(
+        services.campaign_create(
             actor=review_world.p.jy_inspector, period="2026Q4", kind="quarterly", ratio="1",
             seed=1, scope_unit=review_world.u.nj)
     assert "scope_unit" in exc.value.message_dict
@@ -175,11 +175,11 @@ def test_it_runs_a_campaign_through_the_web_and_issues_the_report(
 def test_it_refuses_to_close_with_open_inspections(review_world):
     w = review_world
     with after_commit():
-        campaign = services_review.campaign_create(
+        campaign = services.campaign_create(
             actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
             scope_unit=w.u.nj)
     with pytest.raises(ValidationError) as exc:
-        services_review.campaign_close(actor=w.p.nj_inspector, campaign=campaign)
+        services.campaign_close(actor=w.p.nj_inspector, campaign=campaign)
     assert "5 个账号未完成检查" in str(exc.value)
     campaign.refresh_from_db()
     assert campaign.state == "open" and not Notice.objects.exists()
@@ -188,7 +188,7 @@ def test_it_refuses_to_close_with_open_inspections(review_world):
 def test_it_rejects_deductions_above_the_indicator_max(review_world):
     w = review_world
     with after_commit():
-        campaign = services_review.campaign_create(
+        campaign = services.campaign_create(
             actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
             scope_unit=w.u.nj)
     task = _campaign_tasks(campaign)[w.zj.pk]
@@ -204,16 +204,16 @@ def test_it_rejects_deductions_above_the_indicator_max(review_world):
 def test_it_starts_the_inspections_in_a_job_after_commit_and_only_once(review_world):
     w = review_world
     with after_commit() as callbacks:
-        campaign = services_review.campaign_create(
+        campaign = services.campaign_create(
             actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
             scope_unit=w.u.nj)
         # Before the commit nothing is started, and the campaign cannot be closed.
-        assert services_review.campaign_started_count(campaign) == 0
+        assert services.campaign_started_count(campaign) == 0
         with pytest.raises(ValidationError) as exc:
-            services_review.campaign_close(actor=w.p.nj_inspector, campaign=campaign)
+            services.campaign_close(actor=w.p.nj_inspector, campaign=campaign)
         assert "5 个账号未完成检查" in str(exc.value)
     assert len(callbacks) == 1
-    assert services_review.campaign_started_count(campaign) == 5
+    assert services.campaign_started_count(campaign) == 5
     # Redelivered job: nothing more.
-    assert services_review.campaign_start_inspections(campaign=campaign, actor=w.p.nj_inspector) == 0
+    assert services.campaign_start_inspections(campaign=campaign, actor=w.p.nj_inspector) == 0
     assert len(_campaign_tasks(campaign)) == 5

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import services_review
-from workbench import dashboards as selectors_review
+from approvals import due, services
 from lifecycle.models import AccountState, Platform
+from workbench import dashboards as selectors_review
 
 from .review_helpers import make_account, review_world_fixture  # noqa: F401
 
@@ -50,7 +50,7 @@ def test_it_shows_opened_per_month_pass_rates_and_overdue_tasks(client, review_w
     today = timezone.localdate()
     make_account("新开号", w.u.xl, w.u.jy, platform=Platform.KUAISHOU, opened_on=today)
     with TestCase.captureOnCommitCallbacks(execute=True):  # the start job runs after commit
-        campaign = services_review.campaign_create(
+        campaign = services.campaign_create(
             actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
             scope_unit=w.u.jy)
     from approvals.models import AccountProcess
@@ -60,7 +60,7 @@ def test_it_shows_opened_per_month_pass_rates_and_overdue_tasks(client, review_w
     for p in AccountProcess.objects.filter(data__campaign=campaign.pk):
         for t in open_tasks(p):
             task_decide(task=t, actor=w.p.nj_inspector, decision="approve", data={})
-    services_review.rectification_start(actor=w.p.jy_reviewer, account=w.xl, reason="x")
+    services.rectification_start(actor=w.p.jy_reviewer, account=w.xl, reason="x")
     later = today + datetime.timedelta(days=60)
     d = selectors_review.dashboard(w.p.nj_inspector, today=later)
     assert d["pass_rates"] == [{"period": "2026Q4", "total": 3, "passed": 2, "rate": 0.6667}]
@@ -80,7 +80,7 @@ def test_it_keeps_the_query_count_independent_of_data_size(client, review_world)
         make_account(f"批量号{i}", w.u.jy if i % 2 else w.u.njzj, w.u.nj,
                      platform=list(Platform.values)[i % 12], days_ago=i * 10,
                      state=AccountState.CLOSED if i % 5 == 0 else AccountState.ACTIVE)
-    services_review.campaign_create(actor=w.p.nj_inspector, period="2027Q1", kind="quarterly",
+    services.campaign_create(actor=w.p.nj_inspector, period="2027Q1", kind="quarterly",
                                     ratio="0.5", seed=2, scope_unit=w.u.nj)
     assert _queries(client) == baseline
     assert baseline == PINNED, baseline

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import services_review
+from approvals import due, services
 from approvals.flows import ClosureFlow
 from approvals.flows_review import RectificationFlow
 from approvals.models import AccountProcess, TaskAssignment
@@ -140,21 +140,21 @@ def test_it_escalates_an_overdue_rectification_once(client, review_world):
 
 def test_it_does_not_escalate_on_the_deadline_itself(review_world):
     w = review_world
-    process = services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
+    process = services.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
                                                   reason="僵尸号")
     deadline = datetime.date.fromisoformat(process.data["rectification"]["deadline"])
     task = only_open_task(process)
-    assert services_review.process_one_overdue_rectification(task=task, today=deadline) is False
+    assert due.process_one_overdue_rectification(task=task, today=deadline) is False
     assert only_open_task(process) == task
 
 
 def test_it_refuses_an_outsider_and_a_second_order(review_world):
     w = review_world
     with pytest.raises(ValidationError) as exc:
-        services_review.rectification_start(actor=w.p.jb_approver, account=w.stale, reason="x")
+        services.rectification_start(actor=w.p.jb_approver, account=w.stale, reason="x")
     assert "account" in exc.value.message_dict
-    services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale, reason="x")
+    services.rectification_start(actor=w.p.jy_reviewer, account=w.stale, reason="x")
     with pytest.raises(ValidationError) as exc:
-        services_review.rectification_start(actor=w.p.nj_inspector, account=w.stale, reason="x")
+        services.rectification_start(actor=w.p.nj_inspector, account=w.stale, reason="x")
     assert "整改中" in exc.value.message_dict["account"][0]
     assert AccountProcess.objects.filter(kind="rectification").count() == 1

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from approvals import services, services_review
+from approvals import due, services
 from approvals.flows_review import RectificationFlow
 from approvals.models import AccountProcess, TaskAssignment
 from lifecycle.models import AccountState
@@ -30,7 +30,7 @@ def test_it_refuses_a_rectification_while_a_closure_is_running(review_world):
         stop_on=timezone.localdate(), successor_channels=[{"kind": "phone", "value": "025-8000"}],
     )
     with pytest.raises(ValidationError) as exc:
-        services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale, reason="僵尸号")
+        services.rectification_start(actor=w.p.jy_reviewer, account=w.stale, reason="僵尸号")
     assert f"流程 #{closure.pk}" in " ".join(exc.value.message_dict["account"])
     assert not AccountProcess.objects.filter(account=w.stale, kind="rectification").exists()
     w.stale.refresh_from_db()
@@ -41,7 +41,7 @@ def test_it_routes_a_community_accounts_recheck_to_the_nearest_unit_with_a_revie
     w = review_world
     community = w.u.sq  # its supervisor (兴隆街道) has no supervisor_reviewer
     account = make_account("某社区发布", community, None, days_ago=200)
-    process = services_review.rectification_start(actor=w.p.jy_reviewer, account=account,
+    process = services.rectification_start(actor=w.p.jy_reviewer, account=account,
                                                   reason="僵尸号")
     assert process.data["rectification"]["recheck_unit"] == w.u.jy.code
     report = only_open_task(process)
@@ -50,19 +50,19 @@ def test_it_routes_a_community_accounts_recheck_to_the_nearest_unit_with_a_revie
 
 def test_an_account_that_cannot_be_escalated_does_not_stop_the_others(review_world, monkeypatch):
     w = review_world
-    first = services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
+    first = services.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
                                                 reason="僵尸号")
-    second = services_review.rectification_start(actor=w.p.jy_reviewer, account=w.xl,
+    second = services.rectification_start(actor=w.p.jy_reviewer, account=w.xl,
                                                  reason="僵尸号")
     broken = only_open_task(first).pk
-    original = services_review.process_one_overdue_rectification
+    original = due.process_one_overdue_rectification
 
     def flaky(*, task, today):
         if task.pk == broken:
             raise ValidationError({"account": "模拟的失败"})
         return original(task=task, today=today)
 
-    monkeypatch.setattr(services_review, "process_one_overdue_rectification", flaky)
+    monkeypatch.setattr(due, "process_one_overdue_rectification", flaky)
     deadline = datetime.date.fromisoformat(second.data["rectification"]["deadline"])
     out = io.StringIO()
     call_command("run_due", now=(deadline + datetime.timedelta(days=1)).isoformat(), stdout=out)
@@ -102,7 +102,7 @@ def test_an_approval_the_account_no_longer_allows_is_409_not_500(review_world, c
 
 def _failed_recheck(w):
     """兴隆旧号 ordered to rectify, reported, failed at recheck → its forced closure process."""
-    process = services_review.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
+    process = services.rectification_start(actor=w.p.jy_reviewer, account=w.stale,
                                                   reason="僵尸号")
     services.task_decide(task=only_open_task(process), actor=w.p.xl_clerk, decision="approve",
                          data={"report": "无法整改"})

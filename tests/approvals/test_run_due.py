@@ -10,7 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from approvals.management.commands.run_due import Command, task_overdue
+from approvals import due
+from approvals.due import task_overdue
+from approvals.management.commands.run_due import Command
 from approvals.models import TaskAssignment
 
 from .closure_helpers import apply_closure, approve_chain, wait_task, world_fixture  # noqa: F401
@@ -32,10 +34,9 @@ def _due(process) -> datetime.date:
 def test_it_ends_a_notice_period_only_on_its_due_date(world):
     process = approve_chain(world, apply_closure(world))
     task = wait_task(process)
-    cmd = Command()
-    assert cmd.process_one_notice_period(task, _due(process) - datetime.timedelta(days=1)) is False
-    assert cmd.process_one_notice_period(task, _due(process)) is True
-    assert cmd.process_one_notice_period(task, _due(process)) is False  # already ended
+    assert due.process_one_notice_period(task=task, today=_due(process) - datetime.timedelta(days=1)) is False
+    assert due.process_one_notice_period(task=task, today=_due(process)) is True
+    assert due.process_one_notice_period(task=task, today=_due(process)) is False  # already ended
     assert only_open_task(process).flow_task.task_kind == "deregistration"
 
 
@@ -56,10 +57,9 @@ def test_it_reminds_an_overdue_task_once(world):
     task_overdue.connect(lambda **kw: received.append(kw["assignment"].pk), weak=False,
                          dispatch_uid="test-run-due")
     try:
-        cmd = Command()
         late = assignment.due_on + datetime.timedelta(days=1)
-        assert cmd.process_one_reminder(assignment, late) is True
-        assert cmd.process_one_reminder(assignment, late) is False
+        assert due.process_one_reminder(assignment=assignment, today=late) is True
+        assert due.process_one_reminder(assignment=assignment, today=late) is False
         assert "reminded: 0" in _run(late.isoformat())
     finally:
         task_overdue.disconnect(dispatch_uid="test-run-due")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError
 
-from review.models import Indicator, RuleSet
 from review.evaluation import rules_from_rule_set
+from review.models import Indicator, RuleSet
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from lifecycle.models import Account
-from review.models import MetricSnapshot
 from lifecycle.serializers import AccountRowSerializer
 from lifecycle.tabular import CellError, parse_date
+from review.models import MetricSnapshot
 
 from .import_files import run, write_csv, write_xlsx
 from .review_helpers import METRICS_HEADER, account

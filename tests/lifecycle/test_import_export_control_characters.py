@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from lifecycle.models import Account, Unit
-from review.models import MetricSnapshot
 from lifecycle.tabular import CellError, check_text, export_text
+from review.models import MetricSnapshot
 
 from .import_files import run, write_csv
 from .review_helpers import METRICS_HEADER, account

@@ -11,8 +11,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from lifecycle.models import Account
-from review.models import MetricSnapshot
 from lifecycle.tabular import MAX_COUNT, CellError, parse_int
+from review.models import MetricSnapshot
 
 from .import_files import run, write_csv
 from .review_helpers import METRICS_HEADER, account

@@ -14,8 +14,8 @@ from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
 from portal import views as public_views
-from review.models import Feedback
 from portal.views import client_ip
+from review.models import Feedback
 from tests.approvals.closure_helpers import world_fixture  # noqa: F401
 from tests.test_settings_production import _run
 

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from review import scoring
+
 MAX = {"A": 20, "B": 15, "C": 10, "D": 5, "E": 50}
 RULES = scoring.Rules(max_points=MAX)
 codes = st.sampled_from(sorted(MAX))

@@ -68,7 +68,7 @@ def issue(world):
 
     def _issue(kind="opening_approval", *, account=None, unit=None, context=None, **kwargs):
         account = account if account is not None else world.xl_account
-        return services.notice_issue(
+        return services.issue(
             kind=kind,
             account=account,
             issuing_unit=unit or world.u.nj,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from notices.services import notice_issue
+from notices import services as notices_services
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ def test_it_issues_and_renders_in_chinese_under_an_english_ui(nanjing, django_ca
 
     account = AccountFactory(name="南京质检", unit=nanjing.u.njzj, platform="wechat_official")
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
-        notice = notice_issue(
+        notice = notices_services.issue(
             kind="closure_announcement", account=account, issuing_unit=nanjing.u.njzj,
             actor=nanjing.p.njzj_clerk, context={"reason": "机构改革", "stop_on": "2026-12-15"},
         )

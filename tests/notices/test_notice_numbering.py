@@ -57,7 +57,7 @@ def test_it_numbers_20_concurrent_issues_1_to_20(world, monkeypatch):
     def worker():
         try:
             barrier.wait(timeout=10)
-            services.notice_issue(
+            services.issue(
                 kind="opening_approval", account=world.xl_account, issuing_unit=world.u.nj,
                 actor=world.p.nj_approver,
             )

@@ -40,7 +40,7 @@ def test_it_writes_periods_in_chinese(stored, printed):
 @pytest.mark.parametrize(
     ("label", "period", "activity"),
     [
-        # approvals.services_review.campaign_close: f"{campaign.period}{kind label}"
+        # approvals.services.inspections.campaign_close: f"{campaign.period}{kind label}"
         ("2026Q4季度抽查", "2026Q4", "抽查"),
         ("2026年度考核", "2026", "考核"),
         ("2026H1专项检查", "2026H1", "专项检查"),
@@ -63,7 +63,7 @@ def test_it_writes_dates_without_leading_zeros():
 @pytest.mark.parametrize(
     ("text", "printed"),
     [
-        # approvals.services_review.OVERDUE_COMMENT as a forced closure's reason
+        # approvals.errors.OVERDUE_COMMENT as a forced closure's reason
         (
             "逾期未提交整改报告（整改期限 2026-12-10），自动判定复核不通过。",
             "逾期未提交整改报告（整改期限2026年12月10日），自动判定复核不通过。",

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 # approvals.services.forced_closure_start's reason around
-# approvals.services_review.OVERDUE_COMMENT, as run_due writes it for an overdue order.
+# approvals.errors.OVERDUE_COMMENT, as run_due writes it for an overdue order.
 FORCED_REASON = "整改复核不通过，强制关停：逾期未提交整改报告（整改期限 2026-12-10），自动判定复核不通过。"
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from notices import services as notices_services
 from notices.models import Notice, NoticeStatus
-from notices.services import notice_issue
 from tests.factories import AccountFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def _issue(nanjing, reason="机构改革", **extra):
     account = extra.pop("account", None) or AccountFactory(unit=nanjing.u.njzj, name="南京质检")
-    return notice_issue(
+    return notices_services.issue(
         kind="closure_announcement", account=account, issuing_unit=nanjing.u.njzj,
         actor=nanjing.p.njzj_clerk, context={"reason": reason, "stop_on": "2026-12-15"},
     )

@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from approvals import services, services_review
+from approvals import services
 from approvals.forms_review import CampaignForm, InspectionForm, RectificationStartForm, ScreenshotForm
 from approvals.models import AccountProcess
 from approvals.nodes import process_url, task_url
@@ -66,12 +66,12 @@ class CampaignListView(View):
         units = _inspector_units(request)
         form = CampaignForm(request.POST, units=units)
         if not units:
-            raise PermissionDenied(str(services_review.ERR_SCOPE_FORBIDDEN))
+            raise PermissionDenied(str(services.ERR_SCOPE_FORBIDDEN))
         # The service checks ratio and scope itself (same messages for web and API).
         data = {k: request.POST.get(k, "") for k in ("period", "kind", "ratio", "seed")}
         scope = Unit.objects.filter(code=request.POST.get("scope_unit", "")).first()
         try:
-            campaign = services_review.campaign_create(
+            campaign = services.campaign_create(
                 actor=request.user, scope_unit=scope, **data)
         except ValidationError as exc:
             form.is_valid()
@@ -104,10 +104,10 @@ class CampaignDetailView(View):
             for i in inspections
         ]
         failed_ids = set(campaign.results.get("failed_accounts", []))
-        started = services_review.campaign_started_count(campaign)
+        started = services.campaign_started_count(campaign)
         return render(request, self.template_name, {
             "campaign": campaign, "rows": rows,
-            "open_count": services_review.campaign_open_tasks(campaign).count()
+            "open_count": services.campaign_open_tasks(campaign).count()
             + len(inspections) - started,
             "started": started,
             "failed": [r for r in rows if r["inspection"].account_id in failed_ids],
@@ -118,7 +118,7 @@ class CampaignCloseView(View):
     def post(self, request, pk: int):
         campaign = _campaign_or_404(request, pk)
         try:
-            campaign = services_review.campaign_close(actor=request.user, campaign=campaign)
+            campaign = services.campaign_close(actor=request.user, campaign=campaign)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -161,7 +161,7 @@ class InspectionSheetView(TaskView):
                           self.context(request, task, form, upload), status=400)
         data = {k[2:]: v for k, v in request.POST.items() if k.startswith("d-")}
         try:
-            services_review.inspection_decide(
+            services.inspection_decide(
                 task=task, actor=request.user, data=data,
                 upload=upload.cleaned_data.get("screenshot"))
         except ValidationError as exc:
@@ -207,7 +207,7 @@ class RectifyStartView(View):
             insp = insp.filter(campaign=campaign)
         latest = insp.order_by("-as_of", "-pk").first()
         if latest is not None:
-            return services_review.findings_from_inspection(latest)
+            return services.findings_from_inspection(latest)
         days = (timezone.localdate() - account.last_post_on).days if account.last_post_on else None
         text = (_("最近发文 {day}，已 {n} 天未更新").format(day=cn_date(account.last_post_on), n=days)
                 if days is not None else _("无发文记录"))
@@ -230,7 +230,7 @@ class RectifyStartView(View):
         form = RectificationStartForm(request.POST)
         findings = self.findings(account, campaign)
         try:
-            process = services_review.rectification_start(
+            process = services.rectification_start(
                 actor=request.user, account=account, reason=request.POST.get("reason", ""),
                 findings=findings, campaign=campaign)
         except ValidationError as exc:
@@ -266,7 +266,7 @@ class AttentionListView(View):
         rectifiable = {
             a.pk for a in accounts
             if a.state == AccountState.ACTIVE
-            and services_review._rectify_unit(actor=request.user, account=a) is not None
+            and services.rectify_unit(actor=request.user, account=a) is not None
         }
         return render(request, self.template_name, {
             "accounts": accounts, "only": only, "as_of": as_of, "rectifiable": rectifiable,

@@ -1,10 +1,5 @@
-"""Writers of the periodic review (DESIGN §6, §8; docs/review.md): inspection campaigns,
-inspections, rectification processes and their due work (run_due).
-
-Keyword-only services; every rule is checked before anything is written, and a
-ValidationError names the fields. Flows call back into the `inspection_record` and
-`rectification_*` functions from their nodes.
-"""
+"""Periodic-review processes (DESIGN §6, docs/review.md): inspection campaigns and their
+inspection tasks, and rectification orders started from findings."""
 
 from __future__ import annotations
 
@@ -14,7 +9,6 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,14 +16,30 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from approvals.actions import RECTIFY_ROLES, auto_evidence, campaign_feedback, feedback_evidence
+from approvals.errors import (
+    ERR_CAMPAIGN_CLOSED,
+    ERR_CAMPAIGN_OPEN_TASKS,
+    ERR_KIND,
+    ERR_NOT_INSPECTOR,
+    ERR_PERIOD,
+    ERR_RATIO,
+    ERR_RECTIFY_CLOSING,
+    ERR_RECTIFY_FORBIDDEN,
+    ERR_RECTIFY_PENDING,
+    ERR_RECTIFY_REASON,
+    ERR_RECTIFY_STATE,
+    ERR_SCOPE_EMPTY,
+    ERR_SCOPE_FORBIDDEN,
+    ERR_SEED,
+)
+from approvals.flows_review import InspectionFlow, RectificationFlow
 from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind, TaskAssignment
+from approvals.services.tasks import store_task_file, task_decide
 from lifecycle import services as lifecycle
-from lifecycle import workdays
 from lifecycle.models import Account, AccountState, Role, Unit
 from lifecycle.selectors import user_units
-from lifecycle.services import TransitionError
-from lifecycle.workdays import add_working_days
-from notices.rendering import cn_date
+from notices import services as notices_services
 from review import evaluation as review
 from review import scoring
 from review.models import (
@@ -44,36 +54,6 @@ from review.models import (
 )
 
 logger = logging.getLogger("govmedia.review")
-
-ERR_RATIO = _("抽查比例必须大于 0 且不超过 1。")
-ERR_SEED = _("随机种子必须是非负整数。")
-ERR_KIND = _("请选择季度抽查、年度考核或专项检查。")
-ERR_PERIOD = _("期次格式如 2026Q4、2026H1、2026M06 或 2026。")
-ERR_SCOPE_EMPTY = _("检查范围「{unit}」内没有运行中或整改中的账号，无法抽样。")
-ERR_SCOPE_FORBIDDEN = _("您不是该范围所在单位或其上级单位的检查员。")
-ERR_CAMPAIGN_CLOSED = _("检查活动已结束。")
-ERR_CAMPAIGN_OPEN_TASKS = _("还有 {n} 个账号未完成检查，全部检查完毕后才能结束检查活动。")
-ERR_NOT_INSPECTOR = _("只有检查单位（或其上级单位）的检查员可以结束检查活动。")
-ERR_RULE_SET_MISMATCH = _("指标「{code}」不属于本次检查使用的指标体系。")
-ERR_RECTIFY_STATE = _("账号当前状态为「{state}」，只有运行中的账号可以下发整改通知。")
-ERR_RECTIFY_PENDING = _("该账号已有整改流程在办理中（流程 #{pk}）。")
-ERR_RECTIFY_CLOSING = _("该账号已有关停/整合申请在办理中（流程 #{pk}），不能再责令整改。")
-ERR_RECTIFY_FORBIDDEN = _("只有该账号主管单位或上级单位的主管复核人、检查员可以下发整改通知。")
-ERR_RECTIFY_REASON = _("请填写整改事由。")
-FEEDBACK_EVIDENCE = _(
-    "公众反馈（{start}至{end}）：未处理的纠错 {errors} 条，差评 {complaints} 条。"
-    "请在「公众反馈」页核实后决定是否扣分（系统不自动扣分）。"
-)
-OVERDUE_COMMENT = _("逾期未提交整改报告（整改期限 {deadline}），自动判定复核不通过。")
-
-# Roles that may order a rectification for accounts in (or supervised by) their unit.
-RECTIFY_ROLES = (Role.SUPERVISOR_REVIEWER, Role.INSPECTOR)
-# Rectification reports are reminded this many working days before their deadline.
-REMIND_WORKING_DAYS_BEFORE = 2
-
-
-# -- campaigns ----------------------------------------------------------------------------
-
 
 def _inspecting_unit(*, actor: Any, scope: Unit) -> Unit | None:
     """The nearest unit at or above `scope` where the actor is an inspector."""
@@ -163,7 +143,7 @@ def campaign_create(
         campaign.save()
         picked = sample_accounts(scope=scope_unit, ratio=checked_ratio, seed=seed)
         accounts = Account.objects.filter(pk__in=picked).select_related("unit").order_by("pk")
-        feedback, window, feedback_indicator = _campaign_feedback(
+        feedback, window, feedback_indicator = campaign_feedback(
             period=period, as_of=as_of, account_ids=picked, indicators=indicators,
             code=review.feedback_indicator_code(rule_set),
         )
@@ -180,14 +160,14 @@ def campaign_create(
             )
             Finding.objects.bulk_create(
                 Finding(inspection=inspection, indicator=indicators[code], automatic=True,
-                        evidence_text=_auto_evidence(code, account, days))
+                        evidence_text=auto_evidence(code, account, days))
                 for code in auto if code in indicators
             )
             if account.pk in feedback:
                 # Public feedback as evidence on the sheet: 0 points, the inspector decides.
                 Finding.objects.create(
                     inspection=inspection, indicator=feedback_indicator, automatic=True,
-                    evidence_text=_feedback_evidence(*feedback[account.pk], window=window),
+                    evidence_text=feedback_evidence(*feedback[account.pk], window=window),
                 )
         # Starting one inspection process per sampled account is a job after commit: a
         # province-wide sample (thousands of accounts) must not run inside the request.
@@ -203,8 +183,6 @@ def campaign_start_inspections(*, campaign: Campaign, actor: Any) -> int:
     """Start the InspectionFlow of every inspection of the campaign that has none yet; each
     in its own transaction, so a crashed job resumes where it stopped. Idempotent: returns
     how many it started."""
-    from approvals.flows_review import InspectionFlow
-
     started = {
         p.data.get("inspection_id")
         for p in AccountProcess.objects.filter(kind=ProcessKind.INSPECTION, data__campaign=campaign.pk)
@@ -235,90 +213,15 @@ def scoring_period_ok(period: str) -> bool:
     return bool(re.fullmatch(r"\d{4}(Q[1-4]|H[12]|M(0[1-9]|1[0-2]))?", period or ""))
 
 
-def _auto_evidence(code: str, account: Account, days: int | None) -> str:
-    if code == scoring.NO_UPDATE:
-        if days is None:
-            return str(_("监测数据中没有发文记录。"))
-        return str(_("最近发文 {day}，距监测时间点 {n} 天。")).format(
-            day=cn_date(account.last_post_on), n=days)
-    if code == scoring.NO_INTERACTION:
-        return str(_("监测数据显示未开通互动功能。"))
-    return ""
-
-
-def _campaign_feedback(
-    *, period: str, as_of: datetime.date, account_ids: list[int],
-    indicators: dict[str, Indicator], code: str,
-) -> tuple[dict[int, tuple[int, int]], tuple[datetime.date, datetime.date] | None, Indicator | None]:
-    """Public feedback of the sampled accounts in the campaign period up to its as-of date
-    (unhandled 纠错, 差评), and the deduction indicator it is shown under (docs/review.md)."""
-    indicator = indicators.get(code)
-    bounds = review.period_bounds(period)
-    if indicator is None or indicator.part != IndicatorPart.DEDUCTION or bounds is None:
-        logger.info("event=campaign_feedback_skipped indicator=%s period=%s", code, period)
-        return {}, None, None
-    window = (bounds[0], min(bounds[1], as_of))
-    counts = review.feedback_evidence(account_ids=account_ids, start=window[0], end=window[1])
-    return counts, window, indicator
-
-
-def _feedback_evidence(errors: int, complaints: int, *, window) -> str:
-    return str(FEEDBACK_EVIDENCE).format(
-        start=window[0].isoformat(), end=window[1].isoformat(), errors=errors,
-        complaints=complaints,
-    )
-
-
-def inspection_record(*, process: AccountProcess) -> Inspection:
-    """InspectionFlow.record: store the inspector's findings and the verdict (scoring with
-    the campaign's rule set; automatic vetoes as pre-filled)."""
-    data = process.data["inspection"]
-    inspection = Inspection.objects.select_related("campaign__rule_set").get(
-        pk=process.data["inspection_id"])
-    rule_set = inspection.campaign.rule_set
-    indicators = {i.code: i for i in Indicator.objects.filter(rule_set=rule_set)}
-    errors = [str(ERR_RULE_SET_MISMATCH).format(code=c) for c in
-              list(data["vetoes"]) + [d["code"] for d in data["deductions"]] if c not in indicators]
-    if errors:
-        raise ValidationError(errors)
-    decision = Decision.objects.filter(process=process).order_by("-pk").first()
-    actor = decision.actor if decision else None
-    Finding.objects.filter(inspection=inspection, automatic=False).delete()
-    evidence = {"evidence_text": data["evidence_text"], "evidence_url": data["evidence_url"]}
-    screenshot = data.get("screenshot") or ""
-    rows = [Finding(inspection=inspection, indicator=indicators[c], points=0, **evidence)
-            for c in data["vetoes"]]
-    rows += [Finding(inspection=inspection, indicator=indicators[d["code"]],
-                     points=d["points"], **evidence) for d in data["deductions"]]
-    for row in rows:
-        row.evidence_file.name = screenshot
-    Finding.objects.bulk_create(rows)
-    auto = [c for c in inspection.vetoes if indicators.get(c) and indicators[c].automatic]
-    rules = review.rules_from_rule_set(rule_set)
-    order = {c: i for i, c in enumerate(rules.veto_codes)}
-    vetoes = sorted(set(auto) | set(data["vetoes"]), key=lambda c: (order.get(c, 99), c))
-    capped = [] if vetoes else scoring.capped_deductions(
-        [(d["code"], d["points"]) for d in data["deductions"]], rules.max_points)
-    score, verdict = scoring.score_of(vetoes=vetoes, deductions=capped, pass_mark=rules.pass_mark)
-    inspection.vetoes = vetoes
-    inspection.score = score
-    inspection.verdict = verdict
-    inspection.inspector = actor
-    inspection.save(update_fields=["vetoes", "score", "verdict", "inspector", "updated"])
-    return inspection
-
-
 def inspection_decide(*, task: Task, actor: Any, data: dict[str, Any], upload: Any = None) -> Task:
     """Decide an inspection task with an optional uploaded screenshot (inspection sheet).
     The file is stored only once the decision is valid; a failed decision removes it."""
     from django.core.files.storage import default_storage
 
-    from approvals import services
-
-    name = services.store_task_file(task=task, upload=upload) if upload else ""
+    name = store_task_file(task=task, upload=upload) if upload else ""
     try:
         with transaction.atomic():
-            services.task_decide(task=task, actor=actor, decision=DecisionKind.APPROVE,
+            task_decide(task=task, actor=actor, decision=DecisionKind.APPROVE,
                                  data=data, comment="")
             if name:
                 process = AccountProcess.objects.get(pk=task.process_id)
@@ -338,8 +241,6 @@ def inspection_decide(*, task: Task, actor: Any, data: dict[str, Any], upload: A
 
 
 def campaign_open_tasks(campaign: Campaign):
-    from approvals.flows_review import InspectionFlow
-
     return Task.objects.filter(
         flow_task=InspectionFlow.inspect, status__in=(STATUS.NEW, STATUS.ASSIGNED),
         process__in=AccountProcess.objects.filter(data__campaign=campaign.pk),
@@ -363,8 +264,6 @@ def failed_reasons(inspection: Inspection) -> list[str]:
 def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
     """Close a campaign whose inspections are all recorded: store the pass rates (overall
     and per unit) and issue the inspecting unit's 通报 listing the failed accounts."""
-    from notices.services import notice_issue
-
     with transaction.atomic():
         # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins.
         campaign = Campaign.objects.select_for_update(of=("self",)).select_related(
@@ -406,7 +305,7 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
             "failed_accounts": [i.account_id for i in failed],
         }
         label = f"{campaign.period}{campaign.get_kind_display()}"
-        notice = notice_issue(
+        notice = notices_services.issue(
             kind="inspection_report", account=None,
             issuing_unit=campaign.inspecting_unit or campaign.scope_unit, actor=actor,
             context={
@@ -433,7 +332,7 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
 # -- rectification ------------------------------------------------------------------------
 
 
-def _rectify_unit(*, actor: Any, account: Account) -> Unit | None:
+def rectify_unit(*, actor: Any, account: Account) -> Unit | None:
     """The actor's unit that orders the rectification: a supervisor reviewer or inspector
     of a unit above the account's unit, or of its supervisor unit (nearest first)."""
     if getattr(actor, "is_superuser", False):
@@ -467,8 +366,6 @@ def rectification_start(
     issuing_unit: Unit | None = None,
 ) -> AccountProcess:
     """Start a RectificationFlow for an active account (failed inspection, zombie list)."""
-    from approvals.flows_review import RectificationFlow
-
     account = Account.objects.select_related("unit__supervisor", "supervisor_unit").get(
         pk=account.pk)
     errors: dict[str, Any] = {}
@@ -476,7 +373,7 @@ def rectification_start(
     if not reason:
         errors["reason"] = ERR_RECTIFY_REASON
     unit = issuing_unit or (campaign.inspecting_unit if campaign else None)
-    own = _rectify_unit(actor=actor, account=account)
+    own = rectify_unit(actor=actor, account=account)
     if own is None:
         errors["account"] = ERR_RECTIFY_FORBIDDEN
     elif account.state != AccountState.ACTIVE:
@@ -543,149 +440,3 @@ def _pending_rectification(account: Account) -> AccountProcess | None:
     ).first()
 
 
-def rectification_order(*, process: AccountProcess, audit: dict[str, int]) -> Any:
-    """RectificationFlow.order: active → rectifying and the 整改通知 with its deadline."""
-    from approvals.services import issue_notice
-
-    plan = process.data["rectification"]
-    actor = process.applicant
-    deadline = add_working_days(workdays.today(), int(settings.RECTIFICATION_WORKING_DAYS))
-    account = lifecycle.account_order_rectification(
-        account=process.account, actor=actor, reason=plan["reason"], **audit)
-    notice = issue_notice(
-        kind="rectification_order", process=process, account=account,
-        issuing_unit=Unit.objects.get(code=plan["issuing_unit"]), actor=actor,
-        context={"deadline": deadline.isoformat(), "findings": plan["findings"],
-                 "reason": plan["reason"],
-                 # the report goes to the unit that rechecks it
-                 "recheck_unit_name": Unit.objects.get(code=plan["recheck_unit"]).name},
-    )
-    plan["deadline"] = deadline.isoformat()
-    plan["notice"] = {"id": notice.pk, "number": notice.number}
-    process.save(update_fields=["data"])
-    return notice
-
-
-def rectification_pass(*, process: AccountProcess, audit: dict[str, int]) -> Account:
-    decision = Decision.objects.filter(process=process).order_by("-pk").first()
-    return lifecycle.account_pass_recheck(
-        account=process.account, actor=decision.actor,
-        reason=process.data["recheck"]["opinion"], **audit)
-
-
-def rectification_fail(*, process: AccountProcess, audit: dict[str, int],
-                       overdue: bool = False) -> AccountProcess:
-    """rectifying → closing, then the forced ClosureFlow (announcement, notice period,
-    deregistration) is started for the account."""
-    from approvals.services import forced_closure_start
-
-    decision = Decision.objects.filter(process=process).order_by("-pk").first()
-    actor = decision.actor if decision else process.applicant
-    if overdue:
-        reason = str(OVERDUE_COMMENT).format(
-            deadline=cn_date(process.data["rectification"]["deadline"]))
-    else:
-        reason = process.data["recheck"]["opinion"]
-    account = lifecycle.account_fail_recheck(
-        account=process.account, actor=actor, reason=reason, **audit)
-    closure = forced_closure_start(
-        actor=actor, account=account,
-        reason=str(_("整改复核不通过，强制关停：{reason}")).format(reason=reason))
-    process.data["rectification"]["closure_process"] = closure.pk
-    process.data["rectification"]["outcome"] = "overdue" if overdue else "fail"
-    process.save(update_fields=["data"])
-    return closure
-
-
-# -- due work (approvals/management/commands/run_due.py) ------------------------------------
-
-
-def overdue_rectifications(today: datetime.date):
-    """Open `report` tasks whose rectification deadline is before `today`."""
-    from approvals.flows_review import RectificationFlow
-
-    late = TaskAssignment.objects.filter(due_on__lt=today).values("task_id")
-    return Task.objects.filter(
-        flow_task=RectificationFlow.report, status__in=(STATUS.NEW, STATUS.ASSIGNED),
-        pk__in=late,
-    ).order_by("pk")
-
-
-def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bool:
-    """No report by the deadline: the report step is closed as overdue and the flow goes on
-    to `escalate` (fail recheck → forced closure). False when already handled or not due."""
-    from approvals.flows_review import RectificationFlow
-
-    with RectificationFlow.lock(task.process_id):
-        task = Task.objects.get(pk=task.pk)
-        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
-            return False
-        process = AccountProcess.objects.get(pk=task.process_id)
-        plan = process.data["rectification"]
-        if plan.get("deadline", "9999-12-31") >= today.isoformat():
-            return False
-        actor = process.applicant
-        node = task.flow_task
-        activation = node.activation_class(task)
-        if task.status == STATUS.NEW:
-            activation.assign(actor)
-        elif task.owner_id != actor.pk:
-            activation.reassign(user=actor)
-        comment = str(OVERDUE_COMMENT).format(deadline=cn_date(plan["deadline"]))
-        Decision.objects.create(
-            process=process, task=task, round=0, decision=DecisionKind.REJECT,
-            comment=comment, data={"overdue": True}, actor=actor,
-        )
-        plan["overdue"] = True
-        process.save(update_fields=["data"])
-        activation = node.activation_class(Task.objects.get(pk=task.pk))
-        activation.start(None)
-        activation.execute()
-    logger.warning("event=rectification_overdue process=%s account=%s deadline=%s",
-                   process.pk, process.account_id, plan["deadline"])
-    return True
-
-
-def rectification_reminders(today: datetime.date):
-    """Report assignments not yet reminded whose deadline is within the reminder window."""
-    from approvals.flows_review import RectificationFlow
-
-    soon = add_working_days(today, REMIND_WORKING_DAYS_BEFORE)
-    return TaskAssignment.objects.filter(
-        task__flow_task=RectificationFlow.report,
-        task__status__in=(STATUS.NEW, STATUS.ASSIGNED),
-        reminded_on__isnull=True, due_on__gte=today, due_on__lte=soon,
-    ).select_related("unit").order_by("pk")
-
-
-def process_one_rectification_reminder(*, assignment: TaskAssignment,
-                                       today: datetime.date) -> bool:
-    claimed = TaskAssignment.objects.filter(pk=assignment.pk, reminded_on=None).update(
-        reminded_on=today)
-    if claimed != 1:
-        return False
-    logger.warning("event=rectification_due_soon task=%s unit=%s due_on=%s",
-                   assignment.task_id, assignment.unit.code, assignment.due_on)
-    return True
-
-
-def run_due(*, today: datetime.date) -> dict[str, int]:
-    """The review part of `run_due`: reminders before the deadline, escalation after it."""
-    reminded = sum(process_one_rectification_reminder(assignment=a, today=today)
-                   for a in rectification_reminders(today))
-    escalated = failed = 0
-    for task in overdue_rectifications(today):
-        # One account that cannot be escalated (e.g. a closure started meanwhile) must not
-        # stop the rest of the due work: it is logged and retried on the next run.
-        try:
-            escalated += process_one_overdue_rectification(task=task, today=today)
-        except (ValidationError, TransitionError) as exc:
-            failed += 1
-            logger.error("event=rectification_escalation_failed task=%s process=%s error=%s",
-                         task.pk, task.process_id, "; ".join(_messages(exc)))
-    return {"rectifications_reminded": reminded, "rectifications_escalated": escalated,
-            "rectifications_failed": failed}
-
-
-def _messages(exc: Exception) -> list[str]:
-    return list(getattr(exc, "messages", None) or [str(exc)])

@@ -1,0 +1,216 @@
+"""Due work (DESIGN §6, `manage.py run_due`, the Celery task approvals.tasks.run_due): every
+function takes `today` explicitly."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.dispatch import Signal
+from viewflow.fsm import TransitionNotAllowed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from approvals import run_due_mail
+from approvals.errors import OVERDUE_COMMENT
+from approvals.flows import ClosureFlow
+from approvals.flows_review import RectificationFlow
+from approvals.models import AccountProcess, Decision, DecisionKind, TaskAssignment
+from lifecycle.services import TransitionError
+from lifecycle.workdays import add_working_days
+from notices.rendering import cn_date
+
+logger = logging.getLogger("govmedia.review")
+
+# Rectification reports are reminded this many working days before their deadline.
+REMIND_WORKING_DAYS_BEFORE = 2
+
+
+# -- campaigns ----------------------------------------------------------------------------
+
+
+def overdue_rectifications(today: datetime.date):
+    """Open `report` tasks whose rectification deadline is before `today`."""
+    late = TaskAssignment.objects.filter(due_on__lt=today).values("task_id")
+    return Task.objects.filter(
+        flow_task=RectificationFlow.report, status__in=(STATUS.NEW, STATUS.ASSIGNED),
+        pk__in=late,
+    ).order_by("pk")
+
+
+def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bool:
+    """No report by the deadline: the report step is closed as overdue and the flow goes on
+    to `escalate` (fail recheck → forced closure). False when already handled or not due."""
+    with RectificationFlow.lock(task.process_id):
+        task = Task.objects.get(pk=task.pk)
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            return False
+        process = AccountProcess.objects.get(pk=task.process_id)
+        plan = process.data["rectification"]
+        if plan.get("deadline", "9999-12-31") >= today.isoformat():
+            return False
+        actor = process.applicant
+        node = task.flow_task
+        activation = node.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(actor)
+        elif task.owner_id != actor.pk:
+            activation.reassign(user=actor)
+        comment = str(OVERDUE_COMMENT).format(deadline=cn_date(plan["deadline"]))
+        Decision.objects.create(
+            process=process, task=task, round=0, decision=DecisionKind.REJECT,
+            comment=comment, data={"overdue": True}, actor=actor,
+        )
+        plan["overdue"] = True
+        process.save(update_fields=["data"])
+        activation = node.activation_class(Task.objects.get(pk=task.pk))
+        activation.start(None)
+        activation.execute()
+    logger.warning("event=rectification_overdue process=%s account=%s deadline=%s",
+                   process.pk, process.account_id, plan["deadline"])
+    return True
+
+
+def rectification_reminders(today: datetime.date):
+    """Report assignments not yet reminded whose deadline is within the reminder window."""
+    soon = add_working_days(today, REMIND_WORKING_DAYS_BEFORE)
+    return TaskAssignment.objects.filter(
+        task__flow_task=RectificationFlow.report,
+        task__status__in=(STATUS.NEW, STATUS.ASSIGNED),
+        reminded_on__isnull=True, due_on__gte=today, due_on__lte=soon,
+    ).select_related("unit").order_by("pk")
+
+
+def process_one_rectification_reminder(*, assignment: TaskAssignment,
+                                       today: datetime.date) -> bool:
+    claimed = TaskAssignment.objects.filter(pk=assignment.pk, reminded_on=None).update(
+        reminded_on=today)
+    if claimed != 1:
+        return False
+    logger.warning("event=rectification_due_soon task=%s unit=%s due_on=%s",
+                   assignment.task_id, assignment.unit.code, assignment.due_on)
+    return True
+
+
+def rectifications_due(*, today: datetime.date) -> dict[str, int]:
+    """The review part of `run_due`: reminders before the deadline, escalation after it."""
+    reminded = sum(process_one_rectification_reminder(assignment=a, today=today)
+                   for a in rectification_reminders(today))
+    escalated = failed = 0
+    for task in overdue_rectifications(today):
+        # One account that cannot be escalated (e.g. a closure started meanwhile) must not
+        # stop the rest of the due work: it is logged and retried on the next run.
+        try:
+            escalated += process_one_overdue_rectification(task=task, today=today)
+        except (ValidationError, TransitionError) as exc:
+            failed += 1
+            logger.error("event=rectification_escalation_failed task=%s process=%s error=%s",
+                         task.pk, task.process_id, "; ".join(_messages(exc)))
+    return {"rectifications_reminded": reminded, "rectifications_escalated": escalated,
+            "rectifications_failed": failed}
+
+
+def _messages(exc: Exception) -> list[str]:
+    return list(getattr(exc, "messages", None) or [str(exc)])
+
+
+# -- notice periods and overdue tasks -------------------------------------------------------
+
+# Sent once per overdue task assignment (unit × role), when it is first marked reminded.
+# Other receivers hook in here; the escalation e-mail is sent by approvals.run_due_mail.
+task_overdue = Signal()
+
+
+# -- notice periods -------------------------------------------------------------------
+
+def due_notice_periods(today: datetime.date):
+    tasks = Task.objects.filter(
+        flow_task=ClosureFlow.wait_notice_period, status=STATUS.NEW
+    ).order_by("pk")
+    due_process_ids = [
+        p.pk
+        for p in AccountProcess.objects.filter(pk__in=tasks.values("process_id"))
+        if (p.data.get("notice_period") or {}).get("due_on", "9999-12-31") <= today.isoformat()
+    ]
+    return tasks.filter(process_id__in=due_process_ids)
+
+def process_one_notice_period(*, task: Task, today: datetime.date) -> bool:
+    """End one notice period: complete the wait node (→ deregistration task). False when
+    it is not due yet or someone else already ended it."""
+    task.refresh_from_db()
+    if task.status != STATUS.NEW:
+        return False
+    process = AccountProcess.objects.get(pk=task.process_id)
+    due_on = (process.data.get("notice_period") or {}).get("due_on")
+    if not due_on or due_on > today.isoformat():
+        return False
+    try:
+        with transaction.atomic():
+            ClosureFlow.wait_notice_period.run(task)
+    except TransitionNotAllowed:
+        return False  # a concurrent run_due won the lock first
+    logger.info(
+        "event=notice_period_ended process=%s account=%s due_on=%s",
+        process.pk, process.account_id, due_on,
+    )
+    return True
+
+# -- reminders --------------------------------------------------------------------------
+
+def overdue_assignments(today: datetime.date):
+    return (
+        TaskAssignment.objects.filter(
+            due_on__lt=today, reminded_on__isnull=True,
+            task__status__in=(STATUS.NEW, STATUS.ASSIGNED),
+        )
+        .select_related("task", "unit")
+        .order_by("pk")
+    )
+
+def process_one_reminder(*, assignment: TaskAssignment, today: datetime.date) -> bool:
+    """Mark one overdue assignment reminded (compare-and-swap) and send the hook."""
+    claimed = TaskAssignment.objects.filter(pk=assignment.pk, reminded_on=None).update(
+        reminded_on=today
+    )
+    if claimed != 1:
+        return False
+    logger.warning(
+        "event=task_overdue task=%s process=%s unit=%s role=%s due_on=%s",
+        assignment.task_id, assignment.task.process_id, assignment.unit.code,
+        assignment.role, assignment.due_on,
+    )
+    task_overdue.send(sender=None, assignment=assignment, today=today)
+    return True
+
+
+# -- all of it ------------------------------------------------------------------------------
+
+
+def run_due(*, today: datetime.date) -> str:
+    """All due work of `today`, idempotently; returns the one-line summary."""
+    ended = sum(
+        process_one_notice_period(task=task, today=today) for task in due_notice_periods(today)
+    )
+    reminded = sum(
+        process_one_reminder(assignment=a, today=today) for a in overdue_assignments(today)
+    )
+    # Rectification deadlines: remind, then escalate.
+    review_due = rectifications_due(today=today)
+    # E-mail last: escalations go to the assignments marked overdue above.
+    mail = run_due_mail.send_due_mail(today=today)
+    summary = (
+        f"run_due {today.isoformat()}: notice periods ended: {ended}; "
+        f"overdue tasks reminded: {reminded}; "
+        f"rectifications reminded: {review_due['rectifications_reminded']}; "
+        f"rectifications escalated: {review_due['rectifications_escalated']}; "
+        f"reminder e-mails sent: {mail['reminders_sent']}; "
+        f"escalation e-mails sent: {mail['escalations_sent']}; "
+        f"e-mails failed: {mail['failed']}"
+    )
+    logger.info(
+        "event=run_due ended=%s reminded=%s mail_sent=%s mail_failed=%s", ended, reminded,
+        mail["reminders_sent"] + mail["escalations_sent"], mail["failed"],
+    )
+    return summary

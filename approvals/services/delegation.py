@@ -1,0 +1,39 @@
+"""Delegation (委托) of one's tasks for a period."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from approvals.errors import ERR_DELEGATE_SELF, ERR_DELEGATION_DATES, ERR_DELEGATION_NOT_YOURS, TaskForbidden
+from approvals.models import Delegation
+
+
+def delegation_create(
+    *, user: Any, delegate: Any, starts_on: datetime.date, ends_on: datetime.date, reason: str = ""
+):
+    """`delegate` may claim and decide `user`'s tasks between the dates (acting-for)."""
+    from django.utils import timezone
+
+    if delegate.pk == user.pk:
+        raise ValidationError({"delegate": ERR_DELEGATE_SELF})
+    if ends_on < starts_on or ends_on < timezone.localdate():
+        raise ValidationError({"ends_on": ERR_DELEGATION_DATES})
+    return Delegation.objects.create(
+        user=user, delegate=delegate, starts_on=starts_on, ends_on=ends_on, reason=reason.strip()
+    )
+
+
+def delegation_end(*, delegation, actor: Any):
+    from django.utils import timezone
+
+    if delegation.user_id != actor.pk:
+        raise TaskForbidden(str(ERR_DELEGATION_NOT_YOURS))
+    if delegation.ended is None:
+        delegation.ended = timezone.now()
+        delegation.save(update_fields=["ended"])
+    return delegation
+
+

@@ -1,0 +1,310 @@
+"""Task services: claim, release, decide (the one decide path: web, API, bulk and due work),
+transfer and bulk approval, under the process lock."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from approvals import selectors
+from approvals.actions import check_successor_not_closing, resolve_successor, revision_changes
+from approvals.errors import (
+    ERR_BULK_ONLY_DECISIONS,
+    ERR_DATA_STEP_DECISION,
+    ERR_NOT_TEXT,
+    ERR_RETURN_TO,
+    ERR_TASK_DONE,
+    ERR_TASK_FORBIDDEN,
+    ERR_TASK_HELD,
+    ERR_TRANSFER_NOT_HOLDER,
+    ERR_TRANSFER_TARGET,
+    TaskConflict,
+    TaskForbidden,
+)
+from approvals.forms_closure import SuccessorsForm
+from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
+from approvals.services.applications import change_plan, closure_plan, revision_form
+from lifecycle import services as lifecycle
+from lifecycle.models import Unit
+
+
+def _revision_clean(*, task: Task, data: dict | None, actor: Any) -> dict[str, Any]:
+    """Validate a revised application like a new one; returns what task_decide stores."""
+    process = AccountProcess.objects.select_related("account__unit", "unit").get(pk=task.process_id)
+    data = dict(data or {})
+    form = revision_form(process=process, data=data)
+    if not form.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+    values = form.cleaned_data
+    if process.kind == ProcessKind.CLOSURE:
+        channels = data.get("successor_channels")
+        if not isinstance(channels, list):
+            channels = form.channels()
+        successor = values.get("successor_account")
+        return closure_plan(
+            actor=actor, account=process.account, kind=values["kind"], reason=values["reason"],
+            stop_on=values["stop_on"], successor_account=successor.pk if successor else None,
+            successor_channels=channels, process=process,
+        )
+    if process.kind == ProcessKind.CHANGE:
+        changes = {k: v for k, v in values.items() if k != "reason"}
+        return change_plan(actor=actor, account=process.account, changes=changes,
+                           reason=values["reason"], process=process)
+    return {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in values.items()}
+
+
+def _revision_apply(*, process: AccountProcess, cleaned: dict[str, Any], actor: Any,
+                    task: Task) -> None:
+    """A resubmitted opening edits the account; a closure or change replaces its plan."""
+    if process.kind == ProcessKind.CLOSURE:
+        process.data["closure"] = cleaned
+        process.save(update_fields=["data"])
+    elif process.kind == ProcessKind.CHANGE:
+        process.data["change"] = cleaned
+        process.save(update_fields=["data"])
+    else:
+        lifecycle.account_change(
+            account=process.account, actor=actor, changes=revision_changes(cleaned),
+            reason=str(_("申请人修改后重新提交")), process_id=process.pk, task_id=task.pk,
+        )
+
+
+def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict | None,
+              return_to: int | None, actor: Any, files: dict | None = None) -> dict[str, Any]:
+    """Check a decision before taking any lock; returns cleaned data for data steps."""
+    if node.task_kind == "decision":
+        errors: dict[str, Any] = {}
+        if decision not in DecisionKind.values:
+            errors["decision"] = _("请选择同意、不同意或退回。")
+        elif decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
+            errors["comment"] = _("不同意或退回时必须说明理由。")
+        if decision == DecisionKind.RETURN and return_to is not None:
+            if not 0 <= return_to < task.data.get("step", 0):
+                errors["return_to"] = ERR_RETURN_TO
+        if errors:
+            raise ValidationError(errors)
+        return {}
+    if node.task_kind == "revision" and decision == DecisionKind.REJECT:
+        return {}  # the applicant withdraws instead of resubmitting
+    if decision != DecisionKind.APPROVE:
+        raise ValidationError({"decision": ERR_DATA_STEP_DECISION})
+    data = _form_values(data, node.form_class)
+    if node.task_kind == "revision":
+        return _revision_clean(task=task, data=data, actor=actor)
+    if node.task_kind == "successors":
+        return _successors_clean(task=task, data=data)
+    form = node.form_class(data or {}, files or {})
+    if not form.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+    # Uploaded files stay File objects here; task_decide stores them under the lock.
+    return {
+        k: (v.isoformat() if isinstance(v, datetime.date) else v)
+        for k, v in form.cleaned_data.items()
+        if v is not None or not isinstance(form.fields.get(k), forms.FileField)
+    }
+
+
+def _successors_clean(*, task: Task, data: dict | None) -> dict[str, Any]:
+    """The successors step: the same rules as a closure application's successors."""
+    process = AccountProcess.objects.select_related("account").get(pk=task.process_id)
+    data = dict(data or {})
+    form = SuccessorsForm(data, account=process.account)
+    if not form.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+    channels = data.get("successor_channels")
+    if not isinstance(channels, list):
+        channels = form.channels()
+    chosen = form.cleaned_data.get("successor_account")
+    successor = resolve_successor(chosen.pk if chosen else None)
+    channels = lifecycle.clean_successor_channels(
+        channels=channels, successor=successor, account=process.account)
+    check_successor_not_closing(successor)
+    return {"successor_account": successor.pk if successor else None, "channels": channels}
+
+
+def _form_values(data: dict | None, form_class: Any) -> dict[str, Any]:
+    """JSON `data` as form input: numbers become text (a form parses them as it would the
+    browser's), a list or object for one of the form's own fields is a 400 rather than its
+    repr stored as text. Other keys (a closure's `successor_channels`, the inspection's
+    `vetoes`/`deductions`) pass through to the step's own parsing."""
+    if data is not None and not isinstance(data, dict):
+        raise ValidationError({"data": ERR_NOT_TEXT})
+    fields = getattr(form_class, "base_fields", {}) if form_class is not None else {}
+    out: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    for key, value in (data or {}).items():
+        if key in fields and isinstance(value, (list, dict)):
+            errors[key] = ERR_NOT_TEXT
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def store_task_file(*, task: Task, upload: Any) -> str:
+    """Save a file uploaded with a data step (evidence, screenshot); returns the storage
+    name kept in the step's Decision.data (served by the task's evidence page)."""
+    from django.core.files.storage import default_storage
+
+    name = f"evidence/tasks/{task.pk}/{upload.name.rsplit('/', 1)[-1]}"
+    return default_storage.save(name, upload)
+
+
+def _store_uploads(cleaned: dict[str, Any], *, task: Task, stored: list[str]) -> dict[str, Any]:
+    out = dict(cleaned)
+    for key, value in cleaned.items():
+        if isinstance(value, File):
+            out[key] = store_task_file(task=task, upload=value)
+            stored.append(out[key])
+    return out
+
+
+def _claim_locked(*, task: Task, actor: Any) -> None:
+    node = task.flow_task
+    if task.status in (STATUS.DONE, STATUS.CANCELED):
+        raise TaskConflict(str(ERR_TASK_DONE))
+    if task.owner_id and task.owner_id != actor.pk:
+        raise TaskConflict(str(ERR_TASK_HELD).format(user=task.owner.get_full_name() or task.owner))
+    if task.status == STATUS.NEW:
+        if not node.can_assign(actor, task):
+            raise TaskForbidden(str(ERR_TASK_FORBIDDEN))
+        node.activation_class(task).assign(actor)
+
+
+def task_claim(*, task: Task, actor: Any) -> Task:
+    """Take a claimable task into one's inbox. Claiming a held or done task → TaskConflict."""
+    with task.flow_task.flow_class.lock(task.process_id):
+        task = Task.objects.select_related("owner").get(pk=task.pk)
+        if task.owner_id == actor.pk and task.status == STATUS.ASSIGNED:
+            raise TaskConflict(str(ERR_TASK_HELD).format(user=actor.get_full_name() or actor))
+        _claim_locked(task=task, actor=actor)
+    return task
+
+
+def task_release(*, task: Task, actor: Any) -> Task:
+    """Give a claimed task back to the queue."""
+    with task.flow_task.flow_class.lock(task.process_id):
+        task = Task.objects.get(pk=task.pk)
+        if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
+            raise TaskConflict(str(ERR_TASK_DONE))
+        task.flow_task.activation_class(task).unassign()
+    return task
+
+
+def task_decide(
+    *,
+    task: Task,
+    actor: Any,
+    decision: str,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    return_to: int | None = None,
+    files: dict[str, Any] | None = None,
+) -> Task:
+    """Decide a task (claiming it implicitly) and move the flow on, under the process lock.
+
+    `files` are uploads for a data step's file fields (web only); they are stored with the
+    decision and removed again if it fails.
+
+    A second decision on the same task, or one on a task someone else holds, raises
+    TaskConflict — also when two arrive at the same moment (the lock serialises them and
+    the loser sees the task done)."""
+    node = task.flow_task
+    comment = (comment or "").strip()
+    if task.status in (STATUS.DONE, STATUS.CANCELED):
+        raise TaskConflict(str(ERR_TASK_DONE))  # before any 400: a repeat is a conflict
+    cleaned = _validate(
+        node=node, task=task, decision=decision, comment=comment, data=data, return_to=return_to,
+        actor=actor, files=files,
+    )
+    stored: list[str] = []
+    try:
+        return _decide_locked(node=node, task=task, actor=actor, decision=decision, comment=comment,
+                       cleaned=cleaned, return_to=return_to, stored=stored)
+    except BaseException:
+        from django.core.files.storage import default_storage
+
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def _decide_locked(*, node: Any, task: Task, actor: Any, decision: str, comment: str,
+                   cleaned: dict[str, Any], return_to: int | None, stored: list[str]) -> Task:
+    with node.flow_class.lock(task.process_id):
+        task = Task.objects.select_related("owner").get(pk=task.pk)
+        _claim_locked(task=task, actor=actor)
+        task.refresh_from_db()
+        cleaned = _store_uploads(cleaned, task=task, stored=stored)
+        activation = node.activation_class(task)
+        process = activation.process
+        unit = None
+        codes = task.data.get("units") or []
+        if len(codes) == 1:
+            unit = Unit.objects.filter(code=codes[0]).first()
+        Decision.objects.create(
+            process=process,
+            task=task,
+            step=task.data.get("step") if node.task_kind == "decision" else None,
+            round=task.data.get("round", process.data.get("round", 0)),
+            unit=unit,
+            decision=decision,
+            comment=comment,
+            return_to=return_to if decision == DecisionKind.RETURN else None,
+            data=cleaned,
+            actor=actor,
+            acting_for=selectors.acting_for(actor, task),
+        )
+        if node.task_kind == "revision" and decision == DecisionKind.APPROVE:
+            _revision_apply(process=process, cleaned=cleaned, actor=actor, task=task)
+        elif node.task_kind not in ("decision", "revision"):
+            process.data[node.task_kind] = cleaned
+            process.save(update_fields=["data"])
+        activation.start(None)
+        activation.execute()
+    return task
+
+
+def task_transfer(*, task: Task, actor: Any, to_user: Any) -> Task:
+    """The holder hands a claimed task to another candidate of the same step (转办)."""
+    from django.utils import timezone
+
+    with task.flow_task.flow_class.lock(task.process_id):
+        task = Task.objects.get(pk=task.pk)
+        if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
+            raise TaskConflict(str(ERR_TRANSFER_NOT_HOLDER))
+        if to_user.pk == actor.pk or not selectors.is_candidate(to_user, task):
+            raise ValidationError({"to_user": ERR_TRANSFER_TARGET})
+        task.data.setdefault("transfers", []).append(
+            {"from": actor.get_username(), "to": to_user.get_username(),
+             "at": timezone.now().isoformat()}
+        )
+        task.flow_task.activation_class(task).reassign(user=to_user)
+    return task
+
+
+def tasks_bulk_approve(*, tasks: list[Task], actor: Any, comment: str = "") -> dict[str, list]:
+    """Approve several decision tasks (after the user confirmed the list). Each one goes
+    through task_decide on its own lock; a task someone else took meanwhile is reported."""
+    done, failed = [], []
+    for task in tasks:
+        if getattr(task.flow_task, "task_kind", "") != "decision":
+            failed.append((task, str(ERR_BULK_ONLY_DECISIONS)))
+            continue
+        try:
+            task_decide(task=task, actor=actor, decision=DecisionKind.APPROVE, comment=comment)
+        except (TaskConflict, TaskForbidden, ValidationError) as exc:
+            failed.append((task, " ".join(getattr(exc, "messages", [str(exc)]))))
+        else:
+            done.append(task)
+    return {"done": done, "failed": failed}
