@@ -1,9 +1,11 @@
 # govmedia — the commands a newcomer and CI use. See README.md (Setup) and docs/deploy.md.
 #
 #   make run            set up, migrate, load the demo, serve http://127.0.0.1:8000
-#   make test           the whole suite on SQLite with in-process jobs
+#   make test           the layer contracts (lint-imports), then the whole suite on SQLite
+#                       with in-process jobs
 #   make test-services  the whole suite on PostgreSQL + Redis + a real Celery worker and beat
-#   make lint           ruff
+#   make lint           ruff, mypy (services, selectors and nodes; django-stubs) and
+#                       lint-imports (the layer contracts of DESIGN.md §3, in pyproject.toml)
 #
 # Setup (scripts/bootstrap.sh) installs missing Debian packages when run as root,
 # creates .venv and installs the project when pyproject.toml changed.
@@ -38,13 +40,19 @@ run: setup messages
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: setup messages
+	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/pytest -q -m "not services" $(PYTEST_ARGS)
 
 test-services: setup-services messages
 	@scripts/test-services.sh $(PYTEST_ARGS)
 
+# All three run; lint fails when any of them does.
 lint: setup
-	$(VENV)/bin/ruff check .
+	@status=0; \
+	echo "== ruff"; $(VENV)/bin/ruff check . || status=1; \
+	echo "== mypy"; $(VENV)/bin/mypy || status=1; \
+	echo "== lint-imports"; $(VENV)/bin/lint-imports --no-logo || status=1; \
+	exit $$status
 
 services-start: setup-services
 	@scripts/services.sh start

@@ -31,8 +31,8 @@ from approvals.serializers import (
     TaskFilterSerializer,
     TaskSerializer,
 )
-from config.api_errors import ApiErrorsMixin
 from lifecycle.api_accounts import AccountRefSerializer
+from lifecycle.api_base import ApiErrorsMixin
 from lifecycle.models import Unit
 from lifecycle.selectors import accounts_for
 

@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from approvals.models import ApprovalPolicy, StepMode
 from lifecycle.models import Role, Unit, UnitLevel
 
+# The roles of sign-off chain steps (compute_chain: the unit head, then approvers, countersigns
+# included). Their units read the process's notices (approvals.actions.issue_notice_for).
+CHAIN_ROLES = (Role.UNIT_HEAD, Role.APPROVER)
+
 ERR_POLICY_FORBIDS = _("按审批策略，{level}{kind}不得提出此类申请。")
 
 # Used when no policy row matches: climb to the city level.

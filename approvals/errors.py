@@ -3,8 +3,9 @@ raise them; config.api_errors maps the exception bases of lifecycle.errors to HT
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+
+from lifecycle.errors import Conflict, Forbidden
 
 ERR_NOT_APPLICANT = _("您不是该单位的填报员，不能以该单位名义提出申请。")
 ERR_TASK_DONE = _("该任务已办结，不能重复处理。")
@@ -17,11 +18,11 @@ ERR_WITHDRAW_NOT_APPLICANT = _("只有申请人本人或本单位填报员可以
 ERR_PROCESS_FINISHED = _("流程已结束。")
 
 
-class TaskConflict(Exception):
+class TaskConflict(Conflict):
     """The task is held by someone else or already decided (HTTP 409)."""
 
 
-class TaskForbidden(PermissionDenied):
+class TaskForbidden(Forbidden):
     """The user is not a candidate for this task (HTTP 403/404)."""
 
 

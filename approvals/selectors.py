@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from approvals.chains import CHAIN_ROLES
 from approvals.models import AccountProcess, Delegation, TaskAssignment
 from lifecycle import workdays
 from lifecycle.models import Membership
@@ -164,3 +165,11 @@ def tasks_in_scope(user: Any) -> QuerySet[Task]:
 
 def open_tasks(process: AccountProcess) -> QuerySet[Task]:
     return Task.objects.filter(process=process, status__in=OPEN_STATUSES).order_by("pk")
+
+
+def chain_process_ids(units: Q) -> QuerySet[Any]:
+    """Ids of the processes with a sign-off step (unit head, approvers, countersigns) at the
+    units `units` selects (a Q over `unit__` fields); their notices are readable there
+    (notices.selectors.notices_for, registered by approvals.apps). Data steps
+    (registration, rectification report, recheck, inspection) do not count."""
+    return TaskAssignment.objects.filter(units, role__in=CHAIN_ROLES).values("task__process_id")

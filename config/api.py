@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from config.api_errors import ApiErrorsMixin
+from lifecycle.api_base import ApiErrorsMixin
 
 
 class TokenView(ApiErrorsMixin, APIView):

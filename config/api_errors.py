@@ -1,11 +1,12 @@
 """One exception handler for the whole REST API (DESIGN §8 error semantics).
 
-Services raise domain exceptions (Django ValidationError, approvals.services.TaskConflict,
-lifecycle.services.TransitionError); the API answers them the same way everywhere:
+Installed by settings (REST_FRAMEWORK["EXCEPTION_HANDLER"]); no app imports config. Services
+raise Django's ValidationError or the bases of lifecycle.errors (TaskConflict, TransitionError,
+TaskForbidden derive from them); the API answers them the same way everywhere:
 
     Django ValidationError       → 400 {field: [message, …]} (the services' own Chinese texts)
-    TaskConflict, TransitionError → 409 {detail}
-    TaskForbidden / PermissionDenied → 403 {detail}
+    lifecycle.errors.Conflict    → 409 {detail}
+    lifecycle.errors.Forbidden / PermissionDenied → 403 {detail}
     Http404 (get_object_or_404, …) → 404 {detail} with the view's `not_found_detail` or DRF's
                                     translated "未找到。" — never Django's English "No Account
                                     matches the given query.", and the same body whether the
@@ -26,22 +27,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+
+from lifecycle.errors import Conflict as DomainConflict
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("与当前状态冲突，请刷新后重试。")
     default_code = "conflict"
-
-
-def _conflict_types() -> tuple[type[BaseException], ...]:
-    # Imported lazily: config must not import the apps at settings/URL-loading time.
-    from approvals.services import TaskConflict
-    from lifecycle.services import TransitionError
-
-    return (TaskConflict, TransitionError)
 
 
 def validation_detail(exc: DjangoValidationError) -> Any:
@@ -61,7 +55,7 @@ def to_api_exception(exc: BaseException, view: Any = None) -> BaseException:
         # The message of get_object_or_404 names the model in English; one fixed text per
         # view keeps "missing" and "out of scope" indistinguishable (DESIGN §8).
         return exceptions.NotFound(getattr(view, "not_found_detail", None))
-    if isinstance(exc, _conflict_types()):
+    if isinstance(exc, DomainConflict):
         return Conflict(str(exc))
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(validation_detail(exc))
@@ -76,27 +70,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     converted = to_api_exception(exc, context.get("view"))
     return drf_exception_handler(converted, context)  # type: ignore[arg-type]
-
-
-class ApiErrorsMixin:
-    # For views: use api_exception_handler even where REST_FRAMEWORK["EXCEPTION_HANDLER"]
-    # does not name it (settings are owned elsewhere; this keeps the mapping in one place).
-    # A comment, not a docstring: drf-spectacular would show a mixin's docstring as the
-    # description of every operation of the views that use it.
-
-    def get_exception_handler(self):  # noqa: D401 - DRF hook
-        return api_exception_handler
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Content negotiation may have chosen a binary renderer (PDF for `Accept: */*`), or
-        # failed (406): an error body is rendered as JSON all the same.
-        renderer = getattr(request, "accepted_renderer", None)
-        if isinstance(response, Response) and response.status_code >= 400 and (
-            renderer is None or getattr(renderer, "render_style", "text") == "binary"
-        ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
 
 
 class NulSafeJSONParser(JSONParser):

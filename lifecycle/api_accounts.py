@@ -26,9 +26,9 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers
 
-from config.api_errors import ApiErrorsMixin
 from lifecycle import selectors
 from lifecycle import serializers as rows
+from lifecycle.api_base import ApiErrorsMixin
 from lifecycle.models import Account, AccountState, AccountTransition, ChannelKind, Platform, Unit
 from lifecycle.refs import account_ref, unit_ref, user_ref
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -304,8 +303,9 @@ class AccountTransition(models.Model):
     task_id = models.BigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True)
-    # Set once after-commit work for this row is done (outbox; see HOUSE_STYLE §4).
-    processed = models.DateTimeField(null=True, blank=True)
+    # No outbox stamp: a transition's side effects (the notice it issues, e-mail) run after
+    # commit, and what must not be lost is retried by its own owner (render_notices for
+    # notices, run_due's mail attempts), so nothing ever consumed a `processed` column.
 
     class Meta:
         verbose_name = _("状态变更记录")
@@ -314,10 +314,6 @@ class AccountTransition(models.Model):
         indexes = [
             # Account history endpoint (lifecycle.selectors.account_history).
             models.Index(fields=["account", "at"], name="transition_account_at_idx"),
-            # Outbox consumers scan unprocessed rows only.
-            models.Index(
-                fields=["at"], condition=Q(processed=None), name="transition_unprocessed_idx"
-            ),
         ]
 
     def __str__(self) -> str:

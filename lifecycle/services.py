@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from lifecycle.errors import Conflict
 from lifecycle.models import (
     LIVE_STATES,
     Account,
@@ -29,8 +30,9 @@ from lifecycle.models import (
     Unit,
     UnitKind,
 )
+from lifecycle.types import User
 
-User = get_user_model()
+UserModel = get_user_model()
 
 ERR_INTERNAL_UNIT = _("内设机构不得开设政务新媒体账号。")
 ERR_UNIT_MAY_NOT_OPEN = _("该单位按层级规定不得开设政务新媒体账号。")
@@ -58,7 +60,7 @@ VAGUE_CHANNEL_WORDS = ("其他", "其它", "相关", "官方", "平台", "渠道
 ERR_REQUIRED = _("此项为必填项。")
 
 
-class TransitionError(Exception):
+class TransitionError(Conflict):
     """A transition that the account's current state does not allow (API: 409)."""
 
 
@@ -153,14 +155,14 @@ def user_upsert(
     email: str = "",
     password: str | None = None,
     memberships: Iterable[tuple[Unit, str]] = (),
-) -> Any:
+) -> User:
     """Create or update a user and replace their memberships. Blank password → unusable.
 
     The `admin` role makes the user staff and a member of ADMIN_GROUP; without it the user
     leaves the group and loses staff status (a superuser keeps it)."""
     memberships = list(memberships)
     is_admin = any(role == Role.ADMIN for _unit, role in memberships)
-    user = User.objects.filter(username=username).first() or User(username=username)
+    user = UserModel.objects.filter(username=username).first() or UserModel(username=username)
     user.first_name = full_name[:150]
     user.email = email
     if password:
@@ -185,7 +187,7 @@ def user_upsert(
     return user
 
 
-def membership_add(*, user: Any, unit: Unit, role: str) -> Membership:
+def membership_add(*, user: User, unit: Unit, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": _("未知角色：{role}").format(role=role)})
     membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
@@ -302,7 +304,7 @@ def _transition(
     *,
     account: Account,
     name: str,
-    actor: Any | None,
+    actor: User | None,
     reason: str = "",
     process_id: int | None = None,
     task_id: int | None = None,
@@ -350,7 +352,7 @@ def account_apply(
     unit: Unit,
     platform: str,
     name: str,
-    actor: Any,
+    actor: User,
     purpose: str = "",
     operator: str = "",
     contact_name: str = "",
@@ -395,15 +397,17 @@ def account_apply(
     return _transition(account=account, name="submit", actor=actor, reason=purpose)
 
 
-def account_reject(*, account: Account, actor: Any, reason: str, **audit: Any) -> Account:
+def account_reject(*, account: Account, actor: User, reason: str, **audit: Any) -> Account:
     return _transition(account=account, name="reject", actor=actor, reason=reason, **audit)
 
 
-def account_withdraw(*, account: Account, actor: Any, reason: str = "", **audit: Any) -> Account:
+def account_withdraw(*, account: Account, actor: User, reason: str = "", **audit: Any) -> Account:
     return _transition(account=account, name="withdraw", actor=actor, reason=reason, **audit)
 
 
-def account_approve_opening(*, account: Account, actor: Any, reason: str = "", **audit: Any):
+def account_approve_opening(
+    *, account: Account, actor: User, reason: str = "", **audit: Any
+) -> Account:
     return _transition(account=account, name="approve_opening", actor=actor, reason=reason, **audit)
 
 
@@ -463,7 +467,7 @@ def check_deregistration(*, account: Account, deregistered_on: Any) -> None:
 def account_register(
     *,
     account: Account,
-    actor: Any,
+    actor: User,
     platform_id: str,
     verified_subject: str,
     live_on: datetime.date,
@@ -485,26 +489,34 @@ def account_register(
     )
 
 
-def account_order_rectification(*, account: Account, actor: Any, reason: str, **audit: Any):
+def account_order_rectification(
+    *, account: Account, actor: User | None, reason: str, **audit: Any
+) -> Account:
     return _transition(
         account=account, name="order_rectification", actor=actor, reason=reason, **audit
     )
 
 
-def account_pass_recheck(*, account: Account, actor: Any, reason: str = "", **audit: Any):
+def account_pass_recheck(
+    *, account: Account, actor: User, reason: str = "", **audit: Any
+) -> Account:
     return _transition(account=account, name="pass_recheck", actor=actor, reason=reason, **audit)
 
 
-def account_fail_recheck(*, account: Account, actor: Any, reason: str = "", **audit: Any):
+def account_fail_recheck(
+    *, account: Account, actor: User | None, reason: str = "", **audit: Any
+) -> Account:
     return _transition(account=account, name="fail_recheck", actor=actor, reason=reason, **audit)
 
 
-def account_start_closure(*, account: Account, actor: Any, reason: str = "", **audit: Any):
+def account_start_closure(
+    *, account: Account, actor: User, reason: str = "", **audit: Any
+) -> Account:
     return _transition(account=account, name="start_closure", actor=actor, reason=reason, **audit)
 
 
 def account_deregister(
-    *, account: Account, actor: Any, deregistered_on: datetime.date, reason: str = "", **audit
+    *, account: Account, actor: User, deregistered_on: datetime.date, reason: str = "", **audit: Any
 ) -> Account:
     check_deregistration(account=account, deregistered_on=deregistered_on)
     return _transition(
@@ -516,7 +528,7 @@ def account_deregister(
 def account_merge(
     *,
     account: Account,
-    actor: Any,
+    actor: User,
     successor: Account,
     deregistered_on: datetime.date,
     reason: str = "",
@@ -537,7 +549,7 @@ CHANGEABLE_FIELDS = (
 
 @transaction.atomic
 def account_change(
-    *, account: Account, actor: Any, changes: dict[str, str], reason: str = "", **audit: Any
+    *, account: Account, actor: User, changes: dict[str, str], reason: str = "", **audit: Any
 ) -> Account:
     """Apply an approved change (ChangeFlow) or a revised application; the history row keeps
     before/after values. Nothing that differs → nothing written (no empty history rows)."""
@@ -576,7 +588,7 @@ def account_import(
     posts_total: int | None,
     last_post_on: datetime.date | None,
     interaction_enabled: bool,
-    actor: Any | None = None,
+    actor: User | None = None,
 ) -> Account:
     """A pre-existing account enters the register directly as active (DESIGN §8)."""
     account = Account(
@@ -677,7 +689,7 @@ ANNOUNCE = "announce"
 def account_record_announcement(
     *,
     account: Account,
-    actor: Any,
+    actor: User | None,
     kind: str,
     number: str,
     notice_id: int | None,

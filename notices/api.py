@@ -21,13 +21,13 @@ from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.routers import SimpleRouter
 
-from config.api_errors import ApiErrorsMixin
 from lifecycle.api_accounts import (
     AccountRefSerializer,
     ChoiceFilter,
     QueryIntegerField,
     UnitRefSerializer,
 )
+from lifecycle.api_base import ApiErrorsMixin
 from lifecycle.http import client_address
 from lifecycle.models import Unit
 from lifecycle.refs import account_ref, unit_ref

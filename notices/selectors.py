@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from lifecycle.models import Role, Unit
 from lifecycle.selectors import sees_everything, subtree_q, user_units
+from lifecycle.types import RequestUser
 from notices.models import Notice
 
-# The roles of sign-off chain steps (approvals.chains.compute_chain: the unit head, then
-# approvers, countersigns included). Data steps (registration, rectification report, recheck,
-# inspection) use other roles and do not make their unit a reader.
-CHAIN_ROLES = (Role.UNIT_HEAD, Role.APPROVER)
+
+# Who else reads a process's notices: the units with a sign-off step on it. The engine that
+# runs the processes sits above this layer, so it registers how to find them at start-up
+# (approvals.apps.ApprovalsConfig.ready → approvals.selectors.chain_process_ids): a function
+# that takes a Q over `unit__` fields and returns a values() queryset of process ids.
+ProcessReaders = Callable[[Q], QuerySet[Any]]
+_process_readers: list[ProcessReaders] = []
 
 
-def notices_for(user: Any) -> QuerySet[Notice]:
+def register_process_readers(processes_of: ProcessReaders) -> None:
+    """Add a source of process readers (idempotent)."""
+    if processes_of not in _process_readers:
+        _process_readers.append(processes_of)
+
+
+def notices_for(user: RequestUser) -> QuerySet[Notice]:
     """Notices a user may read (DESIGN §8 "Roles"), for every archive list, detail, download,
     API answer and the admin:
 
@@ -37,33 +47,26 @@ def notices_for(user: Any) -> QuerySet[Notice]:
     if not units:
         return qs.none()
     archives = user_units(user, roles=(Role.ARCHIVIST,))
-    # Looked up by name: approvals issues notices, so notices does not import it.
-    chain_steps = apps.get_model("approvals", "TaskAssignment")._default_manager.filter(
-        role__in=CHAIN_ROLES
-    )
-    readable = (
-        Q(account__unit__in=units)
-        | Q(issuing_unit__in=units)
-        | Q(process_id__in=chain_steps.filter(unit__in=units).values("task__process_id"))
-    )
+    readable = Q(account__unit__in=units) | Q(issuing_unit__in=units)
+    for processes_of in _process_readers:
+        readable |= Q(process_id__in=processes_of(Q(unit__in=units)))
     if archives:
         readable |= (
             subtree_q(archives, prefix="account__unit__")
             | subtree_q(archives, prefix="issuing_unit__")
-            | Q(process_id__in=chain_steps.filter(subtree_q(archives, prefix="unit__")).values(
-                "task__process_id"
-            ))
         )
+        for processes_of in _process_readers:
+            readable |= Q(process_id__in=processes_of(subtree_q(archives, prefix="unit__")))
     return qs.filter(readable)
 
 
-def notice_get(*, user: Any, pk: int) -> Notice | None:
+def notice_get(*, user: RequestUser, pk: int) -> Notice | None:
     return notices_for(user).filter(pk=pk).first()
 
 
 def notice_search(
     *,
-    user: Any,
+    user: RequestUser,
     number: str = "",
     kind: str = "",
     unit: Unit | None = None,
@@ -121,11 +124,11 @@ def notices_to_retry(*, pending_older_than: datetime.datetime) -> QuerySet[Notic
     ).order_by("pk")
 
 
-def notices_for_account(*, user: Any, account: Any) -> QuerySet[Notice]:
+def notices_for_account(*, user: RequestUser, account: Any) -> QuerySet[Notice]:
     """Notices about one account, for the account page (include notices/_links.html)."""
     return notices_for(user).filter(account=account).order_by("-issued_on", "-pk")
 
 
-def notices_for_process(*, user: Any, process_id: int) -> QuerySet[Notice]:
+def notices_for_process(*, user: RequestUser, process_id: int) -> QuerySet[Notice]:
     """Notices a viewflow process issued, for the process page (include notices/_links.html)."""
     return notices_for(user).filter(process_id=process_id).order_by("issued_on", "pk")

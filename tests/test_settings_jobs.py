@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import BaseCommand
+from django.utils import timezone
 
 from config import celery as celery_module
 from config.celery import app
@@ -23,26 +23,20 @@ def test_it_schedules_run_due_every_minute_on_beat():
     assert "config.celery.run_due" in app.tasks
 
 
-def test_it_runs_the_run_due_command_from_the_task(monkeypatch):
+def test_it_runs_the_due_work_of_today_from_the_task(monkeypatch, caplog):
+    """The one Celery entry of due work calls approvals.due.run_due, as the command does."""
     calls = []
 
-    class FakeRunDue(BaseCommand):
-        def handle(self, *args, **options):
-            calls.append(options)
-            self.stdout.write("0 notice periods ended")
+    def fake_run_due(*, today):
+        calls.append(today)
+        return f"run_due {today.isoformat()}: notice periods ended: 0"
 
-    monkeypatch.setattr("django.core.management.get_commands", lambda: {"run_due": "fake"}, raising=True)
-    monkeypatch.setattr("django.core.management.load_command_class", lambda app_name, name: FakeRunDue())
-    out = celery_module.run_due.apply().get()
-    assert len(calls) == 1
-    assert "0 notice periods ended" in out
-
-
-def test_it_logs_and_skips_when_run_due_is_not_installed(monkeypatch, caplog):
-    monkeypatch.setattr("django.core.management.get_commands", lambda: {}, raising=True)
-    with caplog.at_level("WARNING", logger="govmedia.jobs"):
-        assert celery_module.run_due.apply().get() == ""
-    assert "event=run_due status=missing" in caplog.text
+    monkeypatch.setattr("approvals.due.run_due", fake_run_due)
+    with caplog.at_level("INFO", logger="govmedia.jobs"):
+        out = celery_module.run_due.apply().get()
+    assert calls == [timezone.localdate()]
+    assert "notice periods ended: 0" in out
+    assert "event=run_due status=done" in caplog.text
 
 
 @pytest.mark.django_db

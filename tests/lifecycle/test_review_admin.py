@@ -26,8 +26,8 @@ def admin_client(client, nanjing):
     "model", ["ruleset", "indicator", "campaign", "inspection", "metricsnapshot", "feedback"]
 )
 def test_it_lists_and_adds(admin_client, model):
-    assert admin_client.get(f"/admin/lifecycle/{model}/").status_code == 200
-    assert admin_client.get(f"/admin/lifecycle/{model}/add/").status_code == 200
+    assert admin_client.get(f"/admin/review/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/review/{model}/add/").status_code == 200
 
 
 def test_it_states_that_the_points_are_defaults(admin_client):
