@@ -199,13 +199,8 @@ def closure_notice_context(*, plan: dict[str, Any], successor: Account | None) -
 
 
 def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
-    """Record the successor plan on the account, issue the owning unit's announcement and
-    start the notice period (working days). Called by ClosureFlow.announce."""
-    from django.conf import settings
-
-    from lifecycle.services import account_record_announcement
-    from lifecycle.workdays import add_working_days
-
+    """Issue the owning unit's announcement, record it with the successor plan on the account
+    and start the notice period (working days). Called by ClosureFlow.announce."""
     plan = process.data["closure"]
     named = process.data.get("successors")  # a forced closure's successors step, if it ran
     if named:
@@ -213,9 +208,7 @@ def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
         plan["channels"] = named["channels"]
     successor = Account.objects.get(pk=plan["successor_account"]) if plan.get(
         "successor_account") else None
-    account = lifecycle.account_set_closure_plan(
-        account=process.account, successor=successor, channels=plan["channels"]
-    )
+    account = process.account
     kind = "merger_announcement" if plan["kind"] == "merge" else "closure_announcement"
     notice = issue_notice_for(
         kind=kind, process=process, account=account, issuing_unit=account.unit, actor=actor,
@@ -237,8 +230,9 @@ def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
         "ended": days == 0,
     }
     process.save(update_fields=["data"])
-    account_record_announcement(
-        account=account, actor=actor, kind=plan["kind"], number=notice.number,
+    lifecycle.account_announce_closure(
+        account=account, actor=actor, successor=successor, channels=plan["channels"],
+        kind=plan["kind"], number=notice.number,
         notice_id=notice.pk, reason=plan["reason"], stop_on=plan["stop_on"],
         announced_on=today.isoformat(), process_id=process.pk,
     )

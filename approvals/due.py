@@ -7,9 +7,7 @@ import datetime
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.dispatch import Signal
-from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -17,7 +15,9 @@ from approvals import run_due_mail
 from approvals.errors import OVERDUE_COMMENT
 from approvals.flows import ClosureFlow
 from approvals.flows_review import RectificationFlow
-from approvals.models import AccountProcess, Decision, DecisionKind, TaskAssignment
+from approvals.models import AccountProcess, DecisionKind, TaskAssignment
+from approvals.services.applications import closure_notice_period_end
+from approvals.services.tasks import task_decide
 from lifecycle.services import TransitionError
 from lifecycle.workdays import add_working_days
 from notices.rendering import cn_date
@@ -41,8 +41,9 @@ def overdue_rectifications(today: datetime.date):
 
 
 def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bool:
-    """No report by the deadline: the report step is closed as overdue and the flow goes on
-    to `escalate` (fail recheck → forced closure). False when already handled or not due."""
+    """No report by the deadline: the report step is closed as overdue through the one decide
+    path (approvals.services.task_decide, overdue=True) and the flow goes on to `escalate`
+    (fail recheck → forced closure). False when already handled or not due."""
     with RectificationFlow.lock(task.process_id):
         task = Task.objects.get(pk=task.pk)
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
@@ -51,23 +52,12 @@ def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bo
         plan = process.data["rectification"]
         if plan.get("deadline", "9999-12-31") >= today.isoformat():
             return False
-        actor = process.applicant
-        node = task.flow_task
-        activation = node.activation_class(task)
-        if task.status == STATUS.NEW:
-            activation.assign(actor)
-        elif task.owner_id != actor.pk:
-            activation.reassign(user=actor)
-        comment = str(OVERDUE_COMMENT).format(deadline=cn_date(plan["deadline"]))
-        Decision.objects.create(
-            process=process, task=task, round=0, decision=DecisionKind.REJECT,
-            comment=comment, data={"overdue": True}, actor=actor,
-        )
-        plan["overdue"] = True
+        plan["overdue"] = True  # RectificationFlow.check_overdue reads it
         process.save(update_fields=["data"])
-        activation = node.activation_class(Task.objects.get(pk=task.pk))
-        activation.start(None)
-        activation.execute()
+        task_decide(
+            task=task, actor=process.applicant, decision=DecisionKind.REJECT,
+            comment=str(OVERDUE_COMMENT).format(deadline=cn_date(plan["deadline"])), overdue=True,
+        )
     logger.warning("event=rectification_overdue process=%s account=%s deadline=%s",
                    process.pk, process.account_id, plan["deadline"])
     return True
@@ -137,25 +127,13 @@ def due_notice_periods(today: datetime.date):
     return tasks.filter(process_id__in=due_process_ids)
 
 def process_one_notice_period(*, task: Task, today: datetime.date) -> bool:
-    """End one notice period: complete the wait node (→ deregistration task). False when
-    it is not due yet or someone else already ended it."""
-    task.refresh_from_db()
-    if task.status != STATUS.NEW:
+    """End one notice period through its service (→ deregistration task). False when it is
+    not due yet or someone else already ended it."""
+    if not closure_notice_period_end(task=task, today=today):
         return False
-    process = AccountProcess.objects.get(pk=task.process_id)
-    due_on = (process.data.get("notice_period") or {}).get("due_on")
-    if not due_on or due_on > today.isoformat():
-        return False
-    try:
-        with transaction.atomic():
-            ClosureFlow.wait_notice_period.run(task)
-    except TransitionNotAllowed:
-        return False  # a concurrent run_due won the lock first
-    logger.info(
-        "event=notice_period_ended process=%s account=%s due_on=%s",
-        process.pk, process.account_id, due_on,
-    )
+    logger.info("event=notice_period_ended process=%s task=%s", task.process_id, task.pk)
     return True
+
 
 # -- reminders --------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Account flows. Every flow shares one sign-off chain loop (DESIGN §6):
 
-    start → fan_out (one task per unit of a 会签 step, one for a 或签 step) → review
+    start → fan_out (one task per unit of a 会签 step, one for a 或签 step) → sign_off
           → gather (Join; a reject/return cancels the siblings) → tally → route
     route: next step → fan_out · returned to applicant → revise → tally
            rejected/withdrawn → reject → rejected · last step approved → approve → …
@@ -78,9 +78,9 @@ class ChainFlow:
 
     start = flow.StartHandle(this.start_process).Annotation(title=_("发起")).Next(this.fan_out)
 
-    fan_out = ChainSplit().Annotation(title=_("分派审核")).Next(this.review)
+    fan_out = ChainSplit().Annotation(title=_("分派审核")).Next(this.sign_off)
 
-    review = (
+    sign_off = (
         RoutedView(task_redirect, kind="decision")
         .Annotation(title=_("逐级审核"))
         .Next(this.gather)

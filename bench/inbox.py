@@ -108,11 +108,11 @@ def add_processes(counties, start: int, count: int, skip=None) -> None:
         open_ = []
         for p, a in zip(processes, accounts, strict=True):
             for _ in range(5):
-                done.append(Task(process=p, flow_task=OpeningFlow.review, flow_task_type="HUMAN",
+                done.append(Task(process=p, flow_task=OpeningFlow.sign_off, flow_task_type="HUMAN",
                                  status=STATUS.DONE, created=now, finished=now,
                                  data={"units": [], "step": 0, "round": 0}))
             code = code_of[a.unit_id]
-            open_.append(Task(process=p, flow_task=OpeningFlow.review, flow_task_type="HUMAN",
+            open_.append(Task(process=p, flow_task=OpeningFlow.sign_off, flow_task_type="HUMAN",
                               status=STATUS.NEW, created=now,
                               data={"units": [code], "step": 1, "round": 0, "role": "approver"}))
         Task.objects.bulk_create(done, batch_size=5000)

@@ -286,6 +286,7 @@ ACTION_LABELS = {
     "import": _("导入"),
     "change": _("变更"),
     "announce": _("发布关停公告"),
+    "closure_plan": _("登记承接账号/渠道"),
     "submit": _("提交申请"),
     "reject": _("退回不予批准"),
     "withdraw": _("撤回申请"),
@@ -668,15 +669,40 @@ def account_set_metrics(*, metrics: Mapping[int, AccountMetrics]) -> int:
     return written
 
 
+# AccountTransition.name of the row that records a closure's successor plan.
+CLOSURE_PLAN = "closure_plan"
+ERR_NOT_CLOSING = _("账号当前状态为「{state}」，只有关停程序中的账号可以登记承接渠道或发布关停公告。")
+
+
+def _lock_closing(account: Account) -> Account:
+    """The account, locked, if it is in the closure procedure (else TransitionError)."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if locked.state != AccountState.CLOSING:
+        raise TransitionError(str(ERR_NOT_CLOSING).format(state=locked.get_state_display()))
+    return locked
+
+
+@transaction.atomic
 def account_set_closure_plan(
-    *, account: Account, successor: Account | None, channels: list[dict[str, str]]
+    *,
+    account: Account,
+    actor: User | None,
+    successor: Account | None,
+    channels: list[dict[str, str]],
+    process_id: int | None = None,
 ) -> Account:
-    """Record the named successor and channels of an approved closure/merger application."""
-    Account.objects.filter(pk=account.pk).update(
-        successor=successor, successor_channels=channels, updated=timezone.now()
+    """Record the named successor and channels of a closure/merger (cleaned by
+    clean_successor_channels) on an account in the closure procedure, with its audit row."""
+    locked = _lock_closing(account)
+    locked.successor = successor
+    locked.successor_channels = channels
+    locked.save(update_fields=["successor", "successor_channels", "updated"])
+    AccountTransition.objects.create(
+        account=locked, from_state=locked.state, to_state=locked.state, name=CLOSURE_PLAN,
+        actor=actor if getattr(actor, "pk", None) else None, process_id=process_id,
+        data={"successor": successor.pk if successor else None, "channels": channels},
     )
-    account.refresh_from_db()
-    return account
+    return locked
 
 
 # -- closure announcements (the public record) ---------------------------------------------
@@ -686,10 +712,12 @@ ANNOUNCE = "announce"
 
 
 @transaction.atomic
-def account_record_announcement(
+def account_announce_closure(
     *,
     account: Account,
     actor: User | None,
+    successor: Account | None,
+    channels: list[dict[str, str]],
     kind: str,
     number: str,
     notice_id: int | None,
@@ -697,13 +725,20 @@ def account_record_announcement(
     stop_on: str,
     announced_on: str,
     process_id: int | None = None,
-) -> AccountTransition:
-    """The public record of a closure/merger announcement: an audit row (state unchanged)
-    carrying the notice number, so the portal can list and link it without the notices app."""
-    return AccountTransition.objects.create(
-        account=account, from_state=account.state, to_state=account.state, name=ANNOUNCE,
+) -> Account:
+    """Announce a closure/merger: record its successor plan (cleaned by
+    clean_successor_channels) on the account and the public record of the announcement — an
+    audit row (state unchanged) carrying the notice number, so the portal can list and link
+    it without the notices app. Only for an account in the closure procedure."""
+    locked = _lock_closing(account)
+    locked.successor = successor
+    locked.successor_channels = channels
+    locked.save(update_fields=["successor", "successor_channels", "updated"])
+    AccountTransition.objects.create(
+        account=locked, from_state=locked.state, to_state=locked.state, name=ANNOUNCE,
         actor=actor if getattr(actor, "pk", None) else None, reason=reason,
         process_id=process_id,
         data={"kind": kind, "number": number, "notice_id": notice_id, "stop_on": stop_on,
               "announced_on": announced_on},
     )
+    return locked

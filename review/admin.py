@@ -1,20 +1,26 @@
 """Admin for periodic review: rule sets and indicators, campaigns, inspections with findings,
 metric snapshots and public feedback.
 
-Reads only; no admin screen changes account state (that goes through services).
+State changes go through review.services (rule-set activation, feedback handling); no
+admin screen writes a state field itself.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
-from django.db import models, transaction
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from lifecycle.types import User
+from review import services
 from review.models import (
     POINTS_ARE_DEFAULTS,
     Campaign,
@@ -27,6 +33,11 @@ from review.models import (
 )
 
 
+def _actor(request: HttpRequest) -> User:
+    # AdminSite.has_permission lets only active staff users in: never the anonymous user.
+    return cast(User, request.user)
+
+
 class IndicatorInline(admin.TabularInline):
     model = Indicator
     extra = 0
@@ -34,8 +45,25 @@ class IndicatorInline(admin.TabularInline):
     ordering = ["part", "position", "code"]
 
 
+class RuleSetForm(forms.ModelForm):
+    """启用 is a plain form field, not written by the form: RuleSetAdmin.save_model hands a
+    change of it to review.services (rule_set_activate deactivates the current set first),
+    so the form does not check constraint ruleset_one_active against the ticked box."""
+
+    active = forms.BooleanField(label=_("启用"), required=False)
+
+    class Meta:
+        model = RuleSet
+        exclude = ["active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("active", self.instance.active)
+
+
 @admin.register(RuleSet)
 class RuleSetAdmin(admin.ModelAdmin):
+    form = RuleSetForm
     list_display = ["name", "version", "active", "deduction_points", "created"]
     list_filter = ["active"]
     search_fields = ["name", "version"]
@@ -56,12 +84,17 @@ class RuleSetAdmin(admin.ModelAdmin):
         return obj.deduction_total()
 
     def save_model(self, request: HttpRequest, obj: RuleSet, form: Any, change: bool) -> None:
-        # One active rule set (constraint ruleset_one_active): activating this one
-        # deactivates the others in the same transaction.
-        with transaction.atomic():
-            if obj.active:
-                RuleSet.objects.filter(active=True).exclude(pk=obj.pk).update(active=False)
-            super().save_model(request, obj, form, change)
+        # The form saves the other fields (RuleSetForm leaves `active` as stored); a ticked
+        # or unticked 启用 goes through review.services. The change view runs in one
+        # transaction, so a refused change rolls the whole save back.
+        super().save_model(request, obj, form, change)
+        wanted = form.cleaned_data.get("active", obj.active)
+        if wanted == obj.active:
+            return
+        if wanted:
+            services.rule_set_activate(rule_set=obj, actor=_actor(request))
+        else:
+            services.rule_set_deactivate(rule_set=obj, actor=_actor(request))
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -79,9 +112,11 @@ class RuleSetAdmin(admin.ModelAdmin):
             self.message_user(request, _("请只选择一个指标体系。"), level=messages.ERROR)
             return
         chosen = queryset.get()
-        with transaction.atomic():
-            RuleSet.objects.filter(active=True).exclude(pk=chosen.pk).update(active=False)
-            RuleSet.objects.filter(pk=chosen.pk).update(active=True)
+        try:
+            services.rule_set_activate(rule_set=chosen, actor=_actor(request))
+        except (PermissionDenied, ValidationError) as exc:
+            self.message_user(request, _message(exc), level=messages.ERROR)
+            return
         self.message_user(request, _("已启用：%(name)s") % {"name": chosen})
 
 
@@ -109,13 +144,13 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["period", "scope_unit__name", "scope_unit__code"]
     list_select_related = ["scope_unit", "rule_set", "created_by"]
     raw_id_fields = ["scope_unit", "created_by"]
-    readonly_fields = ["created", "closed_at"]
+    # The state moves only through review.services.campaign_mark_closed (called when the
+    # campaign is closed with its results and 通报), never from this form.
+    readonly_fields = ["created", "state", "closed_at", "results"]
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
         if not change and obj.created_by_id is None:
-            obj.created_by = request.user
-        if obj.state == "closed" and obj.closed_at is None:
-            obj.closed_at = timezone.now()
+            obj.created_by = _actor(request)
         super().save_model(request, obj, form, change)
 
 
@@ -163,8 +198,10 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_filter = ["kind", ("handled_at", admin.EmptyFieldListFilter)]
     search_fields = ["account__name", "text", "contact"]
     list_select_related = ["account", "handled_by"]
-    raw_id_fields = ["account", "handled_by"]
-    readonly_fields = ["created"]
+    raw_id_fields = ["account"]
+    # Handling is marked only through review.services.feedback_handle (permission check,
+    # note and audit row): the action below, or the workbench's 公众反馈 page.
+    readonly_fields = ["created", "handled_at", "handled_by"]
     actions = ["mark_handled"]
 
     @admin.display(description=_("内容"))
@@ -172,6 +209,41 @@ class FeedbackAdmin(admin.ModelAdmin):
         return obj.text[:40]
 
     @admin.action(description=_("标记为已处理"))
-    def mark_handled(self, request: HttpRequest, queryset: QuerySet[Feedback]) -> None:
-        n = queryset.filter(handled_at=None).update(handled_at=timezone.now(), handled_by=request.user)
-        self.message_user(request, _("已处理 %(n)s 条。") % {"n": n})
+    def mark_handled(self, request: HttpRequest, queryset: QuerySet[Feedback]) -> TemplateResponse | None:
+        """First ask for the handling note (an intermediate page), then hand each selected
+        report to review.services.feedback_handle; refused ones are listed as messages."""
+        note = (request.POST.get("note") or "").strip()
+        if "apply" not in request.POST or not note:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("标记为已处理"),
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "error": services.ERR_HANDLE_NOTE if "apply" in request.POST else None,
+                "note_max": services.FEEDBACK_NOTE_MAX,
+            }
+            return TemplateResponse(request, "admin/review/feedback/mark_handled.html", context)
+        handled = 0
+        for feedback in queryset.select_related("account").order_by("pk"):
+            try:
+                services.feedback_handle(feedback=feedback, actor=_actor(request), note=note)
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(
+                    request,
+                    _("未处理 %(account)s 的反馈 #%(pk)s：%(reason)s")
+                    % {"account": feedback.account, "pk": feedback.pk, "reason": _message(exc)},
+                    level=messages.ERROR,
+                )
+            else:
+                handled += 1
+        if handled:
+            self.message_user(request, _("已处理 %(n)s 条。") % {"n": handled})
+        return None
+
+
+def _message(exc: PermissionDenied | ValidationError) -> str:
+    """The service's own words for a refusal (messages of a ValidationError joined)."""
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc)

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from lifecycle.selectors import accounts_for
 from lifecycle.tabular import RowErrors, rows_from_dicts
-from review.evaluation import MetricsImportError, metrics_import
+from review.services import MetricsImportError, metrics_import
 
 MAX_ROWS = 50_000
 

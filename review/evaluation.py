@@ -1,7 +1,7 @@
-"""Periodic review: reads only — selectors (rule sets, review, zombie and low-reach lists)
-and the checking half of the metrics import (metrics_check; its writer is
-review.services.metrics_import). Commands, the API and campaign views call these; the
-scoring rules themselves are pure functions in review/scoring.py.
+"""Periodic review: reads only — selectors (rule sets, review, zombie and low-reach lists).
+Commands, the API and campaign views call these; the scoring rules themselves are pure
+functions in review/scoring.py. The metrics import is checked in review.metrics and
+written by review.services.metrics_import.
 
 Everything that walks all accounts is set-based: one ``values_list`` query streamed with
 ``iterator()``, findings prefetched in two queries, no per-account query and no save.
@@ -15,24 +15,15 @@ import gc
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from django.db import connections
 from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.functions import Cast
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lifecycle.models import LIVE_STATES, Account, AccountState, Platform, Unit
-from lifecycle.tabular import (
-    RowErrors,
-    parse_bool,
-    parse_choice,
-    parse_date,
-    parse_int,
-)
+from lifecycle.models import Account, AccountState, Unit
 from review import scoring
 from review.models import (
     Feedback,
@@ -46,15 +37,6 @@ from review.models import (
 
 # Accounts a review covers (DESIGN §8).
 REVIEW_STATES = (AccountState.ACTIVE, AccountState.RECTIFYING)
-METRIC_COLUMNS = (
-    "platform",
-    "platform_id",
-    "as_of",
-    "followers",
-    "posts_total",
-    "last_post_on",
-    "interaction_enabled",
-)
 # Keeps IN (...) lists well under SQLite's and PostgreSQL's parameter limits.
 CHUNK = 500
 
@@ -102,143 +84,9 @@ def rules_from_rule_set(rule_set: RuleSet) -> scoring.Rules:
     )
 
 
-# -- metrics import -----------------------------------------------------------------------
-
-
-class MetricsImportError(Exception):
-    """Some rows are bad; nothing was written. ``errors`` lists them all."""
-
-    def __init__(self, errors: RowErrors) -> None:
-        super().__init__(errors.format())
-        self.errors = errors
-
-
-@dataclass
-class MetricRow:
-    """One checked monitoring row; ``account_id`` is set once the account is resolved."""
-
-    number: int
-    platform: str
-    platform_id: str
-    as_of: datetime.date
-    followers: int | None
-    posts_total: int | None
-    last_post_on: datetime.date | None
-    interaction_enabled: bool
-    account_id: int | None = None
-
-
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _parse_metric_row(
-    number: int, row: dict[str, str], *, today: datetime.date, errors: RowErrors
-) -> MetricRow | None:
-    before = len(errors)
-    platform = errors.parse(
-        number, parse_choice, row.get("platform"), field="platform", choices=Platform.values
-    )
-    platform_id = (row.get("platform_id") or "").strip()
-    if not platform_id:
-        errors.add(number, "platform_id", _("必填"))
-    as_of = errors.parse(number, parse_date, row.get("as_of"), field="as_of", required=True, not_after=today)
-    followers = errors.parse(number, parse_int, row.get("followers"), field="followers", minimum=0)
-    posts_total = errors.parse(number, parse_int, row.get("posts_total"), field="posts_total", minimum=0)
-    last_post_on = errors.parse(
-        number, parse_date, row.get("last_post_on"), field="last_post_on", not_after=today
-    )
-    interaction = errors.parse(
-        number, parse_bool, row.get("interaction_enabled"), field="interaction_enabled"
-    )
-    if as_of and last_post_on and last_post_on > as_of:
-        errors.add(
-            number,
-            "last_post_on",
-            _("最近发文日期 {day} 晚于统计日期 {as_of}").format(day=last_post_on, as_of=as_of),
-        )
-    if len(errors) > before:
-        return None
-    return MetricRow(number, platform, platform_id, as_of, followers, posts_total, last_post_on, interaction)
-
-
-def metrics_check(
-    *,
-    rows: list[tuple[int, dict[str, str]]],
-    scope: QuerySet[Account] | None = None,
-    today: datetime.date | None = None,
-) -> list[MetricRow]:
-    """The checking half of the metrics import (the writer is review.services.metrics_import):
-    parse every row and resolve its account; reads only. Every bad row is reported at once
-    (MetricsImportError). ``scope`` limits which accounts may be named (API: the user's
-    subtree); an account outside it is reported exactly like an unknown one."""
-    today = today or timezone.localdate()
-    errors = RowErrors()
-    if not rows:
-        errors.add(1, "-", _("没有数据行。"))
-        raise MetricsImportError(errors)
-    parsed = [_parse_metric_row(n, r, today=today, errors=errors) for n, r in rows]
-    good = [p for p in parsed if p is not None]
-
-    # Resolve (platform, platform_id) → account in a few queries; a live account wins over
-    # an ended one with the same id (re-opened accounts keep their platform id).
-    base = (scope if scope is not None else Account.objects.all()).order_by()
-    wanted_ids = sorted({p.platform_id for p in good})
-    found: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for chunk in _chunks(wanted_ids):
-        for pk, platform, pid, state in base.filter(platform_id__in=chunk).values_list(
-            "pk", "platform", "platform_id", "state"
-        ):
-            found[(platform, pid)].append((pk, state))
-    seen: dict[tuple[int, datetime.date], int] = {}
-    for p in good:
-        candidates = found.get((p.platform, p.platform_id), [])
-        live = [pk for pk, state in candidates if state in LIVE_STATES]
-        pool = live or [pk for pk, _s in candidates]
-        if not pool:
-            errors.add(
-                p.number,
-                "platform_id",
-                _("未找到账号（平台 {platform}，ID {pid}）").format(platform=p.platform, pid=p.platform_id),
-            )
-            continue
-        if len(pool) > 1:
-            errors.add(
-                p.number,
-                "platform_id",
-                _("平台 {platform} 上有多个运行中的账号使用 ID {pid}，无法确定").format(
-                    platform=p.platform, pid=p.platform_id
-                ),
-            )
-            continue
-        p.account_id = pool[0]
-        key = (p.account_id, p.as_of)
-        if key in seen:
-            errors.add(
-                p.number,
-                "as_of",
-                _("与第 {row} 行重复（同一账号同一统计日期）").format(row=seen[key]),
-            )
-            continue
-        seen[key] = p.number
-    if errors:
-        raise MetricsImportError(errors)
-    return good
-
-
-# The writer moved to review.services (one writer per model). Until
-# approvals/management/commands/seed_demo.py imports it from there, the old name resolves
-# lazily: a module-level import would be circular (review.services imports this module).
-_MOVED_TO_SERVICES = ("metrics_import", "MetricsImportResult")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_SERVICES:
-        from review import services
-
-        return getattr(services, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- review -------------------------------------------------------------------------------

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from lifecycle.models import AccountTransition
 from lifecycle.selectors import sees_everything, subtree_q, user_units
+from lifecycle.types import RequestUser
 from review.models import Feedback, FeedbackKind
 from review.services import FEEDBACK_HANDLED
 
@@ -16,7 +15,7 @@ FEEDBACK_HANDLED_STATE = "handled"
 
 
 def feedback_for(
-    user: Any, *, kind: str = "", state: str = "", account_id: int | None = None
+    user: RequestUser, *, kind: str = "", state: str = "", account_id: int | None = None
 ) -> QuerySet[Feedback]:
     """Feedback on accounts under the user's units, newest first. `state` filters error
     reports: "open" (unhandled) or "handled"."""

@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from lifecycle.models import Account, AccountState, AccountTransition, Role
 from lifecycle.selectors import sees_everything, user_units
 from lifecycle.services import ACTION_LABELS, AccountMetrics, account_set_metrics
-from review.evaluation import CHUNK, MetricRow, metrics_check
-from review.evaluation import MetricsImportError as MetricsImportError  # callers import it here
+from lifecycle.types import User
+from review.metrics import CHUNK, MetricRow, metrics_check
+from review.metrics import MetricsImportError as MetricsImportError  # callers import it here
 from review.models import Campaign, CampaignState, Feedback, FeedbackKind, MetricSnapshot, RuleSet
 
 # Rule sets and campaigns have no audit table: their changes are logged here, with the actor,
@@ -77,7 +78,7 @@ def feedback_submit(*, account: Account, kind: str, text: str, contact: str = ""
     return feedback
 
 
-def feedback_may_handle(*, feedback: Feedback, actor: Any) -> bool:
+def feedback_may_handle(*, feedback: Feedback, actor: User) -> bool:
     """An error report is handled by the staff of the account's owning unit (the unit
     itself, not its supervisors: they see the report, the unit answers it)."""
     if sees_everything(actor):
@@ -87,7 +88,7 @@ def feedback_may_handle(*, feedback: Feedback, actor: Any) -> bool:
 
 
 @transaction.atomic
-def feedback_handle(*, feedback: Feedback, actor: Any, note: str) -> Feedback:
+def feedback_handle(*, feedback: Feedback, actor: User, note: str) -> Feedback:
     """Mark a public error report (纠错) handled, with the unit's note. Locks the row: of
     two concurrent clicks the second gets ERR_HANDLE_DONE. Writes the audit row
     (AccountTransition FEEDBACK_HANDLED, state unchanged) that carries the note."""
@@ -141,7 +142,7 @@ def metrics_import(
     """Import monitoring rows (DESIGN §4, §8): the only writer of MetricSnapshot and, through
     lifecycle.services.account_set_metrics, of the accounts' latest figures.
 
-    Check: every row is checked first (review.evaluation.metrics_check) and every bad row
+    Check: every row is checked first (review.metrics.metrics_check) and every bad row
     reported (MetricsImportError, nothing written). Lock: the named accounts, in pk order,
     so that two imports naming one account run one after the other and the second sees the
     first one's snapshots. Change: a MetricSnapshot is upserted per account and as-of date,
@@ -163,12 +164,15 @@ def metrics_import(
             .annotate(latest=Max("as_of"))
             .values_list("account_id", "latest")
         )
-        for pk, acc, day in MetricSnapshot.objects.filter(
+        for snap_pk, snap_account, day in MetricSnapshot.objects.filter(
             account_id__in=chunk, as_of__in=dates
         ).values_list("pk", "account_id", "as_of"):
-            existing[(acc, day)] = pk
-    to_create, to_update = [], []
+            existing[(snap_account, day)] = snap_pk
+    to_create: list[MetricSnapshot] = []
+    to_update: list[MetricSnapshot] = []
     for p in good:
+        if p.account_id is None:  # metrics_check resolves the account of every row it returns
+            continue
         snap = MetricSnapshot(
             account_id=p.account_id,
             as_of=p.as_of,
@@ -177,7 +181,7 @@ def metrics_import(
             last_post_on=p.last_post_on,
             interaction_enabled=p.interaction_enabled,
         )
-        pk = existing.get((p.account_id, p.as_of))  # type: ignore[arg-type]
+        pk = existing.get((p.account_id, p.as_of))
         if pk is None:
             to_create.append(snap)
         else:
@@ -222,13 +226,13 @@ ERR_RULE_SET_ACTIVE = _("指标体系「{name}」已经是启用状态。")
 ERR_RULE_SET_INACTIVE = _("指标体系「{name}」未启用，无需停用。")
 
 
-def _rule_set_check_actor(actor: Any) -> None:
+def _rule_set_check_actor(actor: User | None) -> None:
     if actor is None or not actor.has_perm("review.change_ruleset"):
         raise PermissionDenied(str(ERR_RULE_SET_FORBIDDEN))
 
 
 @transaction.atomic
-def rule_set_activate(*, rule_set: RuleSet, actor: Any) -> RuleSet:
+def rule_set_activate(*, rule_set: RuleSet, actor: User) -> RuleSet:
     """Make ``rule_set`` the one active rule set (constraint ruleset_one_active; `review` and
     new campaigns use it): lock it and the active one, check, deactivate the old one first
     (the constraint allows no moment with two), activate the new one. The admin's action and
@@ -258,7 +262,7 @@ def rule_set_activate(*, rule_set: RuleSet, actor: Any) -> RuleSet:
 
 
 @transaction.atomic
-def rule_set_deactivate(*, rule_set: RuleSet, actor: Any) -> RuleSet:
+def rule_set_deactivate(*, rule_set: RuleSet, actor: User) -> RuleSet:
     """Leave no rule set active (the admin's change form, unticking 启用); `review` and new
     campaigns then refuse to run until one is activated. Logged like rule_set_activate."""
     target = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
@@ -288,7 +292,7 @@ ERR_CAMPAIGN_STATE = _("检查活动当前状态为「{state}」，不能改为�
 ERR_CAMPAIGN_CLOSE_FORBIDDEN = _("只有检查单位（或其上级单位）的检查员可以结束检查活动。")
 
 
-def campaign_may_close(*, campaign: Campaign, actor: Any) -> bool:
+def campaign_may_close(*, campaign: Campaign, actor: User) -> bool:
     """Inspectors of the inspecting unit (or of a unit above it) close a campaign."""
     if sees_everything(actor):
         return True
@@ -297,7 +301,7 @@ def campaign_may_close(*, campaign: Campaign, actor: Any) -> bool:
 
 
 @transaction.atomic
-def campaign_mark_closed(*, campaign: Campaign, actor: Any, results: dict[str, Any]) -> Campaign:
+def campaign_mark_closed(*, campaign: Campaign, actor: User, results: dict[str, Any]) -> Campaign:
     """The data side of closing a campaign: lock it, check the move (CAMPAIGN_TRANSITIONS)
     and the actor, then store the published ``results`` with state CLOSED and closed_at.
     The caller (approvals' campaign close) checks that every inspection is recorded and

@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from approvals.actions import (
     CHANGE_REQUIRED_FIELDS,
@@ -316,3 +318,17 @@ def change_apply(*, actor: Any, account: Account, changes: dict, reason: str) ->
         )
 
 
+def closure_notice_period_end(*, task: Task, today: datetime.date) -> bool:
+    """End a closure's notice period once its deregistration date (process.data.notice_period
+    .due_on) is reached: under the process lock, the waiting node completes and the
+    deregistration task is created. False when not due or already ended (idempotent)."""
+    with ClosureFlow.lock(task.process_id):
+        task = Task.objects.get(pk=task.pk)
+        if task.status != STATUS.NEW or task.flow_task != ClosureFlow.wait_notice_period:
+            return False
+        process = AccountProcess.objects.get(pk=task.process_id)
+        due_on = (process.data.get("notice_period") or {}).get("due_on")
+        if not due_on or due_on > today.isoformat():
+            return False
+        ClosureFlow.wait_notice_period.run(task)
+    return True

@@ -42,6 +42,7 @@ from lifecycle.selectors import user_units
 from notices import services as notices_services
 from review import evaluation as review
 from review import scoring
+from review import services as review_services
 from review.models import (
     Campaign,
     CampaignKind,
@@ -247,13 +248,6 @@ def campaign_open_tasks(campaign: Campaign):
     )
 
 
-def _may_close(*, actor: Any, campaign: Campaign) -> bool:
-    if getattr(actor, "is_superuser", False):
-        return True
-    unit = campaign.inspecting_unit or campaign.scope_unit
-    return any(unit.is_within(u) for u in user_units(actor, roles=(Role.INSPECTOR,)))
-
-
 def failed_reasons(inspection: Inspection) -> list[str]:
     names = {f.indicator.code: f.indicator.name for f in inspection.findings.all()}
     if inspection.vetoes:
@@ -270,7 +264,7 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
             "scope_unit", "inspecting_unit").get(pk=campaign.pk)
         if campaign.state != CampaignState.OPEN:
             raise ValidationError({"campaign": ERR_CAMPAIGN_CLOSED})
-        if not _may_close(actor=actor, campaign=campaign):
+        if not review_services.campaign_may_close(campaign=campaign, actor=actor):
             raise ValidationError({"campaign": ERR_NOT_INSPECTOR})
         # Inspections whose process the start job has not created yet count as open too.
         open_count = campaign_open_tasks(campaign).count() + (
@@ -320,10 +314,8 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
             },
         )
         results["notice"] = {"id": notice.pk, "number": notice.number}
-        campaign.results = results
-        campaign.state = CampaignState.CLOSED
-        campaign.closed_at = timezone.now()
-        campaign.save(update_fields=["results", "state", "closed_at"])
+        campaign = review_services.campaign_mark_closed(
+            campaign=campaign, actor=actor, results=results)
     logger.info("event=campaign_closed campaign=%s total=%s failed=%s notice=%s",
                 campaign.pk, total, len(failed), notice.number)
     return campaign

@@ -210,11 +210,19 @@ def task_decide(
     data: dict[str, Any] | None = None,
     return_to: int | None = None,
     files: dict[str, Any] | None = None,
+    overdue: bool = False,
 ) -> Task:
     """Decide a task (claiming it implicitly) and move the flow on, under the process lock.
+    The one decide path: the web task page, the REST API, bulk approval, inspection sheets
+    and the due work's overdue escalation all come here.
 
     `files` are uploads for a data step's file fields (web only); they are stored with the
     decision and removed again if it fails.
+
+    `overdue=True` is the system closing a data step whose deadline passed
+    (approvals.due): the step is recorded as not submitted (decision `reject`, data
+    `{"overdue": True}`, the reason in `comment`) in the name of `actor`, who takes the task
+    over from whoever held it; the flow decides what follows.
 
     A second decision on the same task, or one on a task someone else holds, raises
     TaskConflict — also when two arrive at the same moment (the lock serialises them and
@@ -223,14 +231,19 @@ def task_decide(
     comment = (comment or "").strip()
     if task.status in (STATUS.DONE, STATUS.CANCELED):
         raise TaskConflict(str(ERR_TASK_DONE))  # before any 400: a repeat is a conflict
-    cleaned = _validate(
-        node=node, task=task, decision=decision, comment=comment, data=data, return_to=return_to,
-        actor=actor, files=files,
-    )
+    if overdue:
+        if node.task_kind == "decision" or decision != DecisionKind.REJECT or not comment:
+            raise ValueError("an overdue step is closed as a data step's reject with a reason")
+        cleaned: dict[str, Any] = {"overdue": True}
+    else:
+        cleaned = _validate(
+            node=node, task=task, decision=decision, comment=comment, data=data,
+            return_to=return_to, actor=actor, files=files,
+        )
     stored: list[str] = []
     try:
         return _decide_locked(node=node, task=task, actor=actor, decision=decision, comment=comment,
-                       cleaned=cleaned, return_to=return_to, stored=stored)
+                              cleaned=cleaned, return_to=return_to, stored=stored, overdue=overdue)
     except BaseException:
         from django.core.files.storage import default_storage
 
@@ -239,18 +252,33 @@ def task_decide(
         raise
 
 
+def _take_over_locked(*, task: Task, actor: Any) -> None:
+    """The system acts for `actor` on a task it holds or not (an overdue step)."""
+    if task.status in (STATUS.DONE, STATUS.CANCELED):
+        raise TaskConflict(str(ERR_TASK_DONE))
+    activation = task.flow_task.activation_class(task)
+    if task.status == STATUS.NEW:
+        activation.assign(actor)
+    elif task.owner_id != actor.pk:
+        activation.reassign(user=actor)
+
+
 def _decide_locked(*, node: Any, task: Task, actor: Any, decision: str, comment: str,
-                   cleaned: dict[str, Any], return_to: int | None, stored: list[str]) -> Task:
+                   cleaned: dict[str, Any], return_to: int | None, stored: list[str],
+                   overdue: bool = False) -> Task:
     with node.flow_class.lock(task.process_id):
         task = Task.objects.select_related("owner").get(pk=task.pk)
-        _claim_locked(task=task, actor=actor)
+        if overdue:
+            _take_over_locked(task=task, actor=actor)
+        else:
+            _claim_locked(task=task, actor=actor)
         task.refresh_from_db()
         cleaned = _store_uploads(cleaned, task=task, stored=stored)
         activation = node.activation_class(task)
         process = activation.process
         unit = None
         codes = task.data.get("units") or []
-        if len(codes) == 1:
+        if len(codes) == 1 and not overdue:  # the step was not the unit's act
             unit = Unit.objects.filter(code=codes[0]).first()
         Decision.objects.create(
             process=process,
@@ -263,11 +291,11 @@ def _decide_locked(*, node: Any, task: Task, actor: Any, decision: str, comment:
             return_to=return_to if decision == DecisionKind.RETURN else None,
             data=cleaned,
             actor=actor,
-            acting_for=selectors.acting_for(actor, task),
+            acting_for=None if overdue else selectors.acting_for(actor, task),
         )
         if node.task_kind == "revision" and decision == DecisionKind.APPROVE:
             _revision_apply(process=process, cleaned=cleaned, actor=actor, task=task)
-        elif node.task_kind not in ("decision", "revision"):
+        elif node.task_kind not in ("decision", "revision") and not overdue:
             process.data[node.task_kind] = cleaned
             process.save(update_fields=["data"])
         activation.start(None)

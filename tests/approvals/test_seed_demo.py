@@ -113,6 +113,7 @@ def test_it_tells_the_2019_story(seeded):
     assert list(zhijian.transitions.values_list("name", flat=True)) == [
         "import",
         "start_closure",
+        "closure_plan",  # the successor plan, recorded with its own audit row
         "merge_into",
     ]
 

@@ -6,7 +6,7 @@ unit moved, a demo user's role removed) is left as it is: a piece that can no lo
 created is skipped with a `seed_demo: warning: …` line on stderr, never a traceback; anything
 else the services refuse ends the run with a one-line message and exit 1, nothing written.
 Everything goes through the services
-(lifecycle.services, review.evaluation.metrics_import, approvals.services); no state is
+(lifecycle.services, review.services.metrics_import, approvals.services); no state is
 assigned directly. The demo logins are documented in docs/demo.md.
 """
 
@@ -32,7 +32,7 @@ from approvals.services import TaskConflict
 from lifecycle import services
 from lifecycle.management.base import GovCommand
 from lifecycle.models import Account, AccountState, Membership, Unit
-from review.evaluation import MetricsImportError
+from review.services import MetricsImportError
 
 T = TypeVar("T")
 
@@ -352,7 +352,7 @@ class Command(GovCommand):
     def seed_accounts(self, units: dict[str, Unit], tally: Tally) -> dict[tuple[str, str], Account]:
         """The pre-existing accounts, keyed by (platform, name); new ones get two monitoring
         snapshots (a quarter ago and yesterday) through the metrics import service."""
-        from review.evaluation import metrics_import
+        from review.services import metrics_import
 
         today = timezone.localdate()
         accounts: dict[tuple[str, str], Account] = {}
@@ -621,7 +621,8 @@ class Command(GovCommand):
     ) -> None:
         cleaned = services.clean_successor_channels(channels=channels, successor=successor, account=account)
         services.account_start_closure(account=account, actor=actor, reason=reason)
-        services.account_set_closure_plan(account=account, successor=successor, channels=cleaned)
+        services.account_set_closure_plan(account=account, actor=actor, successor=successor,
+                                          channels=cleaned)
 
     # -- opening applications at every level ---------------------------------------------
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from lifecycle.bulk import ImportFailed, MissingColumns, check_columns, shape_errors
 from lifecycle.management.base import GovCommand
 from lifecycle.tabular import CellError, RowErrors, TabularError, check_text, read_rows
-from review.evaluation import METRIC_COLUMNS, MetricsImportError, metrics_import
+from review.metrics import METRIC_COLUMNS
+from review.services import MetricsImportError, metrics_import
 
 
 class Command(GovCommand):
@@ -41,7 +42,7 @@ class Command(GovCommand):
             raise CommandError(f"{path}: {exc}") from None
         except ImportFailed as exc:
             self.fail(exc.errors)
-        # What review.evaluation.metrics_import does not check itself: values beyond the
+        # What review.services.metrics_import does not check itself: values beyond the
         # header, and control characters in the one free-text column (PostgreSQL refuses a
         # NUL even in a lookup).
         errors = RowErrors()
