@@ -24,4 +24,4 @@ source var/services/env
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 # pytest-django creates test_govmedia from DATABASE_URL=.../govmedia; the shared
 # worker was started on that same database (GOVMEDIA_WORKER_DATABASE_URL).
-.venv/bin/python -m pytest -q -p tests.services.plugin "$@"
+.venv/bin/python -m pytest -q -p tests.infra.plugin "$@"

@@ -7,8 +7,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from lifecycle import services
-
-from .helpers import imported, results
+from tests.api.helpers import imported, results
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from approvals import services
 from approvals.models import AccountProcess
 from lifecycle import services as lifecycle
 from lifecycle.models import AccountState
-
-from .helpers import imported
+from tests.api.helpers import imported
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from approvals.models import Decision
 from lifecycle.models import AccountState
+from tests.api.helpers import imported
 from tests.approvals.helpers import apply_xl, decide, only_open_task
-
-from .helpers import imported
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,8 @@ import pytest
 from django.utils import translation
 
 from notices.models import NoticeDownload
+from tests.api.helpers import imported
 from tests.approvals.helpers import apply_xl, decide, only_open_task
-
-from .helpers import imported
 
 pytestmark = pytest.mark.django_db
 

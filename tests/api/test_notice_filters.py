@@ -7,8 +7,7 @@ import pytest
 
 from notices import services as notices_services
 from notices.kinds import KINDS
-
-from .helpers import imported, results
+from tests.api.helpers import imported, results
 
 pytestmark = pytest.mark.django_db
 

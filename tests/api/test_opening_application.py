@@ -8,8 +8,7 @@ from django import forms
 from approvals.models import AccountProcess
 from lifecycle import services
 from lifecycle.models import Account, AccountState
-
-from .helpers import imported
+from tests.api.helpers import imported
 
 pytestmark = pytest.mark.django_db
 

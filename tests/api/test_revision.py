@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from approvals import services
 from approvals.models import Decision
+from tests.api.helpers import imported
 from tests.approvals.helpers import decide, only_open_task
-
-from .helpers import imported
 
 pytestmark = pytest.mark.django_db
 

@@ -24,9 +24,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from lifecycle import services
+from tests.api.helpers import imported
 from tests.approvals.helpers import apply_xl, decide
-
-from .helpers import imported
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
 # Schema-breaking input (wrong types, missing fields): must be 4xx, never 5xx.

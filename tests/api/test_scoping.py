@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.helpers import imported, results
 from tests.approvals.helpers import apply_xl, decide, only_open_task
-
-from .helpers import imported, results
 
 pytestmark = pytest.mark.django_db
 

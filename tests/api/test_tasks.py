@@ -8,9 +8,8 @@ from viewflow.workflow.status import STATUS
 from approvals.models import Decision
 from lifecycle.models import AccountState
 from lifecycle.services import membership_add
+from tests.api.helpers import results
 from tests.approvals.helpers import apply_xl, decide, only_open_task
-
-from .helpers import results
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 
 from lifecycle import services
 from lifecycle.models import AccountState
-
-from .helpers import imported, results
+from tests.api.helpers import imported, results
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from pypdf import PdfReader
 from approvals import selectors, services
 from approvals.flows import ClosureFlow
 from lifecycle.models import Account, AccountState, Platform
-
-from .helpers import decide, only_open_task
+from tests.approvals.helpers import decide, only_open_task
 
 
 @pytest.fixture(name="world")

@@ -12,13 +12,12 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import actions, selectors, services
+from approvals import selectors, services
 from approvals.models import AccountProcess
 from review.evaluation import feedback_evidence, period_bounds
 from review.models import Feedback, Finding, Inspection, RuleSet
 from review.services import feedback_handle
-
-from .review_helpers import review_world_fixture  # noqa: F401
+from tests.approvals.review_helpers import review_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

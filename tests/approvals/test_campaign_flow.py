@@ -12,15 +12,14 @@ from django.test import TestCase
 from django.urls import reverse
 from PIL import Image
 
-from approvals import actions, selectors, services
+from approvals import selectors, services
 from approvals.flows_review import InspectionFlow
 from approvals.models import AccountProcess
 from notices.models import Notice
 from review.evaluation import review
 from review.models import Campaign, Finding, Inspection
-
-from .closure_helpers import pdf_text
-from .review_helpers import review_world_fixture  # noqa: F401
+from tests.approvals.closure_helpers import pdf_text
+from tests.approvals.review_helpers import review_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -62,7 +62,7 @@ def test_it_prefers_the_exact_kind_and_appends_a_countersign_step(nanjing):
 
 
 def test_it_keeps_running_processes_on_their_frozen_chain(nanjing):
-    from .helpers import apply_xl
+    from tests.approvals.helpers import apply_xl
 
     process = apply_xl(nanjing)
     ApprovalPolicy.objects.filter(process_kind="opening", unit_level="township").update(

@@ -12,9 +12,8 @@ from approvals import services
 from approvals.models import AccountProcess
 from lifecycle.models import AccountTransition
 from notices.models import Notice
-
-from .closure_helpers import approve_chain, pdf_text, world_fixture  # noqa: F401
-from .helpers import decide
+from tests.approvals.closure_helpers import approve_chain, pdf_text, world_fixture  # noqa: F401
+from tests.approvals.helpers import decide
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from rest_framework.test import APIClient
 from approvals.models import AccountProcess
 from lifecycle.models import AccountState
 from notices.models import Notice
-
-from .closure_helpers import world_fixture  # noqa: F401
+from tests.approvals.closure_helpers import world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,7 @@ from lifecycle import services as lifecycle
 from lifecycle.models import AccountState, AccountTransition
 from lifecycle.workdays import add_working_days
 from notices.models import Notice
-
-from .closure_helpers import (  # noqa: F401  (world_fixture provides `world`)
+from tests.approvals.closure_helpers import (  # noqa: F401  (world_fixture provides `world`)
     CHANNELS,
     apply_closure,
     approve_chain,
@@ -32,7 +31,7 @@ from .closure_helpers import (  # noqa: F401  (world_fixture provides `world`)
     wait_task,
     world_fixture,
 )
-from .helpers import decide, only_open_task
+from tests.approvals.helpers import decide, only_open_task
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from django.db import connection
 from approvals import selectors, services
 from approvals.models import Decision
 from lifecycle.models import AccountTransition
-
-from .helpers import apply_xl, decide, only_open_task
+from tests.approvals.helpers import apply_xl, decide, only_open_task
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,8 +8,7 @@ from viewflow.workflow.status import STATUS
 from approvals import selectors, services
 from approvals.models import ApprovalPolicy, StepMode
 from lifecycle.models import AccountState
-
-from .helpers import apply_xl, decide
+from tests.approvals.helpers import apply_xl, decide
 
 pytestmark = pytest.mark.django_db
 

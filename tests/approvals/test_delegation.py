@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from approvals import selectors, services
 from approvals.models import Decision, Delegation
-
-from .helpers import apply_xl, decide, only_open_task
+from tests.approvals.helpers import apply_xl, decide, only_open_task
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from approvals.models import AccountProcess
 from lifecycle.models import AccountState
 from lifecycle.selectors import successor_chain
 from notices.models import Notice
-
-from .closure_helpers import (  # noqa: F401
+from tests.approvals.closure_helpers import (  # noqa: F401
     apply_closure,
     approve_chain,
     close_fully,

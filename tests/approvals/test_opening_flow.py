@@ -11,8 +11,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from approvals import selectors, services
 from approvals.models import AccountProcess, Decision
 from lifecycle.models import AccountState, AccountTransition
-
-from .helpers import apply_xl, decide, only_open_task
+from tests.approvals.helpers import apply_xl, decide, only_open_task
 
 pytestmark = pytest.mark.django_db
 

@@ -22,10 +22,9 @@ from approvals.models import AccountProcess, TaskAssignment
 from lifecycle.models import AccountState
 from lifecycle.workdays import add_working_days
 from notices.models import Notice
-
-from .closure_helpers import pdf_text
-from .helpers import only_open_task
-from .review_helpers import review_world_fixture  # noqa: F401
+from tests.approvals.closure_helpers import pdf_text
+from tests.approvals.helpers import only_open_task
+from tests.approvals.review_helpers import review_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,8 @@ from approvals import due, services
 from approvals.flows_review import RectificationFlow
 from approvals.models import AccountProcess, TaskAssignment
 from lifecycle.models import AccountState
-
-from .helpers import only_open_task
-from .review_helpers import make_account, review_world_fixture  # noqa: F401
+from tests.approvals.helpers import only_open_task
+from tests.approvals.review_helpers import make_account, review_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -119,8 +118,7 @@ def test_a_forced_closure_without_known_successors_asks_the_unit_before_announci
     from approvals.flows import ClosureFlow
     from lifecycle.models import Account
     from notices.models import Notice
-
-    from .closure_helpers import pdf_text
+    from tests.approvals.closure_helpers import pdf_text
 
     w = review_world
     Account.objects.filter(pk=w.stale.pk).update(contact_phone="")  # nothing to fall back on

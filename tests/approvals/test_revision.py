@@ -11,15 +11,14 @@ from django.utils import timezone
 from approvals.models import AccountProcess, Decision
 from lifecycle.models import AccountState
 from notices.models import Notice
-
-from .closure_helpers import (  # noqa: F401  (world_fixture provides `world`)
+from tests.approvals.closure_helpers import (  # noqa: F401  (world_fixture provides `world`)
     apply_closure,
     approve_chain,
     days,
     pdf_text,
     world_fixture,
 )
-from .helpers import decide, only_open_task
+from tests.approvals.helpers import decide, only_open_task
 
 pytestmark = pytest.mark.django_db
 
@@ -205,8 +204,7 @@ def test_the_approver_sees_what_a_change_asks_for(world, client):
 
 def test_the_approver_of_a_reopening_sees_the_closed_record(world, client):
     from approvals import services
-
-    from .closure_helpers import close_fully
+    from tests.approvals.closure_helpers import close_fully
 
     old = close_fully(world, world.zj_weibo).account
     process = services.opening_apply(

@@ -14,9 +14,8 @@ from approvals import due
 from approvals.due import task_overdue
 from approvals.management.commands.run_due import Command
 from approvals.models import TaskAssignment
-
-from .closure_helpers import apply_closure, approve_chain, wait_task, world_fixture  # noqa: F401
-from .helpers import only_open_task
+from tests.approvals.closure_helpers import apply_closure, approve_chain, wait_task, world_fixture  # noqa: F401
+from tests.approvals.helpers import only_open_task
 
 pytestmark = pytest.mark.django_db
 

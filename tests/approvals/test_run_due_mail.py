@@ -19,9 +19,8 @@ from approvals import run_due_mail, services
 from approvals.models import Delegation, TaskAssignment
 from approvals.nodes import task_url
 from lifecycle import services as lifecycle
-
-from .closure_helpers import apply_closure, world_fixture  # noqa: F401
-from .helpers import decide, only_open_task
+from tests.approvals.closure_helpers import apply_closure, world_fixture  # noqa: F401
+from tests.approvals.helpers import decide, only_open_task
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from approvals.models import TaskAssignment
 from lifecycle import workdays
-
-from .closure_helpers import apply_closure, approve_chain, world_fixture  # noqa: F401
-from .helpers import only_open_task
+from tests.approvals.closure_helpers import apply_closure, approve_chain, world_fixture  # noqa: F401
+from tests.approvals.helpers import only_open_task
 
 
 def test_it_is_the_local_date_outside_a_simulation():

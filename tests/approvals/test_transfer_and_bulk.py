@@ -9,8 +9,7 @@ from django.urls import reverse
 from approvals import selectors, services
 from approvals.models import Decision
 from lifecycle.services import user_upsert
-
-from .helpers import apply_xl, decide, only_open_task
+from tests.approvals.helpers import apply_xl, decide, only_open_task
 
 pytestmark = pytest.mark.django_db
 

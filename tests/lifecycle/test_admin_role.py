@@ -8,8 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from lifecycle import services
-
-from .import_files import run, write_csv
+from tests.lifecycle.import_files import run, write_csv
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ import pytest
 from django.core.management.base import CommandError
 
 from approvals.management.commands.run_due import parse_now
-
-from .import_files import run
+from tests.lifecycle.import_files import run
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from approvals.management.commands.seed_demo import Command
 from approvals.models import AccountProcess
 from lifecycle.models import Account, Membership
-
-from .import_files import run
+from tests.lifecycle.import_files import run
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from lifecycle.serializers import UserRowSerializer
-
-from .import_files import run, write_csv
+from tests.lifecycle.import_files import run, write_csv
 
 pytestmark = pytest.mark.django_db
 

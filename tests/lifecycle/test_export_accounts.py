@@ -11,8 +11,7 @@ import pytest
 from lifecycle import services
 from lifecycle.models import Account
 from tests.factories import AccountFactory
-
-from .import_files import run
+from tests.lifecycle.import_files import run
 
 COLUMNS = [
     "name",

@@ -15,9 +15,8 @@ import openpyxl
 import pytest
 
 from lifecycle.models import Account
-
-from .import_files import run
-from .review_helpers import AS_OF, account
+from tests.lifecycle.import_files import run
+from tests.review.helpers import AS_OF, account
 
 pytestmark = pytest.mark.django_db
 

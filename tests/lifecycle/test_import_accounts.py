@@ -7,8 +7,7 @@ import datetime
 import pytest
 
 from lifecycle.models import Account, AccountState, AccountTransition
-
-from .import_files import run, write_csv, write_xlsx
+from tests.lifecycle.import_files import run, write_csv, write_xlsx
 
 HEADER = (
     "name,platform,platform_id,unit_code,opened_on,followers,posts_total,last_post_on,interaction_enabled"

@@ -13,9 +13,8 @@ from lifecycle.models import Account
 from lifecycle.serializers import AccountRowSerializer
 from lifecycle.tabular import CellError, parse_date
 from review.models import MetricSnapshot
-
-from .import_files import run, write_csv, write_xlsx
-from .review_helpers import METRICS_HEADER, account
+from tests.lifecycle.import_files import run, write_csv, write_xlsx
+from tests.review.helpers import METRICS_HEADER, account
 
 pytestmark = pytest.mark.django_db
 

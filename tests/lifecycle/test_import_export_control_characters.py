@@ -14,9 +14,8 @@ import pytest
 from lifecycle.models import Account, Unit
 from lifecycle.tabular import CellError, check_text, export_text
 from review.models import MetricSnapshot
-
-from .import_files import run, write_csv
-from .review_helpers import METRICS_HEADER, account
+from tests.lifecycle.import_files import run, write_csv
+from tests.review.helpers import METRICS_HEADER, account
 
 pytestmark = pytest.mark.django_db
 

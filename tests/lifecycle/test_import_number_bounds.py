@@ -13,9 +13,8 @@ from rest_framework.test import APIClient
 from lifecycle.models import Account
 from lifecycle.tabular import MAX_COUNT, CellError, parse_int
 from review.models import MetricSnapshot
-
-from .import_files import run, write_csv
-from .review_helpers import METRICS_HEADER, account
+from tests.lifecycle.import_files import run, write_csv
+from tests.review.helpers import METRICS_HEADER, account
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lifecycle.models import Unit, UnitKind
-
-from .import_files import run, write_csv, write_xlsx
+from tests.lifecycle.import_files import run, write_csv, write_xlsx
 
 HEADER = "code,name,short_name,level,kind,parent_code"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from lifecycle.models import Membership
-
-from .import_files import run, write_csv, write_xlsx
+from tests.lifecycle.import_files import run, write_csv, write_xlsx
 
 HEADER = "username,full_name,email,unit_code,roles,password"
 User = get_user_model()

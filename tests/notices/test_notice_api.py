@@ -4,8 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from notices.models import NoticeDownload
-
-from .conftest import closure_context
+from tests.notices.conftest import closure_context
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from notices.kinds import KINDS, REVOCATION
 from notices.models import NoticeStatus
-
-from .conftest import closure_context, flat, pdf_text
+from tests.notices.conftest import closure_context, flat, pdf_text
 
 
 def today_cn() -> str:

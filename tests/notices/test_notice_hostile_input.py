@@ -12,8 +12,7 @@ from pypdf import PdfReader
 from lifecycle.models import Account, AccountState, Platform
 from notices.models import NoticeStatus
 from notices.rendering import html_to_pdf
-
-from .conftest import flat, pdf_text
+from tests.notices.conftest import flat, pdf_text
 
 
 class Listener:

@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 
 from notices import services
 from notices.models import ERR_IMMUTABLE, Notice, NoticeImmutable, NoticeStatus
-
-from .conftest import flat, pdf_text
+from tests.notices.conftest import flat, pdf_text
 
 
 @pytest.mark.django_db

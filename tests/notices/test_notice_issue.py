@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from notices.models import Notice, NoticeStatus
-
-from .conftest import flat, pdf_text
+from tests.notices.conftest import flat, pdf_text
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .conftest import closure_context, flat, pdf_text
+from tests.notices.conftest import closure_context, flat, pdf_text
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from review.services import (
     FEEDBACK_HANDLED,
     feedback_handle,
 )
-from tests.lifecycle.review_helpers import account
+from tests.review.helpers import account
 
 pytestmark = pytest.mark.django_db
 

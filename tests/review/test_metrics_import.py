@@ -11,7 +11,7 @@ from lifecycle.models import Account
 from lifecycle.services import AccountMetrics, account_set_metrics
 from review.models import MetricSnapshot
 from review.services import MetricsImportError, MetricsImportResult, metrics_import
-from tests.lifecycle.review_helpers import account
+from tests.review.helpers import account
 
 pytestmark = pytest.mark.django_db
 

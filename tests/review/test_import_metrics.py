@@ -8,8 +8,7 @@ import pytest
 
 from lifecycle.models import Account, AccountState
 from review.models import MetricSnapshot
-
-from .review_helpers import account, run, write_csv, write_xlsx
+from tests.review.helpers import account, run, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from viewflow.workflow.models import Task
 from approvals.flows import ChangeFlow, ClosureFlow, OpeningFlow
 from approvals.flows_review import InspectionFlow, RectificationFlow
 from approvals.nodes import process_url
-
-from .helpers import apply_xl, decide
+from tests.approvals.helpers import apply_xl, decide
 
 pytestmark = pytest.mark.django_db
 FLOWS = (OpeningFlow, ClosureFlow, ChangeFlow, InspectionFlow, RectificationFlow)

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from .review_helpers import account, days_before, inspect, run
+from tests.review.helpers import account, days_before, inspect, run
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .review_helpers import account, by_name, days_before, review_json
+from tests.review.helpers import account, by_name, days_before, review_json
 
 pytestmark = pytest.mark.django_db
 

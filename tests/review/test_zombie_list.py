@@ -10,8 +10,7 @@ import pytest
 
 from lifecycle.models import AccountState
 from review.evaluation import low_reach_accounts, zombie_accounts
-
-from .review_helpers import AS_OF, account, days_before, run
+from tests.review.helpers import AS_OF, account, days_before, run
 
 pytestmark = pytest.mark.django_db
 

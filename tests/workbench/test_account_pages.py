@@ -7,8 +7,7 @@ from django.urls import reverse
 from viewflow.workflow.status import PROCESS
 
 from lifecycle.models import AccountState
-
-from .helpers import apply_xl, decide
+from tests.approvals.helpers import apply_xl, decide
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 
 from approvals.nodes import process_url
 from notices.models import Notice
-
-from .helpers import apply_xl, decide
+from tests.approvals.helpers import apply_xl, decide
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals import services
-
-from .helpers import apply_xl, decide, only_open_task
+from tests.approvals.helpers import apply_xl, decide, only_open_task
 
 pytestmark = pytest.mark.django_db
 QUERIES = 11

@@ -12,11 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import due, services
+from approvals import services
 from lifecycle.models import AccountState, Platform
+from tests.approvals.review_helpers import make_account, review_world_fixture  # noqa: F401
 from workbench import dashboards as selectors_review
-
-from .review_helpers import make_account, review_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 # session, user, memberships (user_units) · 1 accounts by state×level×platform · 2 opened

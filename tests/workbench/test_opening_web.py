@@ -8,8 +8,7 @@ from django.urls import reverse
 from approvals import selectors
 from approvals.models import AccountProcess
 from lifecycle.models import Account, AccountState
-
-from .helpers import apply_xl, only_open_task
+from tests.approvals.helpers import apply_xl, only_open_task
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from rest_framework.test import APIClient
 
 from lifecycle.models import Account
 from review.models import MetricSnapshot
-
-from .review_helpers import account
+from tests.review.helpers import account
 
 pytestmark = pytest.mark.django_db
 

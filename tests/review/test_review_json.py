@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lifecycle.models import AccountState
-
-from .review_helpers import account, by_name, days_before, inspect, review_json, run
+from tests.review.helpers import account, by_name, days_before, inspect, review_json, run
 
 pytestmark = pytest.mark.django_db
 

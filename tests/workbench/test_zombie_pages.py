@@ -10,8 +10,7 @@ import pytest
 from django.urls import reverse
 
 from lifecycle.models import Platform
-
-from .review_helpers import make_account, review_world_fixture  # noqa: F401
+from tests.approvals.review_helpers import make_account, review_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

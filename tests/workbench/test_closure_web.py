@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from approvals.models import AccountProcess
 from lifecycle.models import AccountState
-
-from .closure_helpers import world_fixture  # noqa: F401
-from .helpers import only_open_task
+from tests.approvals.closure_helpers import world_fixture  # noqa: F401
+from tests.approvals.helpers import only_open_task
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from review import scoring
-
-from .review_helpers import account, review_json, run
+from tests.review.helpers import account, review_json, run
 
 pytestmark = pytest.mark.django_db
 

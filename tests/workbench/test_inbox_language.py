@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from .helpers import apply_xl
+from tests.approvals.helpers import apply_xl
 
 pytestmark = pytest.mark.django_db
 

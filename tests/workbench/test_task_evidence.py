@@ -12,9 +12,8 @@ from django.urls import reverse
 from approvals.flows_review import RectificationFlow
 from approvals.models import AccountProcess, Decision
 from lifecycle.models import AccountState
-
-from .helpers import only_open_task
-from .review_helpers import review_world_fixture  # noqa: F401
+from tests.approvals.helpers import only_open_task
+from tests.approvals.review_helpers import review_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from .conftest import closure_context
+from tests.notices.conftest import closure_context
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Loaded only by the services leg (`python -m pytest -p tests.services.plugin`).
+"""Loaded only by the services leg (`python -m pytest -p tests.infra.plugin`).
 
 Jobs are not eager in that leg (CELERY_TASK_ALWAYS_EAGER=false: the worker,
 beat and pytest all point at the real Redis). Tests that are not marked

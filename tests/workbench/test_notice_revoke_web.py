@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 
 from notices.models import Notice, NoticeStatus
-
-from .conftest import flat, pdf_text
+from tests.notices.conftest import flat, pdf_text
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Fixtures for tests that need the real services (PostgreSQL, Redis, Celery workers).
 
 Run them with `make test-services`; `make test` deselects them (`-m "not services"`).
-Every test collected under tests/services/ is marked `services` automatically.
+Every test collected under tests/infra/ is marked `services` automatically.
 Such tests use committed data — `@pytest.mark.django_db(transaction=True)` —
 because a worker or a second connection only sees what is committed. The table
 flush after such a test also removes migration-installed rows (default approval

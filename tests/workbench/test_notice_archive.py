@@ -7,8 +7,7 @@ import datetime
 import pytest
 
 from notices.models import Notice, NoticeDownload
-
-from .conftest import closure_context
+from tests.notices.conftest import closure_context
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from review.models import Feedback, RuleSet
-
-from .review_helpers import account, inspect
+from tests.review.helpers import account, inspect
 
 pytestmark = pytest.mark.django_db
 
