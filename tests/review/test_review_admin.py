@@ -58,3 +58,9 @@ def test_it_shows_an_inspection_with_its_findings(admin_client):
     insp = Inspection.objects.get()
     page = admin_client.get(f"/admin/review/inspection/{insp.pk}/change/").content.decode()
     assert "SECRET_LEAK" in page or "泄露国家秘密" in page
+
+
+def test_it_shows_the_active_box_ticked_for_the_active_rule_set(admin_client):
+    active = RuleSet.objects.get(active=True)
+    html = admin_client.get(f"/admin/review/ruleset/{active.pk}/change/").content.decode()
+    assert 'name="active" id="id_active" checked' in html
