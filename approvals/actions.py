@@ -29,9 +29,11 @@ from approvals.errors import (
 from approvals.models import AccountProcess, Decision, ProcessKind
 from lifecycle import services as lifecycle
 from lifecycle import workdays
-from lifecycle.models import Account, Role, Unit
+from lifecycle.models import ENDED_STATES, Account, AccountState, ChannelKind, Role, Unit
 from lifecycle.refs import account_ref
 from lifecycle.selectors import user_units
+from lifecycle.selectors_public import PUBLIC_STATES
+from lifecycle.types import User
 from lifecycle.workdays import add_working_days
 from notices import services as notices_services
 from notices.rendering import cn_date
@@ -56,8 +58,6 @@ def parse_iso_date(value: Any) -> datetime.date:
 def successors_needed(plan: dict[str, Any]) -> bool:
     """A closure plan that names no successor account and no concrete channel: the public
     would be told nothing (the 2019 failure). A forced closure then asks the unit first."""
-    from lifecycle.models import ChannelKind
-
     concrete = {ChannelKind.ACCOUNT, ChannelKind.WEBSITE, ChannelKind.APP, ChannelKind.PHONE}
     return not plan.get("successor_account") and not any(
         c.get("kind") in concrete for c in plan.get("channels") or [])
@@ -77,7 +77,7 @@ def issue_notice_for(
     process: AccountProcess,
     account: Account,
     issuing_unit: Unit,
-    actor: Any,
+    actor: User | None,
     context: dict[str, Any] | None = None,
 ):
     """Issue the notice a decision produces; rendering runs after commit (notices app)."""
@@ -122,15 +122,13 @@ def open_process(*, account: Account, kind: str) -> AccountProcess | None:
     )
 
 
-def is_member(*, actor: Any, unit: Unit, roles: tuple[str, ...]) -> bool:
+def is_member(*, actor: User, unit: Unit, roles: tuple[str, ...]) -> bool:
     if getattr(actor, "is_superuser", False):
         return True
     return unit.pk in {u.pk for u in user_units(actor, roles=roles)}
 
 
 def closure_account_error(account: Account, revising: AccountProcess | None = None) -> str | None:
-    from lifecycle.models import ENDED_STATES, AccountState
-
     state = account.get_state_display()
     if account.state == AccountState.ACTIVE:
         pending = open_process(account=account, kind=ProcessKind.CLOSURE)
@@ -148,8 +146,6 @@ def resolve_successor(value: Any) -> Account | None:
     """The successor named by id. Any account the public may look up can be named (a unit's
     account is often merged into a higher-level one outside the applicant's own subtree);
     accounts still in the application stages answer like unknown ids (no leak)."""
-    from lifecycle.selectors_public import PUBLIC_STATES
-
     if value in (None, ""):
         return None
     if isinstance(value, bool) or not isinstance(value, (Account, int, str)):
@@ -176,7 +172,6 @@ def successor_ref(successor: Account | None) -> dict[str, Any] | None:
 
 def closure_notice_context(*, plan: dict[str, Any], successor: Account | None) -> dict[str, Any]:
     """The announcement's facts (notices/templates/notices/{closure,merger}_announcement)."""
-    from lifecycle.models import ChannelKind
 
     def label(kind: str) -> str:
         try:
@@ -198,7 +193,7 @@ def closure_notice_context(*, plan: dict[str, Any], successor: Account | None) -
     }
 
 
-def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
+def closure_announce(*, process: AccountProcess, actor: User) -> Any:
     """Issue the owning unit's announcement, record it with the successor plan on the account
     and start the notice period (working days). Called by ClosureFlow.announce."""
     plan = process.data["closure"]
@@ -242,7 +237,7 @@ def closure_announce(*, process: AccountProcess, actor: Any) -> Any:
 CHANGE_REQUIRED_FIELDS = ("name", "purpose", "contact_name", "contact_phone")
 
 
-def change_apply_approved(*, process: AccountProcess, actor: Any, audit: dict[str, int]) -> Any:
+def change_apply_approved(*, process: AccountProcess, actor: User, audit: dict[str, int]) -> Any:
     """Apply an approved change and issue the supervisor unit's 变更备案函 (ChangeFlow.approve)."""
     data = process.data["change"]
     account = lifecycle.account_change(
@@ -305,6 +300,9 @@ def inspection_record(*, process: AccountProcess) -> Inspection:
     data = process.data["inspection"]
     inspection = Inspection.objects.select_related("campaign__rule_set").get(
         pk=process.data["inspection_id"])
+    # InspectionFlow processes are started only for a campaign's inspections
+    # (approvals.services.inspections.campaign_start_inspections), so campaign is set.
+    assert inspection.campaign is not None
     rule_set = inspection.campaign.rule_set
     indicators = {i.code: i for i in Indicator.objects.filter(rule_set=rule_set)}
     errors = [str(ERR_RULE_SET_MISMATCH).format(code=c) for c in
@@ -361,6 +359,9 @@ def rectification_order(*, process: AccountProcess, audit: dict[str, int]) -> An
 
 def rectification_pass(*, process: AccountProcess, audit: dict[str, int]) -> Account:
     decision = Decision.objects.filter(process=process).order_by("-pk").first()
+    # RectificationFlow.passed follows the recheck step, whose decision (task_decide) holds
+    # the "pass" result that routed here: there is always a decision row.
+    assert decision is not None
     return lifecycle.account_pass_recheck(
         account=process.account, actor=decision.actor,
         reason=process.data["recheck"]["opinion"], **audit)

@@ -5,6 +5,8 @@ where a table flush removed them (transactional tests, a reset demo database).""
 
 from __future__ import annotations
 
+from approvals.models import ApprovalPolicy
+
 # (process_kind, unit_level, unit_kind, allowed, top_level, note)
 DEFAULT_POLICIES = [
     ("opening", "province", "", True, "province", "省级单位：单位负责人 → 省政府办公厅"),
@@ -28,8 +30,6 @@ DEFAULT_POLICIES = [
 
 def ensure_default_policies() -> int:
     """Create the missing default rows; existing (possibly edited) rows are left alone."""
-    from approvals.models import ApprovalPolicy
-
     created = 0
     for kind, level, unit_kind, allowed, top_level, note in DEFAULT_POLICIES:
         _policy, was_created = ApprovalPolicy.objects.get_or_create(

@@ -54,6 +54,9 @@ def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bo
             return False
         plan["overdue"] = True  # RectificationFlow.check_overdue reads it
         process.save(update_fields=["data"])
+        # A rectification is started by a user (services.rectification_start), kept as its
+        # applicant (on_delete=PROTECT); the overdue step is closed in that user's name.
+        assert process.applicant is not None
         task_decide(
             task=task, actor=process.applicant, decision=DecisionKind.REJECT,
             comment=str(OVERDUE_COMMENT).format(deadline=cn_date(plan["deadline"])), overdue=True,

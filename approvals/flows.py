@@ -34,7 +34,7 @@ from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
 from approvals.nodes import ChainSplit, RoutedView, task_redirect
 from lifecycle import services as lifecycle
 from lifecycle import workdays
-from lifecycle.models import Account, Role
+from lifecycle.models import Account, AccountState, ChannelKind, Role
 from lifecycle.selectors import user_units
 
 
@@ -426,8 +426,6 @@ def start_forced_closure(
     """Check and start a forced ClosureFlow (approvals.services.forced_closure_start and
     the rectification flow's failed/overdue nodes): the account is already `closing`;
     successors are validated like an application's, else the contact phone is named."""
-    from lifecycle.models import AccountState, ChannelKind
-
     account = Account.objects.select_related("unit", "supervisor_unit").get(pk=account.pk)
     errors: dict[str, Any] = {}
     reason = (reason or "").strip()

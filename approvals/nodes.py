@@ -17,8 +17,10 @@ from viewflow.workflow.nodes.view import ViewActivation
 
 from approvals.chains import step_title
 from approvals.models import StepMode, TaskAssignment
+from approvals.selectors import is_candidate
 from lifecycle import workdays
 from lifecycle.models import Unit
+from lifecycle.types import RequestUser
 
 
 class RoutedActivation(ViewActivation):
@@ -60,12 +62,10 @@ class RoutedView(flow.View):
         # route(process) -> {"units": [codes], "role": …} when the incoming edge gives none
         self.route = route
 
-    def can_assign(self, user, task) -> bool:
-        from approvals.selectors import is_candidate
-
+    def can_assign(self, user: RequestUser, task: Task) -> bool:
         return task.owner_id is None and is_candidate(user, task)
 
-    def can_execute(self, user, task) -> bool:
+    def can_execute(self, user: RequestUser, task: Task) -> bool:
         return bool(user and user.is_authenticated and task.owner_id == user.pk)
 
 

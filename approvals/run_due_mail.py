@@ -44,8 +44,10 @@ from viewflow.workflow.models import Task
 
 from approvals import selectors
 from approvals.models import AccountProcess, TaskAssignment
+from approvals.nodes import step_label, task_url
 from lifecycle.models import Role, Unit
 from lifecycle.workdays import add_working_days
+from notices.rendering import cn_date
 
 logger = logging.getLogger("govmedia.run_due")
 
@@ -108,20 +110,14 @@ def escalation_recipients(assignment: TaskAssignment) -> list[Any]:
 
 
 def _date(day: datetime.date) -> str:
-    from notices.rendering import cn_date
-
     return cn_date(day)
 
 
 def task_link(task: Task) -> str:
-    from approvals.nodes import task_url
-
     return settings.GOVMEDIA_BASE_URL.rstrip("/") + task_url(task)
 
 
 def _task_facts(task: Task) -> dict[str, Any]:
-    from approvals.nodes import step_label
-
     process = AccountProcess.objects.select_related("account", "unit").get(pk=task.process_id)
     return {
         "title": f"{process.flow_class.process_title}（{step_label(task)}）",

@@ -16,12 +16,15 @@ from approvals.models import AccountProcess, Delegation, TaskAssignment
 from lifecycle import workdays
 from lifecycle.models import Membership
 from lifecycle.selectors import sees_everything, subtree_q, user_units
+from lifecycle.types import RequestUser, User
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
 
 
-def active_delegators(user: Any) -> list[int]:
+def active_delegators(user: RequestUser) -> list[int]:
     """Users who have delegated their work to `user` today (acting-for)."""
+    if not user.is_authenticated:
+        return []  # nobody delegates to the anonymous user (as lifecycle's user_units)
     cache = user.__dict__.get("_govmedia_delegators")
     if cache is None:
         today = workdays.today()
@@ -38,9 +41,11 @@ def _pairs(user_ids: list[int]) -> set[tuple[int, str]]:
     return set(Membership.objects.filter(user_id__in=user_ids).values_list("unit_id", "role"))
 
 
-def _candidate_q(user: Any, *, delegated: bool = True) -> Q:
+def _candidate_q(user: RequestUser, *, delegated: bool = True) -> Q:
     """TaskAssignment rows the user may claim: (unit, role) among their memberships, and
     among those of colleagues who delegated to them (unless delegated=False)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])  # the anonymous user holds no (unit, role)
     key = "_govmedia_pairs" if delegated else "_govmedia_own_pairs"
     pairs = user.__dict__.get(key)
     if pairs is None:
@@ -52,7 +57,7 @@ def _candidate_q(user: Any, *, delegated: bool = True) -> Q:
     return reduce(or_, (Q(unit_id=unit_id, role=role) for unit_id, role in pairs))
 
 
-def acting_for(user: Any, task: Task) -> Any | None:
+def acting_for(user: User, task: Task) -> User | None:
     """None when the user is a candidate in their own right; otherwise the delegator whose
     role makes them one (recorded on the Decision)."""
     if TaskAssignment.objects.filter(_candidate_q(user, delegated=False), task=task).exists():
@@ -66,18 +71,16 @@ def acting_for(user: Any, task: Task) -> Any | None:
     return None
 
 
-def is_candidate(user: Any, task: Task) -> bool:
+def is_candidate(user: RequestUser, task: Task) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return TaskAssignment.objects.filter(_candidate_q(user), task=task).exists()
 
 
-def candidates_for(task: Task) -> list[Any]:
+def candidates_for(task: Task) -> list[User]:
     """Active users who may act on the task now: its holder when claimed; otherwise the
     members holding an assigned (unit, role) and the colleagues they delegated to, each
     confirmed by is_candidate (the one rule of who may act)."""
-    from django.contrib.auth import get_user_model
-
     users = get_user_model().objects.filter(is_active=True).order_by("pk")
     if task.owner_id is not None:
         return list(users.filter(pk=task.owner_id))
@@ -92,7 +95,7 @@ def candidates_for(task: Task) -> list[Any]:
     return [user for user in pool if is_candidate(user, task)]
 
 
-def inbox_for(user: Any) -> QuerySet[Task]:
+def inbox_for(user: RequestUser) -> QuerySet[Task]:
     """Tasks the user holds (claimed or assigned), newest first."""
     return (
         Task.objects.filter(owner=user, status=STATUS.ASSIGNED)
@@ -101,14 +104,14 @@ def inbox_for(user: Any) -> QuerySet[Task]:
     )
 
 
-def _claimable_ids(user: Any):
+def _claimable_ids(user: RequestUser):
     """Ids of tasks routed to one of the user's (unit, role) pairs — read from the
     TaskAssignment(unit, role) index, so it follows the user's own units' work, never the
     size of the Task table (bench/inbox.py)."""
     return TaskAssignment.objects.filter(_candidate_q(user)).values("task_id")
 
 
-def queue_for(user: Any) -> QuerySet[Task]:
+def queue_for(user: RequestUser) -> QuerySet[Task]:
     """Unclaimed tasks whose (unit, role) matches one of the user's memberships."""
     return (
         Task.objects.filter(pk__in=_claimable_ids(user), status=STATUS.NEW, owner__isnull=True)
@@ -117,7 +120,7 @@ def queue_for(user: Any) -> QuerySet[Task]:
     )
 
 
-def open_tasks_for(user: Any) -> QuerySet[Task]:
+def open_tasks_for(user: RequestUser) -> QuerySet[Task]:
     """The contract's task list default: the user's assigned tasks plus claimable ones."""
     return (
         Task.objects.filter(
@@ -129,7 +132,7 @@ def open_tasks_for(user: Any) -> QuerySet[Task]:
     )
 
 
-def history_for(user: Any) -> QuerySet[Task]:
+def history_for(user: RequestUser) -> QuerySet[Task]:
     """Tasks the user has completed."""
     return (
         Task.objects.filter(owner=user, status=STATUS.DONE)
@@ -138,7 +141,7 @@ def history_for(user: Any) -> QuerySet[Task]:
     )
 
 
-def processes_for(user: Any) -> QuerySet[AccountProcess]:
+def processes_for(user: RequestUser) -> QuerySet[AccountProcess]:
     """Processes of units under the user's units, or passing through one of them."""
     qs = AccountProcess.objects.select_related("account", "unit")
     if sees_everything(user):
@@ -152,11 +155,11 @@ def processes_for(user: Any) -> QuerySet[AccountProcess]:
     return qs.filter(subtree_q(units, prefix="unit__") | Q(pk__in=via_chain))
 
 
-def process_in_scope(user: Any, process_id: int) -> bool:
+def process_in_scope(user: RequestUser, process_id: int) -> bool:
     return processes_for(user).filter(pk=process_id).exists()
 
 
-def tasks_in_scope(user: Any) -> QuerySet[Task]:
+def tasks_in_scope(user: RequestUser) -> QuerySet[Task]:
     """Every task of a visible process (task detail pages and the API's object routes)."""
     if sees_everything(user):
         return Task.objects.all()

@@ -18,7 +18,8 @@ from review.models import Campaign
 def campaign_start(campaign_id: int, actor_id: int | None) -> int:
     """Start the inspection processes of a new campaign (idempotent: safe to redeliver)."""
     # Imported when the job runs: campaign_create (approvals.services.inspections) queues
-    # this task on commit, so that module imports this one; the job reaches back into it.
+    # this task on commit, so that module imports this one at module level; a module-level
+    # import back would make the two a circular import. The job reaches back into it.
     from approvals.services.inspections import campaign_start_inspections
 
     campaign = Campaign.objects.select_related("inspecting_unit").get(pk=campaign_id)

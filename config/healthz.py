@@ -15,6 +15,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.celery import app
+
 logger = logging.getLogger("govmedia.healthz")
 
 
@@ -27,8 +29,6 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
-    from config.celery import app
-
     if app.conf.task_always_eager:
         return "eager"
     with app.connection_for_write() as conn:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from lifecycle import workdays
 from lifecycle.errors import Conflict
 from lifecycle.models import (
     LIVE_STATES,
@@ -425,8 +426,6 @@ def check_registration(*, account: Account, platform_id: str, verified_subject: 
     """Registration data (DESIGN §6): all given, the platform id not used by another account
     in service on the same platform, the go-live date within DATE_HORIZON. Raises
     ValidationError naming the fields."""
-    from lifecycle import workdays
-
     errors: dict[str, Any] = {}
     platform_id = (platform_id or "").strip()
     if not platform_id:
@@ -453,8 +452,6 @@ def check_registration(*, account: Account, platform_id: str, verified_subject: 
 def check_deregistration(*, account: Account, deregistered_on: Any) -> None:
     """The platform deregistration date: not before the account opened, within
     DATE_HORIZON (records of closures from before the system may carry old dates)."""
-    from lifecycle import workdays
-
     if not deregistered_on:
         raise ValidationError({"deregistered_on": ERR_REQUIRED})
     if deregistered_on > workdays.today() + DATE_HORIZON:
@@ -674,11 +671,17 @@ CLOSURE_PLAN = "closure_plan"
 ERR_NOT_CLOSING = _("账号当前状态为「{state}」，只有关停程序中的账号可以登记承接渠道或发布关停公告。")
 
 
-def _lock_closing(account: Account) -> Account:
-    """The account, locked, if it is in the closure procedure (else TransitionError)."""
+def _write_closure_plan(
+    account: Account, *, successor: Account | None, channels: list[dict[str, str]]
+) -> Account:
+    """Lock the account, check it is in the closure procedure (else TransitionError) and
+    write its successor plan; the callers add their audit row."""
     locked = Account.objects.select_for_update().get(pk=account.pk)
     if locked.state != AccountState.CLOSING:
         raise TransitionError(str(ERR_NOT_CLOSING).format(state=locked.get_state_display()))
+    locked.successor = successor
+    locked.successor_channels = channels
+    locked.save(update_fields=["successor", "successor_channels", "updated"])
     return locked
 
 
@@ -693,10 +696,7 @@ def account_set_closure_plan(
 ) -> Account:
     """Record the named successor and channels of a closure/merger (cleaned by
     clean_successor_channels) on an account in the closure procedure, with its audit row."""
-    locked = _lock_closing(account)
-    locked.successor = successor
-    locked.successor_channels = channels
-    locked.save(update_fields=["successor", "successor_channels", "updated"])
+    locked = _write_closure_plan(account, successor=successor, channels=channels)
     AccountTransition.objects.create(
         account=locked, from_state=locked.state, to_state=locked.state, name=CLOSURE_PLAN,
         actor=actor if getattr(actor, "pk", None) else None, process_id=process_id,
@@ -730,10 +730,7 @@ def account_announce_closure(
     clean_successor_channels) on the account and the public record of the announcement — an
     audit row (state unchanged) carrying the notice number, so the portal can list and link
     it without the notices app. Only for an account in the closure procedure."""
-    locked = _lock_closing(account)
-    locked.successor = successor
-    locked.successor_channels = channels
-    locked.save(update_fields=["successor", "successor_channels", "updated"])
+    locked = _write_closure_plan(account, successor=successor, channels=channels)
     AccountTransition.objects.create(
         account=locked, from_state=locked.state, to_state=locked.state, name=ANNOUNCE,
         actor=actor if getattr(actor, "pk", None) else None, reason=reason,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from lifecycle.models import Unit
 from notices.kinds import kind_choices
 from notices.models import NoticeStatus
+from notices.services import is_sha256
 
 ERR_UPLOAD_TOO_LARGE = _("文件过大（上限 {mb} MB）。")
 MAX_UPLOAD_MB = 30
@@ -39,8 +40,6 @@ class VerifyForm(forms.Form):
     pdf = forms.FileField(label=_("或上传PDF文件（可选）"), required=False)
 
     def clean_sha256(self):
-        from notices.services import is_sha256
-
         value = self.cleaned_data["sha256"].strip().lower()
         if value and not is_sha256(value):
             raise forms.ValidationError(_("SHA-256 应为64位十六进制字符串。"))

@@ -13,7 +13,6 @@ from lifecycle.selectors import sees_everything, subtree_q, user_units
 from lifecycle.types import RequestUser
 from notices.models import Notice
 
-
 # Who else reads a process's notices: the units with a sign-off step on it. The engine that
 # runs the processes sits above this layer, so it registers how to find them at start-up
 # (approvals.apps.ApprovalsConfig.ready → approvals.selectors.chain_process_ids): a function

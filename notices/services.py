@@ -20,6 +20,7 @@ from lifecycle.types import RequestUser, User
 from notices.kinds import KINDS, REVOCATION, get_kind
 from notices.models import Notice, NoticeDownload, NoticeStatus
 from notices.rendering import RenderError, notice_title, render_notice_pdf
+from notices.tasks import notice_render as notice_render_task
 
 logger = logging.getLogger(__name__)
 
@@ -160,8 +161,6 @@ def issue(
     if revokes is not None:
         revokes.status = NoticeStatus.REVOKED
         revokes.save(update_fields=["status"])
-
-    from notices.tasks import notice_render as notice_render_task
 
     notice_id = notice.pk
     transaction.on_commit(lambda: notice_render_task.delay(notice_id))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from notices.models import Notice, NoticeStatus
+
 RETRY_COUNTDOWN = 60
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
 def notice_render(self, notice_id: int) -> str | None:
-    from notices.models import Notice, NoticeStatus
+    # Imported when the job runs: notices.services queues this task on commit (issue),
+    # so that module imports this one; the job calls back into the service.
     from notices.services import notice_render as render
 
     notice = Notice.objects.filter(pk=notice_id).first()

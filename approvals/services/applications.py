@@ -47,11 +47,12 @@ from approvals.forms import RevisionForm
 from approvals.forms_closure import ChangeApplyForm, ClosureApplyForm
 from approvals.models import AccountProcess, Decision, ProcessKind
 from lifecycle import services as lifecycle
-from lifecycle.models import Account, Role, Unit
+from lifecycle.models import Account, AccountState, Role, Unit
 from lifecycle.selectors import user_units
+from lifecycle.types import User
 
 
-def _require_role(*, actor: Any, unit: Unit, role: str) -> None:
+def _require_role(*, actor: User, unit: Unit, role: str) -> None:
     if getattr(actor, "is_superuser", False):
         return
     if unit.pk not in {u.pk for u in user_units(actor, roles=(role,))}:
@@ -63,7 +64,7 @@ def _require_role(*, actor: Any, unit: Unit, role: str) -> None:
 
 def opening_apply(
     *,
-    actor: Any,
+    actor: User,
     unit: Unit,
     platform: str,
     name: str,
@@ -88,7 +89,7 @@ def opening_apply(
         return OpeningFlow.start.run(account=account, unit=unit, actor=actor, chain=chain)
 
 
-def process_withdraw(*, process: AccountProcess, actor: Any, reason: str = "") -> AccountProcess:
+def process_withdraw(*, process: AccountProcess, actor: User, reason: str = "") -> AccountProcess:
     """The applicant withdraws before the first decision: tasks cancelled, account → draft."""
     flow_class = process.flow_class
     with flow_class.lock(process.pk):
@@ -148,7 +149,7 @@ def revision_form(*, process: AccountProcess, data: dict | None = None, prefix: 
 
 def closure_plan(
     *,
-    actor: Any,
+    actor: User,
     account: Account,
     kind: str,
     reason: str,
@@ -198,12 +199,14 @@ def closure_plan(
     )
     check_successor_not_closing(successor)
     notes = []
-    if kind == "merge" and successor.platform != account.platform:
+    # A merge without a successor was refused above (ERR_MERGE_NEEDS_SUCCESSOR).
+    if kind == "merge" and successor is not None and successor.platform != account.platform:
         notes.append(
             str(NOTE_MERGE_OTHER_PLATFORM).format(
                 to=successor.get_platform_display(), frm=account.get_platform_display()
             )
         )
+    assert stop_date is not None  # a missing or invalid stop_on was refused above
     return {
         "kind": kind,
         "reason": reason,
@@ -217,7 +220,7 @@ def closure_plan(
 
 def closure_apply(
     *,
-    actor: Any,
+    actor: User,
     account: Account,
     kind: str,
     reason: str,
@@ -248,7 +251,7 @@ def closure_apply(
 
 def forced_closure_start(
     *,
-    actor: Any,
+    actor: User,
     account: Account,
     reason: str,
     successor_channels: Any = (),
@@ -259,18 +262,19 @@ def forced_closure_start(
 
     Successors are validated like an application's when given; when none is known the
     account's contact phone is named (docs/closure.md)."""
-    return start_forced_closure(actor=actor, account=account, reason=reason, successor_channels=successor_channels, successor_account=successor_account)
+    return start_forced_closure(
+        actor=actor, account=account, reason=reason, successor_channels=successor_channels,
+        successor_account=successor_account,
+    )
 
 
 def change_plan(
-    *, actor: Any, account: Account, changes: dict, reason: str,
+    *, actor: User, account: Account, changes: dict, reason: str,
     process: AccountProcess | None = None,
 ) -> dict[str, Any]:
     """Check a change application and return process.data["change"] ({changes, before,
     reason}). Only fields of lifecycle.services.CHANGEABLE_FIELDS; at least one value must
     differ. `process` is the application being revised, if any."""
-    from lifecycle.models import AccountState
-
     errors: dict[str, Any] = {}
     cleaned: dict[str, str] = {}
     for field, value in (changes or {}).items():
@@ -303,7 +307,7 @@ def change_plan(
             "reason": reason}
 
 
-def change_apply(*, actor: Any, account: Account, changes: dict, reason: str) -> AccountProcess:
+def change_apply(*, actor: User, account: Account, changes: dict, reason: str) -> AccountProcess:
     """Start a ChangeFlow: rename, new operator, new verified subject, contact change."""
     account = Account.objects.select_related("unit").get(pk=account.pk)
     plan = change_plan(actor=actor, account=account, changes=changes, reason=reason)

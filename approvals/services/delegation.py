@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from approvals.errors import ERR_DELEGATE_SELF, ERR_DELEGATION_DATES, ERR_DELEGATION_NOT_YOURS, TaskForbidden
 from approvals.models import Delegation
+from lifecycle.types import User
 
 
 def delegation_create(
-    *, user: Any, delegate: Any, starts_on: datetime.date, ends_on: datetime.date, reason: str = ""
-):
+    *, user: User, delegate: User, starts_on: datetime.date, ends_on: datetime.date, reason: str = ""
+) -> Delegation:
     """`delegate` may claim and decide `user`'s tasks between the dates (acting-for)."""
-    from django.utils import timezone
-
     if delegate.pk == user.pk:
         raise ValidationError({"delegate": ERR_DELEGATE_SELF})
     if ends_on < starts_on or ends_on < timezone.localdate():
@@ -26,9 +25,7 @@ def delegation_create(
     )
 
 
-def delegation_end(*, delegation, actor: Any):
-    from django.utils import timezone
-
+def delegation_end(*, delegation: Delegation, actor: User) -> Delegation:
     if delegation.user_id != actor.pk:
         raise TaskForbidden(str(ERR_DELEGATION_NOT_YOURS))
     if delegation.ended is None:

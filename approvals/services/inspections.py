@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,9 +38,11 @@ from approvals.errors import (
 from approvals.flows_review import InspectionFlow, RectificationFlow
 from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind, TaskAssignment
 from approvals.services.tasks import store_task_file, task_decide
+from approvals.tasks import campaign_start as campaign_start_job
 from lifecycle import services as lifecycle
-from lifecycle.models import Account, AccountState, Role, Unit
+from lifecycle.models import Account, AccountState, Membership, Role, Unit
 from lifecycle.selectors import user_units
+from lifecycle.types import User
 from notices import services as notices_services
 from review import evaluation as review
 from review import scoring
@@ -56,7 +60,7 @@ from review.models import (
 
 logger = logging.getLogger("govmedia.review")
 
-def _inspecting_unit(*, actor: Any, scope: Unit) -> Unit | None:
+def _inspecting_unit(*, actor: User, scope: Unit) -> Unit | None:
     """The nearest unit at or above `scope` where the actor is an inspector."""
     if getattr(actor, "is_superuser", False):
         return scope
@@ -86,7 +90,7 @@ def sample_accounts(*, scope: Unit, ratio: Any, seed: int) -> list[int]:
 
 def campaign_create(
     *,
-    actor: Any,
+    actor: User,
     period: str,
     kind: str,
     ratio: Any,
@@ -98,8 +102,6 @@ def campaign_create(
     period's public feedback as evidence); after commit a
     job starts one InspectionFlow per sampled account (tasks for the inspecting unit's
     inspectors) — in-process by default, on a Celery worker in production."""
-    from approvals.tasks import campaign_start as campaign_start_job
-
     errors: dict[str, Any] = {}
     period = (period or "").strip().upper()
     if not scoring_period_ok(period):
@@ -131,6 +133,8 @@ def campaign_create(
         rule_set = None
     if errors:
         raise ValidationError(errors)
+    # Each of these is None only together with its error above, and errors were raised.
+    assert checked_ratio is not None and scope_unit is not None and rule_set is not None
     as_of = as_of or timezone.localdate()
     rules = review.rules_from_rule_set(rule_set)
     indicators = {i.code: i for i in Indicator.objects.filter(rule_set=rule_set)}
@@ -164,7 +168,8 @@ def campaign_create(
                         evidence_text=auto_evidence(code, account, days))
                 for code in auto if code in indicators
             )
-            if account.pk in feedback:
+            # campaign_feedback finds feedback only when it has the indicator to show it under.
+            if feedback_indicator is not None and account.pk in feedback:
                 # Public feedback as evidence on the sheet: 0 points, the inspector decides.
                 Finding.objects.create(
                     inspection=inspection, indicator=feedback_indicator, automatic=True,
@@ -180,7 +185,7 @@ def campaign_create(
     return campaign
 
 
-def campaign_start_inspections(*, campaign: Campaign, actor: Any) -> int:
+def campaign_start_inspections(*, campaign: Campaign, actor: User | None) -> int:
     """Start the InspectionFlow of every inspection of the campaign that has none yet; each
     in its own transaction, so a crashed job resumes where it stopped. Idempotent: returns
     how many it started."""
@@ -193,6 +198,8 @@ def campaign_start_inspections(*, campaign: Campaign, actor: Any) -> int:
     for inspection in campaign.inspections.select_related("account__unit").order_by("pk"):
         if inspection.pk in started:
             continue
+        # campaign_create sets inspecting_unit on every campaign it queues this job for.
+        assert inspecting is not None
         with transaction.atomic():
             InspectionFlow.start.run(
                 account=inspection.account, unit=inspection.account.unit, actor=actor,
@@ -209,16 +216,12 @@ def campaign_started_count(campaign: Campaign) -> int:
 
 
 def scoring_period_ok(period: str) -> bool:
-    import re
-
     return bool(re.fullmatch(r"\d{4}(Q[1-4]|H[12]|M(0[1-9]|1[0-2]))?", period or ""))
 
 
-def inspection_decide(*, task: Task, actor: Any, data: dict[str, Any], upload: Any = None) -> Task:
+def inspection_decide(*, task: Task, actor: User, data: dict[str, Any], upload: Any = None) -> Task:
     """Decide an inspection task with an optional uploaded screenshot (inspection sheet).
     The file is stored only once the decision is valid; a failed decision removes it."""
-    from django.core.files.storage import default_storage
-
     name = store_task_file(task=task, upload=upload) if upload else ""
     try:
         with transaction.atomic():
@@ -255,7 +258,7 @@ def failed_reasons(inspection: Inspection) -> list[str]:
     return [str(_("得分低于合格线"))]
 
 
-def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
+def campaign_close(*, actor: User, campaign: Campaign) -> Campaign:
     """Close a campaign whose inspections are all recorded: store the pass rates (overall
     and per unit) and issue the inspecting unit's 通报 listing the failed accounts."""
     with transaction.atomic():
@@ -292,7 +295,7 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
         passed = total - len(failed)
         for row in by_unit.values():
             row["pass_rate"] = round(row["passed"] / row["total"], 4)
-        results = {
+        results: dict[str, Any] = {
             "total": total, "passed": passed, "failed": len(failed),
             "pass_rate": round(passed / total, 4) if total else None,
             "by_unit": list(by_unit.values()),
@@ -324,7 +327,7 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
 # -- rectification ------------------------------------------------------------------------
 
 
-def rectify_unit(*, actor: Any, account: Account) -> Unit | None:
+def rectify_unit(*, actor: User, account: Account) -> Unit | None:
     """The actor's unit that orders the rectification: a supervisor reviewer or inspector
     of a unit above the account's unit, or of its supervisor unit (nearest first)."""
     if getattr(actor, "is_superuser", False):
@@ -350,7 +353,7 @@ def findings_from_inspection(inspection: Inspection) -> list[dict[str, Any]]:
 
 def rectification_start(
     *,
-    actor: Any,
+    actor: User,
     account: Account,
     reason: str,
     findings: list[dict[str, Any]] | None = None,
@@ -379,6 +382,7 @@ def rectification_start(
             errors["account"] = str(ERR_RECTIFY_CLOSING).format(pk=closing.pk)
     if errors:
         raise ValidationError(errors)
+    assert own is not None  # ERR_RECTIFY_FORBIDDEN was raised above otherwise
     unit = unit or own
     recheck = _staffed_unit(account.supervisor_unit or account.unit.supervisor or account.unit,
                             role=Role.SUPERVISOR_REVIEWER)
@@ -416,8 +420,6 @@ def _staffed_unit(unit: Unit, *, role: str) -> Unit:
     """`unit`, or the nearest unit above it with an active member holding `role`, so a task
     routed there always has someone to take it (a street office often has no reviewer of
     its communities' accounts; the district's then rechecks). `unit` itself when none has."""
-    from lifecycle.models import Membership
-
     node: Unit | None = unit
     while node is not None:
         if Membership.objects.filter(unit=node, role=role, user__is_active=True).exists():

@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import default_storage
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -33,9 +35,10 @@ from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
 from approvals.services.applications import change_plan, closure_plan, revision_form
 from lifecycle import services as lifecycle
 from lifecycle.models import Unit
+from lifecycle.types import User
 
 
-def _revision_clean(*, task: Task, data: dict | None, actor: Any) -> dict[str, Any]:
+def _revision_clean(*, task: Task, data: dict | None, actor: User) -> dict[str, Any]:
     """Validate a revised application like a new one; returns what task_decide stores."""
     process = AccountProcess.objects.select_related("account__unit", "unit").get(pk=task.process_id)
     data = dict(data or {})
@@ -60,7 +63,7 @@ def _revision_clean(*, task: Task, data: dict | None, actor: Any) -> dict[str, A
     return {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in values.items()}
 
 
-def _revision_apply(*, process: AccountProcess, cleaned: dict[str, Any], actor: Any,
+def _revision_apply(*, process: AccountProcess, cleaned: dict[str, Any], actor: User,
                     task: Task) -> None:
     """A resubmitted opening edits the account; a closure or change replaces its plan."""
     if process.kind == ProcessKind.CLOSURE:
@@ -77,7 +80,7 @@ def _revision_apply(*, process: AccountProcess, cleaned: dict[str, Any], actor: 
 
 
 def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict | None,
-              return_to: int | None, actor: Any, files: dict | None = None) -> dict[str, Any]:
+              return_to: int | None, actor: User, files: dict | None = None) -> dict[str, Any]:
     """Check a decision before taking any lock; returns cleaned data for data steps."""
     if node.task_kind == "decision":
         errors: dict[str, Any] = {}
@@ -154,8 +157,6 @@ def _form_values(data: dict | None, form_class: Any) -> dict[str, Any]:
 def store_task_file(*, task: Task, upload: Any) -> str:
     """Save a file uploaded with a data step (evidence, screenshot); returns the storage
     name kept in the step's Decision.data (served by the task's evidence page)."""
-    from django.core.files.storage import default_storage
-
     name = f"evidence/tasks/{task.pk}/{upload.name.rsplit('/', 1)[-1]}"
     return default_storage.save(name, upload)
 
@@ -169,7 +170,7 @@ def _store_uploads(cleaned: dict[str, Any], *, task: Task, stored: list[str]) ->
     return out
 
 
-def _claim_locked(*, task: Task, actor: Any) -> None:
+def _claim_locked(*, task: Task, actor: User) -> None:
     node = task.flow_task
     if task.status in (STATUS.DONE, STATUS.CANCELED):
         raise TaskConflict(str(ERR_TASK_DONE))
@@ -181,7 +182,7 @@ def _claim_locked(*, task: Task, actor: Any) -> None:
         node.activation_class(task).assign(actor)
 
 
-def task_claim(*, task: Task, actor: Any) -> Task:
+def task_claim(*, task: Task, actor: User) -> Task:
     """Take a claimable task into one's inbox. Claiming a held or done task → TaskConflict."""
     with task.flow_task.flow_class.lock(task.process_id):
         task = Task.objects.select_related("owner").get(pk=task.pk)
@@ -191,7 +192,7 @@ def task_claim(*, task: Task, actor: Any) -> Task:
     return task
 
 
-def task_release(*, task: Task, actor: Any) -> Task:
+def task_release(*, task: Task, actor: User) -> Task:
     """Give a claimed task back to the queue."""
     with task.flow_task.flow_class.lock(task.process_id):
         task = Task.objects.get(pk=task.pk)
@@ -204,7 +205,7 @@ def task_release(*, task: Task, actor: Any) -> Task:
 def task_decide(
     *,
     task: Task,
-    actor: Any,
+    actor: User,
     decision: str,
     comment: str = "",
     data: dict[str, Any] | None = None,
@@ -245,14 +246,12 @@ def task_decide(
         return _decide_locked(node=node, task=task, actor=actor, decision=decision, comment=comment,
                               cleaned=cleaned, return_to=return_to, stored=stored, overdue=overdue)
     except BaseException:
-        from django.core.files.storage import default_storage
-
         for name in stored:
             default_storage.delete(name)
         raise
 
 
-def _take_over_locked(*, task: Task, actor: Any) -> None:
+def _take_over_locked(*, task: Task, actor: User) -> None:
     """The system acts for `actor` on a task it holds or not (an overdue step)."""
     if task.status in (STATUS.DONE, STATUS.CANCELED):
         raise TaskConflict(str(ERR_TASK_DONE))
@@ -263,7 +262,7 @@ def _take_over_locked(*, task: Task, actor: Any) -> None:
         activation.reassign(user=actor)
 
 
-def _decide_locked(*, node: Any, task: Task, actor: Any, decision: str, comment: str,
+def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment: str,
                    cleaned: dict[str, Any], return_to: int | None, stored: list[str],
                    overdue: bool = False) -> Task:
     with node.flow_class.lock(task.process_id):
@@ -303,10 +302,8 @@ def _decide_locked(*, node: Any, task: Task, actor: Any, decision: str, comment:
     return task
 
 
-def task_transfer(*, task: Task, actor: Any, to_user: Any) -> Task:
+def task_transfer(*, task: Task, actor: User, to_user: User) -> Task:
     """The holder hands a claimed task to another candidate of the same step (转办)."""
-    from django.utils import timezone
-
     with task.flow_task.flow_class.lock(task.process_id):
         task = Task.objects.get(pk=task.pk)
         if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
@@ -321,7 +318,7 @@ def task_transfer(*, task: Task, actor: Any, to_user: Any) -> Task:
     return task
 
 
-def tasks_bulk_approve(*, tasks: list[Task], actor: Any, comment: str = "") -> dict[str, list]:
+def tasks_bulk_approve(*, tasks: list[Task], actor: User, comment: str = "") -> dict[str, list]:
     """Approve several decision tasks (after the user confirmed the list). Each one goes
     through task_decide on its own lock; a task someone else took meanwhile is reported."""
     done, failed = [], []

@@ -198,6 +198,8 @@ PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # template docs/workday-calendar-2027.json). Read once at start: a malformed file stops it.
 WORKDAY_CALENDAR_FILE = envstr("WORKDAY_CALENDAR_FILE", "").strip()
 if WORKDAY_CALENDAR_FILE:
+    # Imported only when a file is configured: settings load before Django is set up, so
+    # they import no app module unconditionally (this one also pulls in chinese-calendar).
     from lifecycle.workdays import load_extension
 
     load_extension(WORKDAY_CALENDAR_FILE)  # raises ImproperlyConfigured naming the bad entry

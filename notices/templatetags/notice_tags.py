@@ -14,6 +14,7 @@ from typing import Any
 
 from django import template
 
+from lifecycle.models import Account
 from notices.rendering import cn_date as _cn_date
 
 register = template.Library()
@@ -40,8 +41,6 @@ def percent(value: Any) -> str:
 @register.filter
 def account_field_label(name: str) -> str:
     """Verbose name of an Account field (change filings list before/after per field)."""
-    from lifecycle.models import Account
-
     try:
         return str(Account._meta.get_field(name).verbose_name)
     except Exception:

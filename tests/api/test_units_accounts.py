@@ -109,7 +109,8 @@ def test_it_shows_one_account(nanjing, accounts, client_for):
 def test_it_shows_the_successor_as_a_reference(nanjing, accounts, client_for):
     xl = services.account_start_closure(account=accounts["xl"], actor=nanjing.p.jy_approver)
     services.account_set_closure_plan(
-        account=xl, actor=nanjing.p.jy_approver, successor=accounts["jy"], channels=[{"kind": "phone", "value": "025-1"}]
+        account=xl, actor=nanjing.p.jy_approver, successor=accounts["jy"],
+        channels=[{"kind": "phone", "value": "025-1"}],
     )
     body = client_for(nanjing.p.jy_approver).get(f"/api/accounts/{xl.pk}/").json()
     assert body["successor"] == {"id": accounts["jy"].pk, "name": "建邺发布",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import template
 
+from approvals.models import AccountProcess
+from lifecycle.models import Account, AccountState, ChannelKind
+from lifecycle.services import ACTION_LABELS
 from notices.selectors import notices_for
 
 register = template.Library()
@@ -17,8 +20,6 @@ def process_notices(process, user):
 
 @register.simple_tag
 def process_account(process):
-    from approvals.models import AccountProcess
-
     return AccountProcess.objects.select_related("account").filter(pk=process.pk).first()
 
 
@@ -27,9 +28,6 @@ def history_rows(transitions):
     """Account history for people: action and state labels, the actor's name, and each
     changed field as (label, before, after). Imported rows have no actor and no previous
     state."""
-    from lifecycle.models import Account, AccountState
-    from lifecycle.services import ACTION_LABELS
-
     states = dict(AccountState.choices)
     rows = []
     for t in transitions:
@@ -55,6 +53,4 @@ def history_rows(transitions):
 @register.filter
 def channel_label(kind):
     """A successor channel's kind as its label (网站, 电话, …)."""
-    from lifecycle.models import ChannelKind
-
     return dict(ChannelKind.choices).get(kind, kind)

@@ -25,10 +25,11 @@ from approvals.forms_review import CampaignForm, InspectionForm, RectificationSt
 from approvals.models import AccountProcess
 from approvals.nodes import process_url, task_url
 from lifecycle.models import Account, AccountState, Role, Unit
-from lifecycle.selectors import accounts_for, user_units
+from lifecycle.selectors import accounts_for, subtree_q, user_units
 from lifecycle.tabular import write_csv, write_table
 from notices.rendering import cn_date
 from review.evaluation import LIST_COLUMNS, ReviewError
+from review.models import Inspection
 from workbench import dashboards as selectors_review
 from workbench.views.tasks import TaskView, _form_errors
 
@@ -44,8 +45,6 @@ def _inspector_units(request):
     units = user_units(request.user, roles=(Role.INSPECTOR,))
     if request.user.is_superuser:
         return list(Unit.objects.order_by("path")[:500])
-    from lifecycle.selectors import subtree_q
-
     return list(Unit.objects.filter(subtree_q(units)).order_by("path")) if units else []
 
 
@@ -141,8 +140,6 @@ class InspectionSheetView(TaskView):
     def context(self, request, task, form=None, upload_form=None):
         ctx = super().context(request, task, form)
         process = ctx["process"]
-        from review.models import Inspection
-
         inspection = Inspection.objects.select_related("campaign").get(
             pk=process.data["inspection_id"])
         ctx.update({
@@ -200,8 +197,6 @@ class RectifyStartView(View):
         return _campaign_or_404(request, int(pk)) if pk and str(pk).isdigit() else None
 
     def findings(self, account, campaign):
-        from review.models import Inspection
-
         insp = Inspection.objects.filter(account=account)
         if campaign is not None:
             insp = insp.filter(campaign=campaign)

@@ -23,7 +23,7 @@ from approvals.chains import step_title
 from approvals.forms import DecisionForm, OpeningForm
 from approvals.models import AccountProcess, Decision
 from approvals.nodes import process_url, step_label, task_url
-from lifecycle.models import Platform, Role, Unit
+from lifecycle.models import Account, ChannelKind, Platform, Role, Unit
 from lifecycle.selectors import account_history, user_units
 from lifecycle.services import TransitionError
 
@@ -137,8 +137,6 @@ class TaskView(View):
 
 def application_summary(process: AccountProcess) -> dict[str, Any] | None:
     """What a closure or change application asks for, for the approvers deciding it."""
-    from lifecycle.models import Account, ChannelKind
-
     data = process.data or {}
     if "closure" in data:
         plan = data["closure"]

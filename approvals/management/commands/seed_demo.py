@@ -28,11 +28,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.fsm import TransitionNotAllowed
 
+from approvals import services as approvals
+from approvals.models import TaskAssignment
+from approvals.selectors import open_tasks
 from approvals.services import TaskConflict
 from lifecycle import services
 from lifecycle.management.base import GovCommand
 from lifecycle.models import Account, AccountState, Membership, Unit
-from review.services import MetricsImportError
+from review.services import MetricsImportError, metrics_import
 
 T = TypeVar("T")
 
@@ -352,8 +355,6 @@ class Command(GovCommand):
     def seed_accounts(self, units: dict[str, Unit], tally: Tally) -> dict[tuple[str, str], Account]:
         """The pre-existing accounts, keyed by (platform, name); new ones get two monitoring
         snapshots (a quarter ago and yesterday) through the metrics import service."""
-        from review.services import metrics_import
-
         today = timezone.localdate()
         accounts: dict[tuple[str, str], Account] = {}
         metric_rows: list[dict[str, str]] = []
@@ -442,8 +443,6 @@ class Command(GovCommand):
         2019 closures and the merger happened before the system, like the imported accounts
         themselves, and a closure application cannot carry a stop date in the past: those
         go through the lifecycle.services transitions directly."""
-        from approvals import services as approvals  # see seed_processes on the import
-
         def step(what: str, keys: list[tuple[str, str]], people: list[str]) -> list[Account] | None:
             """The step's accounts (fresh from the database), or None after a warning."""
             missing = [pid for _platform, pid in keys if (_platform, pid) not in accounts]
@@ -629,12 +628,7 @@ class Command(GovCommand):
     def seed_processes(self, units: dict[str, Unit], users: dict[str, Any], tally: Tally) -> None:
         """Opening applications, each driven through approvals.services to a different point:
         waiting at the unit head, at the district, at the city, at the province, returned to
-        the applicant, rejected (draft), approved (waiting for registration) and completed.
-
-        lifecycle normally imports neither approvals nor notices (DESIGN §3); the demo spans
-        all apps, hence the local import."""
-        from approvals import services as approvals
-
+        the applicant, rejected (draft), approved (waiting for registration) and completed."""
         scenarios = [
             # (unit, clerk, platform, name, purpose, decisions, exemption reason, finish)
             ("JYXL", "xinglong_clerk", "douyin", "兴隆街道", "短视频发布街道政务信息。", [], "", None),
@@ -775,8 +769,6 @@ class Command(GovCommand):
 
     @staticmethod
     def _next_task(process: Any, kinds: tuple[str, ...]) -> Any:
-        from approvals.selectors import open_tasks
-
         for task in open_tasks(process):
             if getattr(task.flow_task, "task_kind", None) in kinds:
                 return task
@@ -784,8 +776,6 @@ class Command(GovCommand):
 
     def _decide(self, approvals: Any, process: Any, decision: str) -> None:
         """Decide the current decision task as the first candidate of its unit and role."""
-        from approvals.models import TaskAssignment
-
         task = self._next_task(process, kinds=("decision",))
         if task is None:
             raise CommandError(f"process {process.pk}: no open decision task for {decision}")
