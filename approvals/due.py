@@ -22,7 +22,9 @@ from lifecycle.services import TransitionError
 from lifecycle.workdays import add_working_days
 from notices.rendering import cn_date
 
-logger = logging.getLogger("govmedia.review")
+# Rectification deadlines log as periodic review; the rest as run_due (as they always did).
+review_logger = logging.getLogger("govmedia.review")
+logger = logging.getLogger("govmedia.run_due")
 
 # Rectification reports are reminded this many working days before their deadline.
 REMIND_WORKING_DAYS_BEFORE = 2
@@ -61,7 +63,7 @@ def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bo
             task=task, actor=process.applicant, decision=DecisionKind.REJECT,
             comment=str(OVERDUE_COMMENT).format(deadline=cn_date(plan["deadline"])), overdue=True,
         )
-    logger.warning("event=rectification_overdue process=%s account=%s deadline=%s",
+    review_logger.warning("event=rectification_overdue process=%s account=%s deadline=%s",
                    process.pk, process.account_id, plan["deadline"])
     return True
 
@@ -82,7 +84,7 @@ def process_one_rectification_reminder(*, assignment: TaskAssignment,
         reminded_on=today)
     if claimed != 1:
         return False
-    logger.warning("event=rectification_due_soon task=%s unit=%s due_on=%s",
+    review_logger.warning("event=rectification_due_soon task=%s unit=%s due_on=%s",
                    assignment.task_id, assignment.unit.code, assignment.due_on)
     return True
 
@@ -99,7 +101,7 @@ def rectifications_due(*, today: datetime.date) -> dict[str, int]:
             escalated += process_one_overdue_rectification(task=task, today=today)
         except (ValidationError, TransitionError) as exc:
             failed += 1
-            logger.error("event=rectification_escalation_failed task=%s process=%s error=%s",
+            review_logger.error("event=rectification_escalation_failed task=%s process=%s error=%s",
                          task.pk, task.process_id, "; ".join(_messages(exc)))
     return {"rectifications_reminded": reminded, "rectifications_escalated": escalated,
             "rectifications_failed": failed}
@@ -132,9 +134,13 @@ def due_notice_periods(today: datetime.date):
 def process_one_notice_period(*, task: Task, today: datetime.date) -> bool:
     """End one notice period through its service (→ deregistration task). False when it is
     not due yet or someone else already ended it."""
-    if not closure_notice_period_end(task=task, today=today):
+    process = closure_notice_period_end(task=task, today=today)
+    if process is None:
         return False
-    logger.info("event=notice_period_ended process=%s task=%s", task.process_id, task.pk)
+    logger.info(
+        "event=notice_period_ended process=%s account=%s due_on=%s",
+        process.pk, process.account_id, process.data["notice_period"]["due_on"],
+    )
     return True
 
 

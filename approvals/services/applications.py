@@ -322,17 +322,18 @@ def change_apply(*, actor: User, account: Account, changes: dict, reason: str) -
         )
 
 
-def closure_notice_period_end(*, task: Task, today: datetime.date) -> bool:
+def closure_notice_period_end(*, task: Task, today: datetime.date) -> AccountProcess | None:
     """End a closure's notice period once its deregistration date (process.data.notice_period
     .due_on) is reached: under the process lock, the waiting node completes and the
-    deregistration task is created. False when not due or already ended (idempotent)."""
+    deregistration task is created. Returns the process; None when not due or already ended
+    (idempotent)."""
     with ClosureFlow.lock(task.process_id):
         task = Task.objects.get(pk=task.pk)
         if task.status != STATUS.NEW or task.flow_task != ClosureFlow.wait_notice_period:
-            return False
+            return None
         process = AccountProcess.objects.get(pk=task.process_id)
         due_on = (process.data.get("notice_period") or {}).get("due_on")
         if not due_on or due_on > today.isoformat():
-            return False
+            return None
         ClosureFlow.wait_notice_period.run(task)
-    return True
+    return process
