@@ -13,8 +13,7 @@ from viewflow.workflow.status import STATUS
 
 from approvals import run_due_mail
 from approvals.errors import OVERDUE_COMMENT
-from approvals.flows import ClosureFlow
-from approvals.flows_review import RectificationFlow
+from approvals.flows import ClosureFlow, RectificationFlow
 from approvals.models import AccountProcess, DecisionKind, TaskAssignment
 from approvals.services.applications import closure_notice_period_end
 from approvals.services.tasks import task_decide

@@ -36,6 +36,7 @@ from lifecycle.serializers import (
     flatten_errors,
 )
 from lifecycle.tabular import RowErrors
+from lifecycle.types import User
 
 Rows = list[tuple[int, dict[str, str]]]
 
@@ -407,7 +408,7 @@ def users_import(*, rows: Rows) -> ImportResult:
 # -- accounts -----------------------------------------------------------------------------
 
 
-def accounts_import(*, rows: Rows, actor: Any = None) -> ImportResult:
+def accounts_import(*, rows: Rows, actor: User | None = None) -> ImportResult:
     """Pre-existing accounts enter the register as active (lifecycle.services.account_import).
 
     A second live account of a unit on one platform is accepted with a warning: the register

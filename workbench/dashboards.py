@@ -16,11 +16,12 @@ from viewflow.workflow.status import STATUS
 from approvals.models import TaskAssignment
 from lifecycle.models import Account, AccountState, Platform, Unit, UnitLevel
 from lifecycle.selectors import sees_everything, subtree_q, user_units
+from lifecycle.types import RequestUser
 from review import evaluation as review
 from review.models import Campaign, Inspection, Verdict
 
 
-def top_units(user: Any) -> list[Unit] | None:
+def top_units(user: RequestUser) -> list[Unit] | None:
     """The user's units without those nested in another of them; None = everything."""
     if sees_everything(user):
         return None
@@ -32,18 +33,18 @@ def top_units(user: Any) -> list[Unit] | None:
     return tops
 
 
-def _scoped(qs: QuerySet, user: Any, prefix: str) -> QuerySet:
+def _scoped(qs: QuerySet, user: RequestUser, prefix: str) -> QuerySet:
     units = top_units(user)
     return qs if units is None else qs.filter(subtree_q(units, prefix=prefix))
 
 
-def campaigns_for(user: Any) -> QuerySet[Campaign]:
+def campaigns_for(user: RequestUser) -> QuerySet[Campaign]:
     return _scoped(
         Campaign.objects.select_related("scope_unit", "inspecting_unit"), user, "scope_unit__"
     ).order_by("-created", "-pk")
 
 
-def attention_accounts(*, user: Any, as_of: datetime.date, only: str) -> list[Account]:
+def attention_accounts(*, user: RequestUser, as_of: datetime.date, only: str) -> list[Account]:
     """Zombie (`only="zombie"`) or low-reach accounts in the user's subtree."""
     rules = review.rules_from_rule_set(review.active_rule_set())
     units = top_units(user)
@@ -56,7 +57,7 @@ def attention_accounts(*, user: Any, as_of: datetime.date, only: str) -> list[Ac
     return out
 
 
-def attention_rows(*, user: Any, as_of: datetime.date, only: str | None) -> list[list[Any]]:
+def attention_rows(*, user: RequestUser, as_of: datetime.date, only: str | None) -> list[list[Any]]:
     """Export rows (review.evaluation.LIST_COLUMNS) for the user's subtree."""
     units = top_units(user)
     if units is None:
@@ -76,7 +77,7 @@ def _months(today: datetime.date, n: int = 12) -> list[datetime.date]:
     return list(reversed(out))
 
 
-def dashboard(user: Any, *, today: datetime.date | None = None) -> dict[str, Any]:
+def dashboard(user: RequestUser, *, today: datetime.date | None = None) -> dict[str, Any]:
     """Figures of the supervisor dashboard, each from one aggregate query:
     (1) accounts by state × level × platform, (2) opened per month, (3) closed per month,
     (4) campaign pass rates by period, (5) overdue open tasks by unit."""

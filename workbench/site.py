@@ -9,7 +9,7 @@ from viewflow.workflow.flow import WorkflowAppViewset
 
 from approvals import selectors
 from approvals.flows import ChangeFlow, ClosureFlow, OpeningFlow
-from approvals.flows_review import InspectionFlow, RectificationFlow
+from approvals.flows import InspectionFlow, RectificationFlow
 from workbench.views import accounts as views_accounts
 from workbench.views import closure as views_closure
 from workbench.views import feedback as views_feedback

@@ -35,7 +35,7 @@ from approvals.errors import (
     ERR_SCOPE_FORBIDDEN,
     ERR_SEED,
 )
-from approvals.flows_review import InspectionFlow, RectificationFlow
+from approvals.flows import InspectionFlow, RectificationFlow
 from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind, TaskAssignment
 from approvals.services.tasks import store_task_file, task_decide
 from approvals.tasks import campaign_start as campaign_start_job

@@ -13,7 +13,7 @@ from django.urls import reverse
 from PIL import Image
 
 from approvals import selectors, services
-from approvals.flows_review import InspectionFlow
+from approvals.flows import InspectionFlow
 from approvals.models import AccountProcess
 from notices.models import Notice
 from review.evaluation import review

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from approvals import due, services
 from approvals.flows import ClosureFlow
-from approvals.flows_review import RectificationFlow
+from approvals.flows import RectificationFlow
 from approvals.models import AccountProcess, TaskAssignment
 from lifecycle.models import AccountState
 from lifecycle.workdays import add_working_days

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from approvals import due, services
-from approvals.flows_review import RectificationFlow
+from approvals.flows import RectificationFlow
 from approvals.models import AccountProcess, TaskAssignment
 from lifecycle.models import AccountState
 from tests.approvals.helpers import only_open_task

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from approvals.flows_review import RectificationFlow
+from approvals.flows import RectificationFlow
 from approvals.models import AccountProcess, Decision
 from lifecycle.models import AccountState
 from tests.approvals.helpers import only_open_task

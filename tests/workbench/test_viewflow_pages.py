@@ -12,7 +12,7 @@ from django.utils import translation
 from viewflow.workflow.models import Task
 
 from approvals.flows import ChangeFlow, ClosureFlow, OpeningFlow
-from approvals.flows_review import InspectionFlow, RectificationFlow
+from approvals.flows import InspectionFlow, RectificationFlow
 from approvals.nodes import process_url
 from tests.approvals.helpers import apply_xl, decide
 
