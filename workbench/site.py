@@ -8,8 +8,7 @@ from viewflow.urls import Application, Site
 from viewflow.workflow.flow import WorkflowAppViewset
 
 from approvals import selectors
-from approvals.flows import ChangeFlow, ClosureFlow, OpeningFlow
-from approvals.flows import InspectionFlow, RectificationFlow
+from approvals.flows import ChangeFlow, ClosureFlow, InspectionFlow, OpeningFlow, RectificationFlow
 from workbench.views import accounts as views_accounts
 from workbench.views import closure as views_closure
 from workbench.views import feedback as views_feedback

@@ -8,7 +8,7 @@ from viewflow.workflow import flow
 
 from approvals import actions
 from approvals.flows.chain import ChainFlow, audit_of, last_decider, revise_node
-from approvals.forms_closure import ChangeApplyForm
+from approvals.forms.closure import ChangeApplyForm
 from approvals.models import ProcessKind
 
 

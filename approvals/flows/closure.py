@@ -20,7 +20,7 @@ from approvals.actions import (
 from approvals.errors import ERR_CLOSURE_PENDING, ERR_FORCED_NOT_CLOSING, ERR_NOT_SUPERVISOR
 from approvals.flows.chain import ChainFlow, applicant_step, audit_of, last_decider, revise_node
 from approvals.forms import DeregistrationForm
-from approvals.forms_closure import ClosureApplyForm, SuccessorsForm
+from approvals.forms.closure import ClosureApplyForm, SuccessorsForm
 from approvals.models import AccountProcess, ProcessKind
 from lifecycle import services as lifecycle
 from lifecycle import workdays

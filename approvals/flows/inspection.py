@@ -24,7 +24,7 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from approvals import actions
-from approvals.forms_review import InspectionForm
+from approvals.forms.inspection import InspectionForm
 from approvals.models import AccountProcess, ProcessKind
 from approvals.nodes import RoutedView, task_redirect
 from lifecycle.models import Role

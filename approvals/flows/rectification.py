@@ -10,7 +10,7 @@ from approvals import actions
 from approvals.flows.chain import audit_of
 from approvals.flows.closure import start_forced_closure
 from approvals.flows.inspection import owner_route, start_account_process, supervisor_route
-from approvals.forms_review import RecheckForm, RectificationReportForm
+from approvals.forms.inspection import RecheckForm, RectificationReportForm
 from approvals.models import AccountProcess, ProcessKind
 from approvals.nodes import RoutedView, task_redirect
 from lifecycle.models import Role

@@ -44,7 +44,7 @@ from approvals.errors import (
 )
 from approvals.flows import ChangeFlow, ClosureFlow, OpeningFlow, start_forced_closure
 from approvals.forms import RevisionForm
-from approvals.forms_closure import ChangeApplyForm, ClosureApplyForm
+from approvals.forms.closure import ChangeApplyForm, ClosureApplyForm
 from approvals.models import AccountProcess, Decision, ProcessKind
 from lifecycle import services as lifecycle
 from lifecycle.models import Account, AccountState, Role, Unit

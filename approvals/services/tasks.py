@@ -30,7 +30,7 @@ from approvals.errors import (
     TaskConflict,
     TaskForbidden,
 )
-from approvals.forms_closure import SuccessorsForm
+from approvals.forms.closure import SuccessorsForm
 from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
 from approvals.services.applications import change_plan, closure_plan, revision_form
 from lifecycle import services as lifecycle

@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals import due, services
-from approvals.flows import ClosureFlow
-from approvals.flows import RectificationFlow
+from approvals.flows import ClosureFlow, RectificationFlow
 from approvals.models import AccountProcess, TaskAssignment
 from lifecycle.models import AccountState
 from lifecycle.workdays import add_working_days

@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from viewflow.workflow.models import Task
 
-from approvals.flows import ChangeFlow, ClosureFlow, OpeningFlow
-from approvals.flows import InspectionFlow, RectificationFlow
+from approvals.flows import ChangeFlow, ClosureFlow, InspectionFlow, OpeningFlow, RectificationFlow
 from approvals.nodes import process_url
 from tests.approvals.helpers import apply_xl, decide
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from approvals import services
-from approvals.forms_closure import ChangeApplyForm, ClosureApplyForm
+from approvals.forms.closure import ChangeApplyForm, ClosureApplyForm
 from lifecycle.models import Account, Role
 from lifecycle.selectors import sees_everything, user_units
 from workbench.views.tasks import _form_errors

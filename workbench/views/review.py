@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from approvals import services
-from approvals.forms_review import CampaignForm, InspectionForm, RectificationStartForm, ScreenshotForm
+from approvals.forms.inspection import CampaignForm, InspectionForm, RectificationStartForm, ScreenshotForm
 from approvals.models import AccountProcess
 from approvals.nodes import process_url, task_url
 from lifecycle.models import Account, AccountState, Role, Unit

@@ -1,4 +1,6 @@
-"""Forms of the inbox task page; the API validates the same data with these forms."""
+"""Forms of the engine's steps and applications (decision, opening, revision, registration,
+deregistration); closure and change forms in forms.closure, inspection and rectification
+forms in forms.inspection. The web pages and the API validate the same data with these."""
 
 from __future__ import annotations
 
