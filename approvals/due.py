@@ -1,4 +1,4 @@
-"""Due work (DESIGN §6, `manage.py run_due`, the Celery task approvals.tasks.run_due): every
+"""Due work (DESIGN §6, `manage.py run_due`, the one Celery task config.celery.run_due): every
 function takes `today` explicitly."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""REST endpoints of periodic review (included from lifecycle/api.py).
+"""REST endpoints of periodic review (mounted under /api/ by config/api.py).
 
 POST /api/metrics/   monitoring systems push the same rows import_metrics reads:
                      a JSON list of {platform, platform_id, as_of, followers, posts_total,

@@ -83,7 +83,7 @@ class WorkApp(Application):
     applications_path = path(
         "applications/", views_accounts.MyApplicationsView.as_view(), name="applications"
     )
-    # Public 纠错/评价 for the owning units (lifecycle/views_feedback.py).
+    # Public 纠错/评价 for the owning units (workbench/views/feedback.py).
     feedback_path = path("feedback/", views_feedback.FeedbackListView.as_view(), name="feedback")
     feedback_handle_path = path(
         "feedback/<int:pk>/handle/", views_feedback.FeedbackHandleView.as_view(),
@@ -96,7 +96,7 @@ class WorkApp(Application):
         "tasks/<int:task_pk>/transfer/", views_work.TaskTransferView.as_view(), name="task_transfer"
     )
 
-    # Periodic review (approvals/views_review.py, docs/review.md).
+    # Periodic review (workbench/views/review.py, docs/review.md).
     campaigns_path = path("review/campaigns/", views_review.CampaignListView.as_view(), name="campaigns")
     campaign_path = path(
         "review/campaigns/<int:pk>/", views_review.CampaignDetailView.as_view(), name="campaign"

@@ -12,7 +12,7 @@ An inspection is a process per account (not one campaign process with a split) b
 every process row names its account (AccountProcess), which is what scopes inboxes and
 lists; the campaign is the group (process.data["campaign"]).
 
-Nodes call approvals.services_review; human steps are RoutedView tasks decided through
+Nodes call approvals.actions; human steps are RoutedView tasks decided through
 approvals.services.task_decide (web task page, inspection sheet, REST API)."""
 
 from __future__ import annotations

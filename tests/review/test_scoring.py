@@ -1,4 +1,4 @@
-"""The pure scoring engine (lifecycle/scoring.py), property-tested with hypothesis."""
+"""The pure scoring engine (review/scoring.py), property-tested with hypothesis."""
 
 from __future__ import annotations
 

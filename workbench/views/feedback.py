@@ -102,6 +102,6 @@ class FeedbackHandleView(FeedbackListView):
 
 @login_required
 def feedback_list(request):
-    """The page's first address (/accounts/feedback/, lifecycle/urls.py): the same list,
+    """The page's first address (/accounts/feedback/, workbench/feedback_urls.py): the same list,
     outside the site frame. The menu links /work/feedback/."""
     return FeedbackListView.as_view()(request)

@@ -1,6 +1,6 @@
 """Web adapters of the periodic review: campaigns, the inspection sheet (with screenshot
 upload), starting rectifications, zombie / low-reach lists with exports, the dashboard.
-Writes go through approvals.services_review, reads through workbench.dashboards."""
+Writes go through approvals.services (and review.services), reads through workbench.dashboards."""
 
 from __future__ import annotations
 
