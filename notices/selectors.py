@@ -124,10 +124,10 @@ def notices_to_retry(*, pending_older_than: datetime.datetime) -> QuerySet[Notic
 
 
 def notices_for_account(*, user: RequestUser, account: Any) -> QuerySet[Notice]:
-    """Notices about one account, for the account page (include notices/_links.html)."""
+    """Notices about one account, for the account page (include workbench/_notice_links.html)."""
     return notices_for(user).filter(account=account).order_by("-issued_on", "-pk")
 
 
 def notices_for_process(*, user: RequestUser, process_id: int) -> QuerySet[Notice]:
-    """Notices a viewflow process issued, for the process page (include notices/_links.html)."""
+    """Notices a viewflow process issued, for the process page (include workbench/_notice_links.html)."""
     return notices_for(user).filter(process_id=process_id).order_by("issued_on", "pk")

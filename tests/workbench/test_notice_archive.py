@@ -132,3 +132,21 @@ def test_the_download_log_records_the_client_behind_the_proxy(world, issue, clie
                      HTTP_X_FORWARDED_FOR="6.6.6.6, 10.9.8.7")
     assert response.status_code == 200
     assert NoticeDownload.objects.get().ip == "10.9.8.7"  # the proxy saw 10.9.8.7; 6.6.6.6 is forged
+
+
+@pytest.mark.django_db
+def test_it_frames_the_archive_with_the_workbench_links(client, archive):
+    """The notice page frame (notices/site_base.html) names no route; the workbench fills the
+    header: to-do list, archive, verification — and no template comment leaks as text."""
+    world = archive[0]
+    html = login(client, world.p.nj_archivist).get("/notices/").content.decode()
+    header = html.split('<header class="site">', 1)[1].split("</header>", 1)[0]
+    assert 'href="/"' in header and 'href="/notices/"' in header and 'href="/public/verify/"' in header
+    assert "{#" not in html and "comment" not in html.split("<body>", 1)[1]
+
+
+@pytest.mark.django_db
+def test_the_public_verification_page_links_only_what_the_public_may_open(client):
+    html = client.get("/public/verify/").content.decode()
+    header = html.split('<header class="site">', 1)[1].split("</header>", 1)[0]
+    assert 'href="/public/verify/"' in header and 'href="/notices/"' not in header

@@ -20,6 +20,6 @@ def test_it_lists_notices_of_an_account_and_a_process(
     by_process = list(selectors.notices_for_process(user=user, process_id=11))
     assert [n.pk for n in by_process] == [approval.pk, receipt.pk]
     assert list(selectors.notices_for_process(user=user, process_id=12)) == []
-    html = render_to_string("notices/_links.html", {"notices": by_process})
+    html = render_to_string("workbench/_notice_links.html", {"notices": by_process})
     assert approval.number in html and f"/notices/{receipt.pk}/pdf/" in html
     assert other.number not in html
