@@ -27,8 +27,8 @@ from approvals.errors import (
     OVERDUE_COMMENT,
 )
 from approvals.models import AccountProcess, Decision, ProcessKind
+from approvals.nodes import business_date
 from lifecycle import services as lifecycle
-from lifecycle import workdays
 from lifecycle.models import ENDED_STATES, Account, AccountState, ChannelKind, Role, Unit
 from lifecycle.refs import account_ref
 from lifecycle.selectors import user_units
@@ -209,7 +209,7 @@ def closure_announce(*, process: AccountProcess, actor: User) -> Any:
         kind=kind, process=process, account=account, issuing_unit=account.unit, actor=actor,
         context=closure_notice_context(plan=plan, successor=successor),
     )
-    today = workdays.today()
+    today = business_date(process)
     days = int(settings.NOTICE_PERIOD_WORKING_DAYS)
     ends_on = add_working_days(today, days)
     stop_on = parse_iso_date(plan["stop_on"])
@@ -340,7 +340,7 @@ def rectification_order(*, process: AccountProcess, audit: dict[str, int]) -> An
     """RectificationFlow.order: active → rectifying and the 整改通知 with its deadline."""
     plan = process.data["rectification"]
     actor = process.applicant
-    deadline = add_working_days(workdays.today(), int(settings.RECTIFICATION_WORKING_DAYS))
+    deadline = add_working_days(business_date(process), int(settings.RECTIFICATION_WORKING_DAYS))
     account = lifecycle.account_order_rectification(
         account=process.account, actor=actor, reason=plan["reason"], **audit)
     notice = issue_notice_for(
@@ -382,6 +382,7 @@ def rectification_fail(*, process: AccountProcess, audit: dict[str, int], start_
     account = lifecycle.account_fail_recheck(
         account=process.account, actor=actor, reason=reason, **audit)
     closure = start_closure(
+        today=business_date(process),
         actor=actor, account=account,
         reason=str(_("整改复核不通过，强制关停：{reason}")).format(reason=reason))
     process.data["rectification"]["closure_process"] = closure.pk

@@ -15,6 +15,7 @@ from approvals import run_due_mail
 from approvals.errors import OVERDUE_COMMENT
 from approvals.flows import ClosureFlow, RectificationFlow
 from approvals.models import AccountProcess, DecisionKind, TaskAssignment
+from approvals.nodes import acting_on
 from approvals.services.applications import closure_notice_period_end
 from approvals.services.tasks import task_decide
 from lifecycle.services import TransitionError
@@ -58,10 +59,13 @@ def process_one_overdue_rectification(*, task: Task, today: datetime.date) -> bo
         # A rectification is started by a user (services.rectification_start), kept as its
         # applicant (on_delete=PROTECT); the overdue step is closed in that user's name.
         assert process.applicant is not None
-        task_decide(
-            task=task, actor=process.applicant, decision=DecisionKind.REJECT,
-            comment=str(OVERDUE_COMMENT).format(deadline=cn_date(plan["deadline"])), overdue=True,
-        )
+        # The forced closure that follows is announced and dated on `today`.
+        with acting_on(process.pk, today):
+            task_decide(
+                task=task, actor=process.applicant, decision=DecisionKind.REJECT,
+                comment=str(OVERDUE_COMMENT).format(deadline=cn_date(plan["deadline"])),
+                overdue=True,
+            )
     review_logger.warning("event=rectification_overdue process=%s account=%s deadline=%s",
                    process.pk, process.account_id, plan["deadline"])
     return True

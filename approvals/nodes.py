@@ -4,6 +4,9 @@ redirect that viewflow's own "execute" URL of a human node answers with)."""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -16,11 +19,53 @@ from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
 
 from approvals.chains import step_title
-from approvals.models import StepMode, TaskAssignment
+from approvals.models import AccountProcess, StepMode, TaskAssignment
 from approvals.selectors import is_candidate
 from lifecycle import workdays
 from lifecycle.models import Unit
 from lifecycle.types import RequestUser
+
+# -- the date a system step acts on -------------------------------------------------------
+# Due work acts for a given day (`run_due --now DATE`; approvals.due passes `today` in). The
+# steps it moves (ending a notice period, escalating an overdue report, the forced closure
+# that follows) create more work inside viewflow — tasks with due dates, an announcement, a
+# notice period — and viewflow's activations carry no date. So the day travels on the process
+# it concerns: the due service records it in process.data["as_of"] under the process lock
+# and clears it before the lock is released (`acting_on`); nodes read `business_date`.
+AS_OF = "as_of"
+
+
+def business_date(process: Any) -> datetime.date:
+    """The day a step of `process` acts on: the due run's day while it moves the process,
+    else today."""
+    as_of = (process.data or {}).get(AS_OF)
+    return datetime.date.fromisoformat(as_of) if as_of else workdays.today()
+
+
+@contextmanager
+def acting_on(process_id: int, day: datetime.date | None) -> Iterator[None]:
+    """Within the caller's transaction and process lock: the steps run inside the block act
+    on `day` (nothing changes when it is None). The mark is removed again on the way out."""
+    if day is None:
+        yield
+        return
+    _mark(process_id, day.isoformat())
+    yield
+    forget_business_date(process_id)  # not reached on an exception: the transaction rolls back
+
+
+def forget_business_date(process_id: int) -> None:
+    """Remove the mark of `acting_on` (or of a process started with AS_OF in its data)."""
+    _mark(process_id, None)
+
+
+def _mark(process_id: int, value: str | None) -> None:
+    process = AccountProcess.objects.get(pk=process_id)
+    if value is None:
+        process.data.pop(AS_OF, None)
+    else:
+        process.data[AS_OF] = value
+    process.save(update_fields=["data"])
 
 
 class RoutedActivation(ViewActivation):
@@ -34,8 +79,9 @@ class RoutedActivation(ViewActivation):
         task = activation.task
         codes = task.data.get("units") or []
         role = task.data.get("role") or flow_task.role
-        # workdays.today(): the simulated date when created inside `run_due --now`.
-        due_on = workdays.add_working_days(workdays.today(), settings.TASK_DUE_WORKING_DAYS)
+        due_on = workdays.add_working_days(
+            business_date(prev_activation.process), settings.TASK_DUE_WORKING_DAYS
+        )
         TaskAssignment.objects.bulk_create(
             TaskAssignment(task=task, unit=unit, role=role, due_on=due_on)
             for unit in Unit.objects.filter(code__in=codes)

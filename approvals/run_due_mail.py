@@ -79,9 +79,9 @@ def _reachable(users: Iterable[Any], *, task: Task, key: str) -> list[Any]:
     return found
 
 
-def reminder_recipients(task: Task) -> list[Any]:
-    """Who can act on the task now (approvals.selectors.candidates_for), if reachable."""
-    return _reachable(selectors.candidates_for(task), task=task, key=REMINDER)
+def reminder_recipients(task: Task, *, today: datetime.date | None = None) -> list[Any]:
+    """Who can act on the task on `today` (approvals.selectors.candidates_for), if reachable."""
+    return _reachable(selectors.candidates_for(task, on=today), task=task, key=REMINDER)
 
 
 def _heads(unit: Unit | None) -> list[Any]:
@@ -368,7 +368,7 @@ def send_due_mail(*, today: datetime.date) -> dict[str, int]:
         for task in reminder_tasks(today):
             deliver(
                 mailer, task=task, key=REMINDER, kind="reminders",
-                recipients=reminder_recipients(task),
+                recipients=reminder_recipients(task, today=today),
                 build=lambda users, task=task: reminder_messages(task, users),
             )
         for assignment in escalation_assignments(today):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -21,37 +22,40 @@ from lifecycle.types import RequestUser, User
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
 
 
-def active_delegators(user: RequestUser) -> list[int]:
-    """Users who have delegated their work to `user` today (acting-for)."""
+def active_delegators(user: RequestUser, *, on: datetime.date | None = None) -> list[int]:
+    """Users who have delegated their work to `user` on the day `on` (default: today), i.e.
+    whom the user acts for. Cached on the user object per day (one query a request)."""
     if not user.is_authenticated:
         return []  # nobody delegates to the anonymous user (as lifecycle's user_units)
-    cache = user.__dict__.get("_govmedia_delegators")
-    if cache is None:
-        today = workdays.today()
-        cache = list(
+    day = on or workdays.today()
+    cache = user.__dict__.setdefault("_govmedia_delegators", {})
+    if day not in cache:
+        cache[day] = list(
             Delegation.objects.filter(
-                delegate=user, starts_on__lte=today, ends_on__gte=today, ended__isnull=True
+                delegate=user, starts_on__lte=day, ends_on__gte=day, ended__isnull=True
             ).values_list("user_id", flat=True)
         )
-        user.__dict__["_govmedia_delegators"] = cache
-    return cache
+    return cache[day]
 
 
 def _pairs(user_ids: list[int]) -> set[tuple[int, str]]:
     return set(Membership.objects.filter(user_id__in=user_ids).values_list("unit_id", "role"))
 
 
-def _candidate_q(user: RequestUser, *, delegated: bool = True) -> Q:
+def _candidate_q(user: RequestUser, *, delegated: bool = True,
+                 on: datetime.date | None = None) -> Q:
     """TaskAssignment rows the user may claim: (unit, role) among their memberships, and
-    among those of colleagues who delegated to them (unless delegated=False)."""
+    among those of colleagues who delegated to them on the day `on` (default: today; unless
+    delegated=False)."""
     if not user.is_authenticated:
         return Q(pk__in=[])  # the anonymous user holds no (unit, role)
-    key = "_govmedia_pairs" if delegated else "_govmedia_own_pairs"
-    pairs = user.__dict__.get(key)
+    key = ("pairs", on or workdays.today()) if delegated else ("own_pairs", None)
+    cache = user.__dict__.setdefault("_govmedia_pairs", {})
+    pairs = cache.get(key)
     if pairs is None:
-        ids = [user.pk] + (active_delegators(user) if delegated else [])
+        ids = [user.pk] + (active_delegators(user, on=on) if delegated else [])
         pairs = sorted(_pairs(ids))
-        user.__dict__[key] = pairs
+        cache[key] = pairs
     if not pairs:
         return Q(pk__in=[])
     return reduce(or_, (Q(unit_id=unit_id, role=role) for unit_id, role in pairs))
@@ -71,16 +75,17 @@ def acting_for(user: User, task: Task) -> User | None:
     return None
 
 
-def is_candidate(user: RequestUser, task: Task) -> bool:
+def is_candidate(user: RequestUser, task: Task, *, on: datetime.date | None = None) -> bool:
+    """May the user act on the task on the day `on` (default: today): the one rule."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return TaskAssignment.objects.filter(_candidate_q(user), task=task).exists()
+    return TaskAssignment.objects.filter(_candidate_q(user, on=on), task=task).exists()
 
 
-def candidates_for(task: Task) -> list[User]:
-    """Active users who may act on the task now: its holder when claimed; otherwise the
-    members holding an assigned (unit, role) and the colleagues they delegated to, each
-    confirmed by is_candidate (the one rule of who may act)."""
+def candidates_for(task: Task, *, on: datetime.date | None = None) -> list[User]:
+    """Active users who may act on the task on the day `on` (default: today): its holder
+    when claimed; otherwise the members holding an assigned (unit, role) and the colleagues
+    they delegated to, each confirmed by is_candidate (the one rule of who may act)."""
     users = get_user_model().objects.filter(is_active=True).order_by("pk")
     if task.owner_id is not None:
         return list(users.filter(pk=task.owner_id))
@@ -92,7 +97,7 @@ def candidates_for(task: Task) -> list[User]:
         "delegate_id"
     )
     pool = users.filter(Q(pk__in=members) | Q(pk__in=delegates))
-    return [user for user in pool if is_candidate(user, task)]
+    return [user for user in pool if is_candidate(user, task, on=on)]
 
 
 def inbox_for(user: RequestUser) -> QuerySet[Task]:

@@ -25,8 +25,6 @@ import datetime
 import json
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -203,26 +201,9 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
 
 
 # -- the business date ----------------------------------------------------------------------
-# `run_due --now DATE` simulates the clock. Work created during such a run (a
-# deregistration task after a notice period, the tasks of a forced closure) must take its
-# due dates from the simulated date, so the date is context-local: set by
-# `simulated_today()` around the run, read by `today()` (approvals.nodes.RoutedActivation).
-# Outside such a block `today()` is simply timezone.localdate().
-_simulated_today: ContextVar[datetime.date | None] = ContextVar(
-    "govmedia_simulated_today", default=None
-)
 
 
 def today() -> datetime.date:
-    """The business date: the simulated one inside `simulated_today()`, else the local date."""
-    return _simulated_today.get() or timezone.localdate()
-
-
-@contextmanager
-def simulated_today(day: datetime.date) -> Iterator[datetime.date]:
-    """Make `today()` return `day` inside the block (this thread / task context only)."""
-    token = _simulated_today.set(day)
-    try:
-        yield day
-    finally:
-        _simulated_today.reset(token)
+    """The business date: the local date (TIME_ZONE, Asia/Shanghai). Work that run_due does
+    for another date gets that date passed in (approvals.due), never through this."""
+    return timezone.localdate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from approvals.flows.chain import ChainFlow, applicant_step, audit_of, last_deci
 from approvals.forms import DeregistrationForm
 from approvals.forms.closure import ClosureApplyForm, SuccessorsForm
 from approvals.models import AccountProcess, ProcessKind
+from approvals.nodes import AS_OF, forget_business_date
 from lifecycle import services as lifecycle
 from lifecycle import workdays
 from lifecycle.models import Account, AccountState, ChannelKind
@@ -168,10 +170,13 @@ def start_forced_closure(
     reason: str,
     successor_channels: Any = (),
     successor_account: Any = None,
+    today: datetime.date | None = None,
 ) -> AccountProcess:
     """Check and start a forced ClosureFlow (approvals.services.forced_closure_start and
     the rectification flow's failed/overdue nodes): the account is already `closing`;
-    successors are validated like an application's, else the contact phone is named."""
+    successors are validated like an application's, else the contact phone is named.
+    `today`: the day it acts on (a due run's day when an overdue report escalates; the
+    stop date, the announcement and the due dates of its tasks follow it)."""
     account = Account.objects.select_related("unit", "supervisor_unit").get(pk=account.pk)
     errors: dict[str, Any] = {}
     reason = (reason or "").strip()
@@ -210,7 +215,7 @@ def start_forced_closure(
     plan = {
         "kind": "close",
         "reason": reason,
-        "stop_on": workdays.today().isoformat(),
+        "stop_on": (today or workdays.today()).isoformat(),
         "successor_account": successor.pk if successor else None,
         "channels": channels,
         "notes": [],
@@ -222,6 +227,13 @@ def start_forced_closure(
             raise ValidationError(
                 {"account": str(ERR_FORCED_NOT_CLOSING).format(state=locked.get_state_display())}
             )
-        return ClosureFlow.start_forced.run(
-            account=locked, unit=locked.unit, actor=actor, data={"closure": plan}
+        data: dict[str, Any] = {"closure": plan}
+        if today is not None:
+            data[AS_OF] = today.isoformat()  # the steps run at start act on `today`
+        process = ClosureFlow.start_forced.run(
+            account=locked, unit=locked.unit, actor=actor, data=data
         )
+        if today is not None:
+            forget_business_date(process.pk)
+            process.refresh_from_db()
+        return process

@@ -46,6 +46,7 @@ from approvals.flows import ChangeFlow, ClosureFlow, OpeningFlow, start_forced_c
 from approvals.forms import RevisionForm
 from approvals.forms.closure import ChangeApplyForm, ClosureApplyForm
 from approvals.models import AccountProcess, Decision, ProcessKind
+from approvals.nodes import acting_on
 from lifecycle import services as lifecycle
 from lifecycle.models import Account, AccountState, Role, Unit
 from lifecycle.selectors import user_units
@@ -335,5 +336,6 @@ def closure_notice_period_end(*, task: Task, today: datetime.date) -> AccountPro
         due_on = (process.data.get("notice_period") or {}).get("due_on")
         if not due_on or due_on > today.isoformat():
             return None
-        ClosureFlow.wait_notice_period.run(task)
+        with acting_on(process.pk, today):  # the deregistration task is dated from `today`
+            ClosureFlow.wait_notice_period.run(task)
     return process

@@ -132,6 +132,7 @@ def test_it_escalates_an_overdue_rectification_once(client, review_world):
     # The forced closure started by `run_due --now` counts from the simulated day.
     closure = AccountProcess.objects.get(account=w.stale, kind="closure")
     assert closure.data["closure"]["stop_on"] == late
+    assert "as_of" not in closure.data and "as_of" not in process.data  # no date left behind
     assert closure.data["notice_period"]["ends_on"] == add_working_days(
         datetime.date.fromisoformat(late), settings.NOTICE_PERIOD_WORKING_DAYS).isoformat()
 

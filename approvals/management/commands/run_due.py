@@ -10,7 +10,6 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from approvals import due
 from approvals.due import task_overdue  # noqa: F401  (receivers connect here too)
-from lifecycle import workdays
 from lifecycle.management.base import GovCommand
 
 
@@ -57,7 +56,7 @@ class Command(GovCommand):
         "Task.data['mail'] and retried by later runs (at most 3 attempts), never fatal. "
         "Running it twice does nothing more the second time. "
         "Tasks created during the run take their due dates from --now's date "
-        "(lifecycle.workdays.today())."
+        "(approvals.due passes it on)."
     )
 
     def add_arguments(self, parser):
@@ -67,7 +66,7 @@ class Command(GovCommand):
         now = parse_now(options.get("now"))
         today = timezone.localdate(now)
         # Work created by this run (the deregistration task of an ended notice period, a
-        # forced closure's tasks) dates itself from `today`, also a simulated --now.
-        with workdays.simulated_today(today):
-            return due.run_due(today=today)
+        # forced closure's tasks) dates itself from `today`, also a simulated --now: the due
+        # services pass it on (approvals.due).
+        return due.run_due(today=today)
 
