@@ -108,7 +108,8 @@ class UserRefSerializer(serializers.Serializer):
     full_name = serializers.SerializerMethodField()
 
     def get_full_name(self, user: Any) -> str:
-        return user.get_full_name() or user.get_username()
+        # Declares the field's type for the schema; the value comes from lifecycle.refs.
+        return user_ref(user)["full_name"]
 
     def to_representation(self, instance: Any) -> Any:
         return user_ref(instance)

@@ -253,12 +253,14 @@ class Finding(models.Model):
 
 
 class MetricSnapshot(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    account = models.ForeignKey(
+        Account, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="snapshots"
+    )
     as_of = models.DateField(_("统计日期"))
-    followers = models.PositiveIntegerField(null=True, blank=True)
-    posts_total = models.PositiveIntegerField(null=True, blank=True)
-    last_post_on = models.DateField(null=True, blank=True)
-    interaction_enabled = models.BooleanField(default=True)
+    followers = models.PositiveIntegerField(_("粉丝数"), null=True, blank=True)
+    posts_total = models.PositiveIntegerField(_("发文总数"), null=True, blank=True)
+    last_post_on = models.DateField(_("最近发文日期"), null=True, blank=True)
+    interaction_enabled = models.BooleanField(_("互动功能"), default=True)
 
     class Meta:
         verbose_name = _("监测数据")
@@ -275,15 +277,17 @@ class FeedbackKind(models.TextChoices):
 
 
 class Feedback(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="feedback")
+    account = models.ForeignKey(
+        Account, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="feedback"
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=FeedbackKind.choices)
     text = models.TextField(_("内容"), blank=True)
     contact = models.CharField(_("联系方式"), max_length=200, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    handled_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
     )
 
     class Meta:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 
-from review.models import Feedback, RuleSet
+from review.models import Feedback, MetricSnapshot, RuleSet
 from tests.review.helpers import account, inspect
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +66,14 @@ def test_it_shows_the_active_box_ticked_for_the_active_rule_set(admin_client):
     active = RuleSet.objects.get(active=True)
     html = admin_client.get(f"/admin/review/ruleset/{active.pk}/change/").content.decode()
     assert 'name="active" id="id_active" checked' in html
+
+
+def test_it_labels_the_feedback_and_metrics_columns(admin_client):
+    """Field names are labelled (Chinese by default), never shown as `handled_at`."""
+    feedback = admin_client.get("/admin/review/feedback/").content.decode()
+    assert "提交时间" in feedback and "处理时间" in feedback and "处理人" in feedback
+    assert "handled at" not in feedback.lower() and "handled by" not in feedback.lower()
+    MetricSnapshot.objects.create(account=Feedback.objects.first().account,
+                                  as_of=datetime.date(2026, 12, 1), followers=10)
+    snapshots = admin_client.get("/admin/review/metricsnapshot/").content.decode()
+    assert "粉丝数" in snapshots and "发文总数" in snapshots
