@@ -81,7 +81,19 @@ def rules_from_rule_set(rule_set: RuleSet) -> scoring.Rules:
         check_interaction=scoring.NO_INTERACTION in veto_params,
         low_reach_followers_below=int(low.get("followers_below", 100)),
         low_reach_posts_per_year_below=int(low.get("posts_per_year_below", 12)),
+        low_reach_window_days=int(low.get("window_days", 365)),
+        warn_no_update_days=_warn_days(veto_params.get(scoring.NO_UPDATE, {})),
     )
+
+
+def _warn_days(params: dict[str, Any]) -> int | None:
+    """The early-warning threshold of the update veto: its ``warn_days`` parameter (default
+    10 for the 14-day rule — the vendors' "more than 10 days" — scaled for other windows;
+    null or 0 switches warnings off)."""
+    if "warn_days" not in params:
+        return max(round(int(params.get("days", 14)) * 10 / 14), 1)
+    value = params.get("warn_days")
+    return int(value) if value else None
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -174,8 +186,14 @@ def review(
     # over 200,000 fresh containers cost about a third of the loop.
     query = (
         accounts.order_by("unit__code", "name", "pk")  # the database sorts faster than Python
-        .annotate(_last=Cast("last_post_on", output_field=CharField()))
-        .values_list("pk", "name", "platform", "platform_id", "unit__code", "_last", "interaction_enabled")
+        .annotate(
+            _last=Cast("last_post_on", output_field=CharField()),
+            _opened=Cast("opened_on", output_field=CharField()),
+        )
+        .values_list(
+            "pk", "name", "platform", "platform_id", "unit__code", "_last", "interaction_enabled",
+            "_opened",
+        )
     )
     sql, params = query.query.sql_with_params()
     manual = manual_findings(as_of=as_of, unit=unit)
@@ -207,26 +225,34 @@ def _evaluate_rows(
     progress: Callable[[int, int], None] | None,
 ) -> list[dict[str, Any]]:
     days_of: dict[Any, int | None] = {None: None}
-    # An account without manual findings is judged by (days, interaction) alone: evaluate
-    # each distinct pair once (a few hundred pairs for 100,000 accounts).
-    verdicts: dict[tuple[int | None, bool], tuple[list[str], int | None, str, bool]] = {}
+    judged_of: dict[tuple[Any, Any], int | None] = {}
+    # An account without manual findings is judged by (days, judged days, interaction)
+    # alone: evaluate each distinct triple once (a few hundred for 100,000 accounts).
+    verdicts: dict[tuple[int | None, int | None, bool], tuple[list[str], int | None, str, bool]] = {}
     total = len(rows)
     step = 5000 if progress is not None else total + 1
     items: list[dict[str, Any]] = []
     append = items.append
-    for i, (pk, name, platform, platform_id, unit_code, last, interaction) in enumerate(rows, 1):
+    for i, (pk, name, platform, platform_id, unit_code, last, interaction, opened) in enumerate(rows, 1):
         try:
             days = days_of[last]
         except KeyError:
             days = days_of[last] = scoring.days_since(as_of, _as_date(last))
+        try:
+            judged = judged_of[last, opened]
+        except KeyError:
+            judged = judged_of[last, opened] = scoring.judged_days(
+                as_of, _as_date(last), _as_date(opened)
+            )
         found = manual.get(pk)
         if found is None:
-            key = (days, bool(interaction))
+            key = (days, judged, bool(interaction))
             cached = verdicts.get(key)
             if cached is None:
                 result = scoring.evaluate(
                     as_of=as_of,
                     last_post_on=None if days is None else as_of - datetime.timedelta(days=days),
+                    opened_on=None if judged is None else as_of - datetime.timedelta(days=judged),
                     interaction_enabled=bool(interaction),
                     rules=rules,
                 )
@@ -257,6 +283,7 @@ def _evaluate_rows(
             result = scoring.evaluate(
                 as_of=as_of,
                 last_post_on=_as_date(last),
+                opened_on=_as_date(opened),
                 interaction_enabled=bool(interaction),
                 manual_vetoes=manual_vetoes,
                 deductions=deductions,
@@ -368,12 +395,15 @@ def zombie_accounts(
     *, as_of: datetime.date, unit: Unit | None = None, rules: scoring.Rules | None = None
 ) -> QuerySet[Account]:
     """Accounts (active or rectifying) with no post for more than ``zombie_days`` before
-    ``as_of``, or no known post at all (僵尸号), in ``unit``'s subtree if given."""
+    ``as_of``, or no known post at all (僵尸号), in ``unit``'s subtree if given — and live
+    for more than ``zombie_days`` (fair window: a new account is judged from going live)."""
     rules = rules or rules_from_rule_set(active_rule_set())
     cutoff = as_of - datetime.timedelta(days=rules.zombie_days)
     return (
         review_scope(unit=unit)
         .filter(Q(last_post_on__lt=cutoff) | Q(last_post_on__isnull=True))
+        # Fair window: not a zombie before zombie_days have passed since it went live.
+        .filter(Q(opened_on__lt=cutoff) | Q(opened_on__isnull=True))
         .select_related("unit")
         .order_by("unit__path", "name", "pk")
     )
@@ -441,7 +471,9 @@ def attention_list_rows(
                 scoring.days_since(as_of, a.last_post_on),
                 None if rate is None else round(rate, 1),
                 a.pk in zombies
-                or scoring.is_zombie(scoring.days_since(as_of, a.last_post_on), limit=rules.zombie_days),
+                or scoring.is_zombie(
+                    scoring.judged_days(as_of, a.last_post_on, a.opened_on), limit=rules.zombie_days
+                ),
                 a.pk in low
                 or scoring.is_low_reach(
                     followers=a.followers,

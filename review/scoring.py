@@ -9,6 +9,13 @@ unknown); ``NO_UPDATE_14D`` when it is more than 14 (the indicator's ``days`` pa
 None; zombie when more than 90 (the rule set's ``zombie_days``) or None; ``NO_INTERACTION``
 when the account offers no interaction function.
 
+Fair windows (docs/review.md): an account is never blamed for time before it went live. The
+update checks count from the later of its last post and its go-live date (``judged_days``):
+an account opened 5 days ago without a post is neither ``NO_UPDATE_14D`` nor a zombie until
+the window has passed since it went live; it is not low-reach before ``low_reach_window_days``
+(default 365, the posts-per-year window). ``days_since_last_post`` itself stays as DESIGN §8
+defines it (null when no post is known).
+
 Also here: the stratified, seeded sampling shared by ``review --sample`` and campaigns.
 """
 
@@ -53,6 +60,10 @@ class Rules:
     check_interaction: bool = True
     low_reach_followers_below: int = 100
     low_reach_posts_per_year_below: int = 12
+    # An account younger than this is not judged low-reach yet (fair window, item 2).
+    low_reach_window_days: int = 365
+    # Early warnings (预警) before the veto: warn when judged days exceed this (None: off).
+    warn_no_update_days: int | None = 10
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,20 @@ def days_since(as_of: datetime.date, last_post_on: datetime.date | None) -> int 
     if last_post_on is None:
         return None
     return (as_of - last_post_on).days
+
+
+def judged_days(
+    as_of: datetime.date, last_post_on: datetime.date | None, opened_on: datetime.date | None
+) -> int | None:
+    """The days the update rules judge: since the last post, but never counting days before
+    the account went live (fair window). None only when neither date is known."""
+    days = days_since(as_of, last_post_on)
+    if opened_on is None:
+        return days
+    live = (as_of - opened_on).days
+    if days is None or live < days:
+        return max(live, 0)
+    return days
 
 
 def no_update(days: int | None, *, limit: int = 14) -> bool:
@@ -133,12 +158,15 @@ def evaluate(
     manual_vetoes: Iterable[str] = (),
     deductions: Mapping[str, int] | Iterable[tuple[str, int]] = (),
     rules: Rules = Rules(),
+    opened_on: datetime.date | None = None,
 ) -> Evaluation:
-    """The whole verdict for one account on one date."""
+    """The whole verdict for one account on one date (the update checks from the go-live
+    date when the account is younger than the window)."""
     days = days_since(as_of, last_post_on)
+    judged = judged_days(as_of, last_post_on, opened_on)
     found = set(
         automatic_vetoes(
-            days_since_last_post=days, interaction_enabled=interaction_enabled, rules=rules
+            days_since_last_post=judged, interaction_enabled=interaction_enabled, rules=rules
         )
     )
     found.update(manual_vetoes)
@@ -151,7 +179,7 @@ def evaluate(
         deductions=capped,
         score=score,
         verdict=verdict,
-        zombie=is_zombie(days, limit=rules.zombie_days),
+        zombie=is_zombie(judged, limit=rules.zombie_days),
         days_since_last_post=days,
     )
 
@@ -178,7 +206,10 @@ def is_low_reach(
     rules: Rules = Rules(),
 ) -> bool:
     """Few followers and few posts (the 浦口疾控 pattern: 20 followers, 29 posts in 3 years).
-    Unknown figures never make an account low-reach on their own."""
+    Unknown figures never make an account low-reach on their own; an account live for less
+    than ``low_reach_window_days`` is not judged yet (fair window)."""
+    if opened_on is not None and (as_of - opened_on).days < rules.low_reach_window_days:
+        return False
     if followers is None or followers >= rules.low_reach_followers_below:
         return False
     rate = posts_per_year(posts_total=posts_total, opened_on=opened_on, as_of=as_of)

@@ -154,13 +154,15 @@ def campaign_create(
         )
         for account in accounts:
             days = scoring.days_since(as_of, account.last_post_on)
+            # Fair window: judged from go-live when the account is younger than the rule.
+            judged = scoring.judged_days(as_of, account.last_post_on, account.opened_on)
             auto = scoring.automatic_vetoes(
-                days_since_last_post=days, interaction_enabled=account.interaction_enabled,
+                days_since_last_post=judged, interaction_enabled=account.interaction_enabled,
                 rules=rules,
             )
             inspection = Inspection.objects.create(
                 campaign=campaign, account=account, as_of=as_of, vetoes=auto,
-                zombie=scoring.is_zombie(days, limit=rules.zombie_days),
+                zombie=scoring.is_zombie(judged, limit=rules.zombie_days),
                 days_since_last_post=days,
             )
             Finding.objects.bulk_create(
