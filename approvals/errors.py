@@ -59,6 +59,10 @@ ERR_DELEGATION_NOT_YOURS = _("只能结束自己发起的委托。")
 ERR_TRANSFER_NOT_HOLDER = _("只有当前办理人可以转办。")
 ERR_TRANSFER_TARGET = _("转办对象必须是该环节的办理人员。")
 ERR_BULK_ONLY_DECISIONS = _("批量办理只适用于审核环节。")
+ERR_DELEGATE_ROLE = _("只能委托给本单位担任相同角色的其他人员。")
+ERR_SOD_APPLICANT = _("职责分离：申请人不能审核自己的申请（包括受委托代办）。")
+ERR_SOD_ONE_LEVEL = _("职责分离：同一人只能在一个流程中签署一个审核层级，您已签署过其他层级。")
+ERR_SOD_OWN_REPORT = _("职责分离：提交整改报告的人员不能复核自己的报告。")
 
 
 ERR_RATIO = _("抽查比例必须大于 0 且不超过 1。")

@@ -5,5 +5,6 @@ and admin actions call these; flow nodes never do (they call approvals.actions).
 from approvals.errors import *  # noqa: F401,F403  (messages and exceptions, for callers and tests)
 from approvals.services.applications import *  # noqa: F401,F403
 from approvals.services.delegation import *  # noqa: F401,F403
+from approvals.services.duties import *  # noqa: F401,F403
 from approvals.services.inspections import *  # noqa: F401,F403
 from approvals.services.tasks import *  # noqa: F401,F403

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from approvals.errors import ERR_DELEGATE_SELF, ERR_DELEGATION_DATES, ERR_DELEGATION_NOT_YOURS, TaskForbidden
 from approvals.models import Delegation
+from approvals.services.duties import check_delegate
 from lifecycle.types import User
 
 
@@ -20,6 +21,7 @@ def delegation_create(
         raise ValidationError({"delegate": ERR_DELEGATE_SELF})
     if ends_on < starts_on or ends_on < timezone.localdate():
         raise ValidationError({"ends_on": ERR_DELEGATION_DATES})
+    check_delegate(user=user, delegate=delegate)
     return Delegation.objects.create(
         user=user, delegate=delegate, starts_on=starts_on, ends_on=ends_on, reason=reason.strip()
     )

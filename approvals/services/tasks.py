@@ -33,6 +33,7 @@ from approvals.errors import (
 from approvals.forms.closure import SuccessorsForm
 from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
 from approvals.services.applications import change_plan, closure_plan, revision_form
+from approvals.services.duties import signoff_check
 from lifecycle import services as lifecycle
 from lifecycle.models import Unit
 from lifecycle.types import User
@@ -188,6 +189,9 @@ def task_claim(*, task: Task, actor: User) -> Task:
         task = Task.objects.select_related("owner").get(pk=task.pk)
         if task.owner_id == actor.pk and task.status == STATUS.ASSIGNED:
             raise TaskConflict(str(ERR_TASK_HELD).format(user=actor.get_full_name() or actor))
+        if task.status == STATUS.NEW and task.owner_id is None:
+            signoff_check(process=AccountProcess.objects.get(pk=task.process_id), task=task,
+                          actor=actor, acting_for=selectors.acting_for(actor, task))
         _claim_locked(task=task, actor=actor)
     return task
 
@@ -275,6 +279,9 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
         cleaned = _store_uploads(cleaned, task=task, stored=stored)
         activation = node.activation_class(task)
         process = activation.process
+        acting = None if overdue else selectors.acting_for(actor, task)
+        if not overdue:
+            signoff_check(process=process, task=task, actor=actor, acting_for=acting)
         unit = None
         codes = task.data.get("units") or []
         if len(codes) == 1 and not overdue:  # the step was not the unit's act
@@ -290,7 +297,7 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
             return_to=return_to if decision == DecisionKind.RETURN else None,
             data=cleaned,
             actor=actor,
-            acting_for=None if overdue else selectors.acting_for(actor, task),
+            acting_for=acting,
         )
         if node.task_kind == "revision" and decision == DecisionKind.APPROVE:
             _revision_apply(process=process, cleaned=cleaned, actor=actor, task=task)
@@ -310,6 +317,11 @@ def task_transfer(*, task: Task, actor: User, to_user: User) -> Task:
             raise TaskConflict(str(ERR_TRANSFER_NOT_HOLDER))
         if to_user.pk == actor.pk or not selectors.is_candidate(to_user, task):
             raise ValidationError({"to_user": ERR_TRANSFER_TARGET})
+        try:
+            signoff_check(process=AccountProcess.objects.get(pk=task.process_id), task=task,
+                          actor=to_user, acting_for=selectors.acting_for(to_user, task))
+        except TaskForbidden as exc:
+            raise ValidationError({"to_user": str(exc)}) from exc
         task.data.setdefault("transfers", []).append(
             {"from": actor.get_username(), "to": to_user.get_username(),
              "at": timezone.now().isoformat()}

@@ -62,7 +62,7 @@ class TaskView(View):
         may_act = is_open and (
             task.owner_id == request.user.pk
             or (task.owner_id is None and node.can_assign(request.user, task))
-        )
+        ) and services.may_sign(process=process, task=task, actor=request.user)
         if form is None and may_act:
             form = self.make_form(task)
         return {
@@ -130,7 +130,9 @@ class TaskView(View):
             messages.error(request, str(exc))
             return render(request, self.template_name, self.context(request, task), status=409)
         except services.TaskForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
+            # Separation of duties or no longer a candidate: the page says why (403).
+            messages.error(request, str(exc))
+            return render(request, self.template_name, self.context(request, task), status=403)
         messages.success(request, _("已办理：{title}").format(title=step_label(task)))
         return redirect("workflow:inbox")
 
@@ -231,7 +233,8 @@ class TaskClaimView(TaskView):
             messages.error(request, str(exc))
             return render(request, self.template_name, self.context(request, task), status=409)
         except services.TaskForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
+            messages.error(request, str(exc))
+            return render(request, self.template_name, self.context(request, task), status=403)
         messages.success(request, _("已签收，任务进入您的待办。"))
         return redirect("work:task", task.pk)
 
