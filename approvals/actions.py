@@ -97,7 +97,7 @@ def issue_notice_for(
                 "at": timezone.localdate(d.at).isoformat(),  # Beijing date, not UTC
             }
             for d in process.decisions.select_related("unit", "actor").order_by("pk")
-            if d.step is not None
+            if d.step is not None and d.round > process.restart_round
         ],
     }
     facts.update(context or {})

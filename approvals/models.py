@@ -93,6 +93,12 @@ class AccountProcess(Process):
     def step_index(self) -> int:
         return self.data.get("step", 0)
 
+    @property
+    def restart_round(self) -> int:
+        """Sign-offs of rounds before this one were superseded: a resubmission that changed
+        the application restarted the chain (approvals.services.tasks; -1: never)."""
+        return max(self.data.get("restarts", []), default=-1)
+
 
 class TaskAssignment(models.Model):
     """Who may claim a task: members of `unit` holding `role`. One row per unit of a step.
@@ -115,6 +121,8 @@ class DecisionKind(models.TextChoices):
     APPROVE = "approve", _("同意")
     REJECT = "reject", _("不同意")
     RETURN = "return", _("退回修改")
+    # The applicant's answer to a return (the revision step; asked for as decision=approve).
+    RESUBMIT = "resubmit", _("重新提交")
 
 
 class Decision(models.Model):

@@ -239,7 +239,10 @@ class TaskFilterSerializer(serializers.Serializer):
 
 
 class DecideSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=DecisionKind.choices, error_messages=REQUIRED)
+    decision = serializers.ChoiceField(
+        choices=[c for c in DecisionKind.choices if c[0] != DecisionKind.RESUBMIT],
+        error_messages=REQUIRED,
+    )
     comment = serializers.CharField(required=False, allow_blank=True, default="",
                                     help_text="required for reject and return")
     data = serializers.DictField(

@@ -125,7 +125,7 @@ class ChainFlow:
         revision = [d for d in decisions if d.step is None]
         outcome: str
         if revision:
-            outcome = "next" if revision[-1].decision == DecisionKind.APPROVE else "withdrawn"
+            outcome = "withdrawn" if revision[-1].decision == DecisionKind.REJECT else "next"
         elif any(d.decision == DecisionKind.REJECT for d in decisions):
             outcome = "rejected"
         elif any(d.decision == DecisionKind.RETURN for d in decisions):

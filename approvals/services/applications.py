@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -126,6 +127,47 @@ def _revision_values(process: AccountProcess) -> dict[str, Any]:
         values = {f: getattr(account, f) or "" for f in ChangeApplyForm.base_fields if f != "reason"}
         return {**values, **plan["changes"], "reason": plan["reason"]}
     return {f: getattr(account, f) or "" for f in RevisionForm.base_fields}
+
+
+def _plan_text(value: Any) -> str:
+    if isinstance(value, list):  # a closure's successor channels
+        return "；".join(f"{c.get('kind', '')}:{c.get('value', '')}" if isinstance(c, dict)
+                        else str(c) for c in value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def revision_diff(*, process: AccountProcess, cleaned: dict[str, Any]) -> list[dict[str, str]]:
+    """What a resubmission changes against the application as it stands: one row per
+    changed field {field, label, before, after} (empty: resubmitted unchanged)."""
+    account = process.account
+    if process.kind == ProcessKind.CLOSURE:
+        old = process.data["closure"]
+        keys = ("kind", "reason", "stop_on", "successor_account", "channels")
+        labels = {k: f.label for k, f in ClosureApplyForm.base_fields.items()}
+        labels["channels"] = _("承接渠道")
+        before, after = {k: old.get(k) for k in keys}, {k: cleaned.get(k) for k in keys}
+    elif process.kind == ProcessKind.CHANGE:
+        old = process.data["change"]
+        before = {**old.get("changes", {}), "reason": old.get("reason", "")}
+        after = {**cleaned.get("changes", {}), "reason": cleaned.get("reason", "")}
+        for key in set(before) ^ set(after):  # a field added to / dropped from the request
+            current = "" if key == "reason" else getattr(account, key, "")
+            before.setdefault(key, current)
+            after.setdefault(key, current)
+        labels = {k: f.label for k, f in ChangeApplyForm.base_fields.items()}
+    else:
+        after = {k: v for k, v in cleaned.items() if k in RevisionForm.base_fields}
+        before = {k: getattr(account, k) or "" for k in after}
+        labels = {k: f.label for k, f in RevisionForm.base_fields.items()}
+    rows = []
+    for key in [k for k in labels if k in after] + sorted(set(after) - set(labels)):
+        old_text, new_text = _plan_text(before.get(key)), _plan_text(after.get(key))
+        if old_text.strip() != new_text.strip():
+            rows.append({"field": key, "label": str(labels.get(key) or Account.field_label(key)),
+                         "before": old_text, "after": new_text})
+    return rows
 
 
 def revision_form(*, process: AccountProcess, data: dict | None = None, prefix: str | None = None):

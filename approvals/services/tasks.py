@@ -32,7 +32,12 @@ from approvals.errors import (
 )
 from approvals.forms.closure import SuccessorsForm
 from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
-from approvals.services.applications import change_plan, closure_plan, revision_form
+from approvals.services.applications import (
+    change_plan,
+    closure_plan,
+    revision_diff,
+    revision_form,
+)
 from approvals.services.duties import signoff_check
 from lifecycle import services as lifecycle
 from lifecycle.models import Unit
@@ -78,6 +83,22 @@ def _revision_apply(*, process: AccountProcess, cleaned: dict[str, Any], actor: 
             account=process.account, actor=actor, changes=revision_changes(cleaned),
             reason=str(_("申请人修改后重新提交")), process_id=process.pk, task_id=task.pk,
         )
+
+
+# Decision.data key of a resubmission: what it changed (approvals.services.revision_diff).
+RESUBMIT_CHANGES = "_changes"
+
+
+def _revision_route(*, process: AccountProcess, changed: bool, round_: int) -> None:
+    """Where a resubmission goes (issue 12 §7): changed in any field, the chain starts over
+    at its first step and the sign-offs given so far are superseded (process.data
+    "restarts" lists the rounds of such resubmissions); unchanged, it returns to the step
+    that returned it (the step the process stands at)."""
+    if not changed:
+        return
+    process.data["step"] = 0
+    process.data.setdefault("restarts", []).append(round_)
+    process.save(update_fields=["data"])
 
 
 def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict | None,
@@ -286,21 +307,29 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
         codes = task.data.get("units") or []
         if len(codes) == 1 and not overdue:  # the step was not the unit's act
             unit = Unit.objects.filter(code=codes[0]).first()
+        round_ = task.data.get("round", process.data.get("round", 0))
+        stored_data = cleaned
+        resubmits = node.task_kind == "revision" and decision == DecisionKind.APPROVE
+        if resubmits:
+            changes = revision_diff(process=process, cleaned=cleaned)
+            stored_data = {**cleaned, RESUBMIT_CHANGES: changes}
+            decision = DecisionKind.RESUBMIT
         Decision.objects.create(
             process=process,
             task=task,
             step=task.data.get("step") if node.task_kind == "decision" else None,
-            round=task.data.get("round", process.data.get("round", 0)),
+            round=round_,
             unit=unit,
             decision=decision,
             comment=comment,
             return_to=return_to if decision == DecisionKind.RETURN else None,
-            data=cleaned,
+            data=stored_data,
             actor=actor,
             acting_for=acting,
         )
-        if node.task_kind == "revision" and decision == DecisionKind.APPROVE:
+        if resubmits:
             _revision_apply(process=process, cleaned=cleaned, actor=actor, task=task)
+            _revision_route(process=process, changed=bool(changes), round_=round_)
         elif node.task_kind not in ("decision", "revision") and not overdue:
             process.data[node.task_kind] = cleaned
             process.save(update_fields=["data"])

@@ -93,10 +93,10 @@ def test_it_returns_to_the_applicant_who_revises_and_resubmits(nanjing):
         data={"name": "兴隆街道发布", "purpose": "发布", "operator": "兴隆街道宣传办",
               "contact_name": "张三", "contact_phone": "025-1"},
     )
-    # Back at the district step that returned it.
+    # Changed: the chain starts over at its first step (issue 12 §7).
     task = only_open_task(process)
-    assert task.data["step"] == 1
-    assert list(selectors.queue_for(p.jy_approver)) == [task]
+    assert task.data["step"] == 0
+    assert list(selectors.queue_for(p.xl_head)) == [task]
     process.account.refresh_from_db()
     assert process.account.name == "兴隆街道发布"
 

@@ -85,7 +85,7 @@ def test_it_shows_a_resubmitted_application_in_review_again(client, nanjing):
                          data={"operator": "某科技公司（已补充）"}, comment="已补充")
     client.force_login(p.xl_clerk)
     row = _rows(client)["兴隆发布"]
-    assert row["outcome"] == "审核中" and row["comment"].startswith("同意：已补充")
+    assert row["outcome"] == "审核中" and row["comment"].startswith("重新提交：已补充")
     assert "revise-link" not in row["actions"]
 
 
