@@ -11,7 +11,7 @@ from django.dispatch import Signal
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import run_due_mail
+from approvals import run_due_mail, warning_mail
 from approvals.errors import OVERDUE_COMMENT
 from approvals.flows import ClosureFlow, RectificationFlow
 from approvals.models import AccountProcess, DecisionKind, TaskAssignment
@@ -190,6 +190,8 @@ def run_due(*, today: datetime.date) -> str:
     review_due = rectifications_due(today=today)
     # E-mail last: escalations go to the assignments marked overdue above.
     mail = run_due_mail.send_due_mail(today=today)
+    # Early warnings (预警): each unit told once per threshold crossing.
+    warned = warning_mail.send_warning_mail(today=today)
     summary = (
         f"run_due {today.isoformat()}: notice periods ended: {ended}; "
         f"overdue tasks reminded: {reminded}; "
@@ -197,7 +199,9 @@ def run_due(*, today: datetime.date) -> str:
         f"rectifications escalated: {review_due['rectifications_escalated']}; "
         f"reminder e-mails sent: {mail['reminders_sent']}; "
         f"escalation e-mails sent: {mail['escalations_sent']}; "
-        f"e-mails failed: {mail['failed']}"
+        f"e-mails failed: {mail['failed']}; "
+        f"warnings opened: {warned['opened']}; warnings cleared: {warned['cleared']}; "
+        f"warning e-mails sent: {warned['sent']}"
     )
     logger.info(
         "event=run_due ended=%s reminded=%s mail_sent=%s mail_failed=%s", ended, reminded,

@@ -294,3 +294,51 @@ class Feedback(models.Model):
         verbose_name = _("公众反馈")
         verbose_name_plural = _("公众反馈")
         ordering = ["-created"]
+
+
+class WarningCode(models.TextChoices):
+    NO_UPDATE = "NO_UPDATE_14D", _("即将触发“2周内无更新”否决")
+    LOW_REACH = "LOW_REACH", _("观察期将满，即将列入低关注名单")
+
+
+class EarlyWarning(models.Model):
+    """An early warning (预警): an account crossed a rule's warning threshold before its veto
+    or listing. One open row per account × code — a new row (and a new message) only after
+    the account recovered (cleared_on set) and crossed again. Written by
+    review.warnings.warnings_record; notified_at is claimed by the run_due mail step."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="warnings"
+    )
+    code = models.CharField(_("预警类型"), max_length=32, choices=WarningCode.choices)
+    crossed_on = models.DateField(_("预警日期"))
+    # The first day the veto (or the listing) applies if nothing changes.
+    line_on = models.DateField(_("触线日期"))
+    days_left = models.IntegerField(_("剩余天数"))
+    judged_days = models.IntegerField(_("未更新天数"), null=True, blank=True)
+    cleared_on = models.DateField(_("解除日期"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+    notified_to = models.TextField(_("通知对象"), blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-crossed_on", "-pk"]
+        constraints = [
+            # warnings_record relies on one open warning per account and code.
+            models.UniqueConstraint(
+                fields=["account", "code"], condition=Q(cleared_on__isnull=True),
+                name="warning_one_open_per_code",
+            ),
+        ]
+        indexes = [
+            # The run_due mail step reads the open, not yet notified rows.
+            models.Index(
+                fields=["notified_at"], condition=Q(cleared_on__isnull=True, notified_at__isnull=True),
+                name="warning_unnotified_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.code} @ {self.crossed_on}"

@@ -15,10 +15,11 @@ from viewflow.workflow.status import STATUS
 
 from approvals.models import TaskAssignment
 from lifecycle.models import Account, AccountState, Platform, Unit, UnitLevel
-from lifecycle.selectors import sees_everything, subtree_q, user_units
+from lifecycle.selectors import accounts_for, sees_everything, subtree_q, user_units
 from lifecycle.types import RequestUser
 from review import evaluation as review
-from review.models import Campaign, Inspection, Verdict
+from review import warnings
+from review.models import Campaign, EarlyWarning, Inspection, Verdict, WarningCode
 
 
 def top_units(user: RequestUser) -> list[Unit] | None:
@@ -172,3 +173,29 @@ def bar_chart(rows: list[tuple[str, float]], *, percent: bool = False,
         "width": label_w + width + 70, "height": max(len(rows), 1) * (bar_h + gap),
         "value_x": label_w + 4,
     }
+
+
+def at_risk_for(
+    *, user: RequestUser, as_of: datetime.date, unit: Unit | None = None, limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Accounts past an early-warning threshold in the user's subtree (and ``unit``'s if
+    given), fewest days left first, each with its open warning row (when/whom told)."""
+    try:
+        rules = review.rules_from_rule_set(review.active_rule_set())
+    except review.ReviewError:
+        return []
+    scope = accounts_for(user)
+    risks = warnings.accounts_at_risk(as_of=as_of, unit=unit, rules=rules, accounts=scope)
+    if limit is not None:
+        risks = risks[:limit]
+    ids = {r.account_id for r in risks}
+    accounts = Account.objects.select_related("unit").in_bulk(ids)
+    open_rows = {
+        (w.account_id, w.code): w
+        for w in EarlyWarning.objects.filter(account_id__in=ids, cleared_on__isnull=True)
+    }
+    return [
+        {"account": accounts[r.account_id], "risk": r,
+         "label": WarningCode(r.code).label, "warning": open_rows.get((r.account_id, r.code))}
+        for r in risks
+    ]

@@ -53,6 +53,7 @@ class WorkApp(Application):
         ("notices:list", "description", _("公文档案")),
         ("work:campaigns", "fact_check", _("检查活动")),
         ("work:attention", "report", _("僵尸号与低关注账号")),
+        ("work:warnings", "warning", _("预警")),
         ("work:dashboard", "bar_chart", _("统计看板")),
     )
 
@@ -117,6 +118,7 @@ class WorkApp(Application):
         "review/attention/export/", views_review.AttentionExportView.as_view(),
         name="attention_export",
     )
+    warnings_path = path("review/warnings/", views_review.WarningsView.as_view(), name="warnings")
     dashboard_path = path("dashboard/", views_review.DashboardView.as_view(), name="dashboard")
 
     def has_view_permission(self, user, obj=None):

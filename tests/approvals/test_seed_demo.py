@@ -162,3 +162,12 @@ def test_it_refuses_without_demo_settings(db, settings):
     assert result.code == 1
     assert "GOVMEDIA_DEMO" in result.err
     assert not Unit.objects.exists()
+
+
+def test_it_shows_an_account_at_risk_with_its_warning(seeded):
+    from review.models import EarlyWarning
+
+    warning = EarlyWarning.objects.get(account__platform_id="jianyefabu_wb")
+    assert warning.cleared_on is None and warning.days_left == 3
+    assert run("seed_demo").code == 0
+    assert EarlyWarning.objects.filter(account__platform_id="jianyefabu_wb").count() == 1

@@ -20,8 +20,11 @@ from workbench import dashboards as selectors_review
 pytestmark = pytest.mark.django_db
 # session, user, memberships (user_units) · 1 accounts by state×level×platform · 2 opened
 # per month · 3 closed per month · 4 pass rates by period · 5 overdue tasks by unit · the
-# site frame: user and group permissions (2) and the menu's memberships (1).
-PINNED = 11
+# site frame: user and group permissions (2) and the menu's memberships (1) · early
+# warnings: active rule set, its indicators, at-risk by update, at-risk by reach (4); with
+# accounts at risk two more (the accounts, their open warning rows) — AT_RISK_PINNED.
+PINNED = 15
+AT_RISK_PINNED = 17
 
 
 def _queries(client) -> int:
@@ -83,3 +86,7 @@ def test_it_keeps_the_query_count_independent_of_data_size(client, review_world)
                                     ratio="0.5", seed=2, scope_unit=w.u.nj)
     assert _queries(client) == baseline
     assert baseline == PINNED, baseline
+    for i in range(5):
+        make_account(f"预警号{i}", w.u.jy, w.u.nj, platform=list(Platform.values)[i],
+                     days_ago=11 + i % 3)
+    assert _queries(client) == AT_RISK_PINNED

@@ -21,6 +21,7 @@ from approvals.nodes import process_url, step_label, task_url
 from lifecycle.models import AccountState, Platform, Role
 from lifecycle.selectors import account_history, accounts_for, successor_chain, user_units
 from notices.selectors import notices_for
+from review.warnings import warnings_of
 from workbench.views import tasks as views
 
 
@@ -70,6 +71,7 @@ class AccountDetailView(View):
             "notices": notices_for(request.user).filter(account=account).order_by("-issued_on", "-pk"),
             "chain": successor_chain(account),
             "may_apply": account.unit_id in applicant_units and account.state == AccountState.ACTIVE,
+            "warnings": warnings_of(account).filter(cleared_on__isnull=True),
         })
 
 

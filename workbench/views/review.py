@@ -25,11 +25,12 @@ from approvals.forms.inspection import CampaignForm, InspectionForm, Rectificati
 from approvals.models import AccountProcess
 from approvals.nodes import process_url, task_url
 from lifecycle.models import Account, AccountState, Role, Unit
-from lifecycle.selectors import accounts_for, subtree_q, user_units
+from lifecycle.selectors import accounts_for, subtree_q, units_for, user_units
 from lifecycle.tabular import write_csv, write_table
 from notices.rendering import cn_date
 from review.evaluation import LIST_COLUMNS, ReviewError
 from review.models import Inspection
+from review.warnings import warnings_of
 from workbench import dashboards as selectors_review
 from workbench.views.tasks import TaskView, _form_errors
 
@@ -144,6 +145,7 @@ class InspectionSheetView(TaskView):
             pk=process.data["inspection_id"])
         ctx.update({
             "inspection": inspection,
+            "warnings": warnings_of(inspection.account, before=inspection.as_of),
             "findings": inspection.findings.select_related("indicator"),
             "upload_form": upload_form or ScreenshotForm(),
         })
@@ -296,6 +298,27 @@ class AttentionExportView(View):
         return response
 
 
+class WarningsView(View):
+    """Early warnings (预警): accounts at risk in the user's subtree (``?unit=CODE`` — the
+    unit's page — narrows it), with days left and when the unit was told."""
+
+    template_name = "workbench/review/warnings.html"
+
+    def get(self, request):
+        unit = None
+        code = request.GET.get("unit") or ""
+        if code:
+            unit = units_for(request.user).filter(code=code).first()
+            if unit is None:
+                raise Http404(_("没有找到该单位。"))
+        as_of = _as_of(request)
+        return render(request, self.template_name, {
+            "rows": selectors_review.at_risk_for(user=request.user, as_of=as_of, unit=unit),
+            "unit": unit, "as_of": as_of,
+            "units": units_for(request.user).order_by("path")[:500],
+        })
+
+
 class DashboardView(View):
     template_name = "workbench/review/dashboard.html"
 
@@ -304,6 +327,8 @@ class DashboardView(View):
         chart = selectors_review.bar_chart
         return render(request, self.template_name, {
             "d": data,
+            "at_risk": selectors_review.at_risk_for(
+                user=request.user, as_of=timezone.localdate(), limit=20),
             "charts": [
                 (_("按状态"), data["by_state"], chart(data["by_state"]), False),
                 (_("按层级"), data["by_level"], chart(data["by_level"]), False),

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from viewflow.fsm import TransitionNotAllowed
 
 from approvals import services as approvals
+from approvals.management.commands._seed_supervision import seed_supervision
 from approvals.models import TaskAssignment
 from approvals.selectors import open_tasks
 from approvals.services import TaskConflict
@@ -185,6 +186,8 @@ ACCOUNTS = [
     Existing("浦口发布", "wechat_official", "pukoufabu", "PK", D(2014, 9, 9), 76_000, 4_800, 1),
     Existing("江北新区发布", "wechat_official", "jbxqfabu", "JB", D(2015, 7, 2), 188_000, 6_100, 0),
     Existing("江宁发布", "wechat_official", "jiangningfabu", "JN", D(2013, 10, 10), 265_000, 9_900, 1),
+    # At risk (预警): 11 days without a post, the veto comes after 14 (seed_supervision).
+    Existing("建邺发布", "weibo", "jianyefabu_wb", "JY", D(2018, 3, 1), 3_400, 620, 11),
     # Ordered into rectification below: nothing posted for three weeks.
     Existing("湖熟发布", "wechat_official", "hushufabu", "JNHS", D(2015, 11, 3), 8_600, 960, 21),
     # Closing below, its services moving to the WeChat account of the same bureau.
@@ -244,6 +247,7 @@ class Command(GovCommand):
                 accounts = self.seed_accounts(units, tally)
                 self.seed_states(accounts, users, tally)
                 self.seed_processes(units, users, tally)
+                seed_supervision(self, units=units, users=users, accounts=accounts, tally=tally)
         except REFUSALS as exc:
             # Not tied to one demo step: one line, exit 1, the transaction rolled back.
             raise CommandError(

@@ -1,0 +1,115 @@
+"""The early-warning step of run_due (issue 14 item 1, docs/review.md): record the day's
+threshold crossings (review.warnings.warnings_record), then tell each unit once per crossing
+— one e-mail per reachable applicant or unit head of the account's own unit, listing its new
+warnings. A warning row is claimed (notified_at set) before the message goes out, so two
+runs never both send it; when every message of a unit failed the claim is released and the
+next run tries again. The in-app notification centre is pending (helper 11b): the unit sees
+its open warnings on /work/review/warnings/, the dashboard and the account pages.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from approvals.run_due_mail import Mailer
+from lifecycle.models import Role
+from notices.rendering import cn_date
+from review.evaluation import ReviewError
+from review.models import EarlyWarning
+from review.warnings import unnotified_warnings, warnings_record
+
+logger = logging.getLogger("govmedia.run_due")
+
+# Who hears about a unit's warnings: its own staff, who can post and fix the account.
+WARNING_ROLES = (Role.APPLICANT, Role.UNIT_HEAD)
+
+
+def warning_recipients(unit_id: int) -> list[Any]:
+    return list(
+        get_user_model().objects.filter(
+            memberships__unit_id=unit_id, memberships__role__in=WARNING_ROLES, is_active=True,
+        ).exclude(Q(email="") | Q(email__isnull=True)).distinct().order_by("pk")
+    )
+
+
+def _message(user: Any, unit_name: str, rows: list[EarlyWarning]) -> EmailMessage:
+    context = {
+        "recipient_name": user.get_full_name() or user.get_username(),
+        "unit_name": unit_name,
+        "count": len(rows),
+        "link": settings.GOVMEDIA_BASE_URL.rstrip("/") + reverse("work:warnings"),
+        "warnings": [
+            {
+                "account_name": w.account.name,
+                "platform": w.account.get_platform_display(),
+                "label": w.get_code_display(),
+                "judged_days": w.judged_days,
+                "days_left": w.days_left,
+                "line_on": cn_date(w.line_on),
+            }
+            for w in rows
+        ],
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("approvals/email/early_warning/subject.txt", context)
+        body = render_to_string("approvals/email/early_warning/body.txt", context)
+    return EmailMessage(
+        subject=" ".join(subject.split()), body=body.strip() + "\n",
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def send_warning_mail(*, today: datetime.date) -> dict[str, int]:
+    """Record the crossings of ``today`` and send every unnotified open warning once."""
+    try:
+        recorded = warnings_record(today=today)
+    except ReviewError as exc:  # no active rule set: nothing to warn about, run_due goes on
+        logger.warning("event=warnings_skipped reason=%s", exc)
+        recorded = {"opened": 0, "cleared": 0}
+    by_unit: dict[int, list[EarlyWarning]] = defaultdict(list)
+    for warning in unnotified_warnings():
+        by_unit[warning.account.unit_id].append(warning)
+    mailer = Mailer()
+    notified = 0
+    try:
+        for unit_id, rows in by_unit.items():
+            ids = [w.pk for w in rows]
+            now = timezone.now()
+            claimed = EarlyWarning.objects.filter(pk__in=ids, notified_at__isnull=True).update(
+                notified_at=now
+            )
+            if claimed != len(ids):
+                continue  # another run holds some of them: it sends this unit's message
+            users = warning_recipients(unit_id)
+            if not users:
+                logger.warning("event=warning_no_recipient unit=%s warnings=%s", unit_id, len(ids))
+            sent_to = []
+            for user in users:
+                error = mailer.send(_message(user, rows[0].account.unit.name, rows))
+                if error is None:
+                    mailer.sent += 1
+                    sent_to.append(user.get_username())
+                else:
+                    mailer.failed += 1
+                    logger.error("event=warning_mail_failed unit=%s to=%s error=%s",
+                                 unit_id, user.email, error)
+            if users and not sent_to:
+                EarlyWarning.objects.filter(pk__in=ids).update(notified_at=None)
+                continue
+            EarlyWarning.objects.filter(pk__in=ids).update(notified_to=";".join(sent_to))
+            notified += len(ids)
+    finally:
+        mailer.close()
+    return {**recorded, "notified": notified, "sent": mailer.sent, "failed": mailer.failed}

@@ -1,0 +1,123 @@
+"""Early warnings (预警): accounts past the warning threshold before the veto, recorded and
+sent once per threshold crossing by run_due (e-mail to the owning unit), listed with days
+left on the warnings page and the dashboard, and shown on later inspection sheets."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from lifecycle.models import Account, Platform
+from review.models import EarlyWarning, Indicator, RuleSet
+from review.warnings import accounts_at_risk, warnings_record
+from tests.approvals.review_helpers import make_account, review_world_fixture  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def _today():
+    return datetime.date.today()
+
+
+def _run(day: datetime.date) -> str:
+    out = io.StringIO()
+    call_command("run_due", now=day.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def _emails(world):
+    for user in (world.p.xl_clerk, world.p.xl_head):
+        user.email = f"{user.username}@xl.example"
+        user.save(update_fields=["email"])
+
+
+def test_it_selects_accounts_past_the_warning_line_and_not_yet_vetoed(review_world):
+    w = review_world
+    at11 = make_account("十一天", w.u.xl, w.u.jy, platform=Platform.WEIBO, days_ago=11)
+    make_account("九天", w.u.xl, w.u.jy, platform=Platform.TOUTIAO, days_ago=9)
+    make_account("二十天", w.u.xl, w.u.jy, platform=Platform.BILIBILI, days_ago=20)
+    young = make_account("新号", w.u.xl, w.u.jy, platform=Platform.KUAISHOU, days_ago=None,
+                         opened_on=_today() - datetime.timedelta(days=12))
+    risks = {r.account_id: r for r in accounts_at_risk(as_of=_today())}
+    assert set(risks) == {at11.pk, young.pk}
+    assert risks[at11.pk].days_left == 3 and risks[at11.pk].judged_days == 11
+    assert risks[at11.pk].line_on == _today() + datetime.timedelta(days=4)
+    assert risks[young.pk].days_left == 2
+
+
+def test_it_reads_the_threshold_from_the_rule_set(review_world):
+    w = review_world
+    make_account("十一天", w.u.xl, w.u.jy, platform=Platform.WEIBO, days_ago=11)
+    indicator = Indicator.objects.get(rule_set=RuleSet.objects.get(active=True), code="NO_UPDATE_14D")
+    indicator.params = {**indicator.params, "warn_days": 12}
+    indicator.save()
+    assert accounts_at_risk(as_of=_today()) == []
+
+
+def test_run_due_warns_each_unit_once_per_crossing(review_world):
+    w = review_world
+    _emails(w)
+    acc = make_account("十一天", w.u.xl, w.u.jy, platform=Platform.WEIBO, days_ago=11)
+    summary = _run(_today())
+    assert "warnings opened: 1" in summary and "warning e-mails sent: 2" in summary
+    sent = [m for m in mail.outbox if "预警" in m.subject]
+    assert sorted(m.to[0] for m in sent) == ["xl_clerk@xl.example", "xl_head@xl.example"]
+    assert "十一天" in sent[0].body and "剩余3天" in sent[0].body
+    warning = EarlyWarning.objects.get(account=acc)
+    assert warning.notified_at is not None and "xl_clerk" in warning.notified_to
+    # Once per crossing: the next days (still at risk, then vetoed) send nothing more.
+    mail.outbox.clear()
+    _run(_today() + datetime.timedelta(days=1))
+    _run(_today() + datetime.timedelta(days=6))
+    assert not [m for m in mail.outbox if "预警" in m.subject]
+    assert EarlyWarning.objects.filter(account=acc).count() == 1
+    # The account posts again: the warning clears; crossing again is a new warning + e-mail.
+    Account.objects.filter(pk=acc.pk).update(last_post_on=_today())
+    assert warnings_record(today=_today() + datetime.timedelta(days=1)) == {"opened": 0, "cleared": 1}
+    assert "warnings opened: 1" in _run(_today() + datetime.timedelta(days=12))
+    assert EarlyWarning.objects.filter(account=acc).count() == 2
+    assert len([m for m in mail.outbox if "预警" in m.subject]) == 2
+
+
+def test_the_warnings_page_lists_accounts_at_risk_with_days_left_in_scope(client, review_world):
+    w = review_world
+    acc = make_account("十一天", w.u.xl, w.u.jy, platform=Platform.WEIBO, days_ago=11)
+    far = make_account("江北十二天", w.u.jb, w.u.nj, platform=Platform.DOUYIN, days_ago=12)
+    client.force_login(w.p.xl_clerk)
+    body = client.get(reverse("work:warnings") + "?unit=JYXL").content.decode()
+    assert acc.name in body and far.name not in body
+    assert f'data-testid="risk-{acc.pk}"' in body and "<strong>3</strong>" in body
+    assert client.get(reverse("work:warnings") + "?unit=JB").status_code == 404
+    client.force_login(w.p.nj_inspector)
+    body = client.get(reverse("work:dashboard")).content.decode()
+    assert acc.name in body and far.name in body
+
+
+def test_the_inspection_sheet_and_account_page_show_the_warning(client, review_world):
+    from django.test import TestCase
+
+    from approvals.models import AccountProcess
+    from approvals.selectors import open_tasks
+
+    w = review_world
+    _run(_today() - datetime.timedelta(days=2))  # stale (200 days) is past the line already
+    Account.objects.filter(pk=w.xl.pk).update(
+        last_post_on=_today() - datetime.timedelta(days=13))
+    warnings_record(today=_today() - datetime.timedelta(days=2))
+    warning = EarlyWarning.objects.get(account=w.xl)
+    client.force_login(w.p.xl_clerk)
+    page = client.get(reverse("work:account", args=[w.xl.pk])).content.decode()
+    assert 'data-testid="account-warning"' in page
+    client.force_login(w.p.nj_inspector)
+    data = {"period": "2026Q4", "kind": "quarterly", "ratio": "1", "seed": "7", "scope_unit": "NJ"}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("work:campaigns"), data)
+    process = next(p for p in AccountProcess.objects.filter(account=w.xl) if p.data.get("campaign"))
+    task = open_tasks(process)[0]
+    sheet = client.get(reverse("work:inspection_sheet", args=[task.pk])).content.decode()
+    assert f"已于 {warning.crossed_on.isoformat()} 预警" in sheet
