@@ -1,0 +1,340 @@
+"""A province of data by bulk inserts, reproducible from a seed (not a test).
+
+    .venv/bin/python bench/generate.py [--scale 1.0] [--seed 15] [--database-url URL]
+
+At --scale 1 (a province): ~5,000 units in 5 levels, 2,000 users with memberships,
+100,000 accounts in every state, 100,000 account processes with 500,000 tasks (the open
+ones routed to units over TaskAssignment, three "hot" county offices with 1,000+ open tasks
+each), the decisions of the done sign-off tasks, 50,000 notices and 1,000,000 metric
+snapshots. --scale 0.01 is the smoke size (seconds). Without --database-url the data goes
+to a new SQLite file (its path is printed); with a PostgreSQL URL (e.g. the services leg's,
+`source var/services/env`) it goes there. The database is migrated first and must hold
+no accounts yet.
+
+Other benchmarks call `generate(scale=…, seed=…)` with Django already set up; it returns
+the counts and a few handles (the hot approvers' usernames, a county approver's). Rows are
+written with explicit primary keys (sequences reset afterwards), bypassing the services:
+the shapes match what the flows write (DESIGN §6), not a replay of their history.
+All users share the password `bench-pass-12345`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench-pass-12345"
+BATCH = 5000
+# Units per level at scale 1 (province, city, county, township, community) ≈ 5,000.
+LEVEL_UNITS = (1, 14, 110, 1300, 3575)
+STATE_SHARES = (  # every state of the account FSM
+    ("active", 0.60), ("applying", 0.10), ("approved", 0.03), ("rectifying", 0.03),
+    ("closing", 0.02), ("closed", 0.15), ("merged", 0.02), ("draft", 0.05),
+)
+HOT_UNITS = 3  # county offices whose approvers get 1,000+ open tasks each at scale 1
+
+
+def setup_django(database_url: str, var_dir: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("GOVMEDIA_VAR_DIR", var_dir)
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import django
+
+    django.setup()
+
+
+def _scaled(n: int, scale: float, least: int = 1) -> int:
+    return max(least, round(n * scale))
+
+
+def generate(*, scale: float = 1.0, seed: int = 15, log=print) -> dict:
+    """Write the province into the (migrated, account-free) default database."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from viewflow.workflow.models import Process, Task
+    from viewflow.workflow.status import PROCESS, STATUS
+    from viewflow.workflow.token import Token
+
+    START = Token("start")
+
+    from approvals.flows import OpeningFlow
+    from approvals.models import Decision, TaskAssignment
+    from lifecycle.models import Account, Membership, Platform, Role, Unit, UnitKind, UnitLevel
+    from notices.models import Notice
+    from review.models import MetricSnapshot
+
+    User = get_user_model()
+    if Account.objects.exists():
+        raise SystemExit("generate: the database already holds accounts; use an empty one")
+    rng = random.Random(seed)
+    now = timezone.now()
+    today = timezone.localdate()
+    counts: dict[str, int] = {}
+    t_start = time.perf_counter()
+
+    def step(name: str, n: int) -> None:
+        counts[name] = n
+        log(f"  {name}: {n} ({time.perf_counter() - t_start:.0f} s)")
+
+    def next_id(model) -> int:
+        last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+        return (last or 0) + 1
+
+    with transaction.atomic():
+        # -- units: five levels, a materialized path, supervisor = the parent's office ----
+        levels = list(UnitLevel.values)
+        uid = next_id(Unit)
+        units: list[Unit] = []
+        by_level: list[list[Unit]] = []
+        parents: list[Unit] = []
+        for depth, n in enumerate(LEVEL_UNITS):
+            n = _scaled(n, scale, least=max(1, len(parents)))
+            row = []
+            for i in range(n):
+                parent = parents[i % len(parents)] if parents else None
+                level = levels[depth]
+                if depth == 4:
+                    kind = UnitKind.COMMUNITY_COMMITTEE
+                elif depth in (1, 2) and i >= len(parents) and i % 3 == 2:
+                    kind = UnitKind.DEPARTMENT
+                else:
+                    kind = UnitKind.GOVERNMENT_OFFICE
+                unit = Unit(
+                    pk=uid, code=f"U{uid:06d}", name=f"{level}单位{uid}", short_name=f"单{uid}",
+                    level=level, kind=kind, parent=parent, supervisor=parent,
+                    may_open_accounts=depth < 4,
+                    path=f"{parent.path if parent else '/'}{uid}/",
+                )
+                uid += 1
+                row.append(unit)
+            units += row
+            by_level.append(row)
+            parents = [u for u in row if u.kind == UnitKind.GOVERNMENT_OFFICE] or row
+        Unit.objects.bulk_create(units, batch_size=BATCH)
+        step("units", len(units))
+
+        # -- users and memberships ------------------------------------------------------
+        password = make_password(PASSWORD)
+        n_users = _scaled(2000, scale, least=10)
+        first_user = next_id(User)
+        users = [
+            User(pk=first_user + i, username=f"p{i:05d}", first_name=f"用户{i}", password=password)
+            for i in range(n_users)
+        ]
+        User.objects.bulk_create(users, batch_size=BATCH)
+        offices = [u for lvl in by_level[1:3] for u in lvl if u.kind == UnitKind.GOVERNMENT_OFFICE]
+        hot = offices[len(by_level[1]): len(by_level[1]) + HOT_UNITS] or offices[:HOT_UNITS]
+        opening_units = [u for lvl in by_level[1:4] for u in lvl]
+        memberships = []
+        approver_of: dict[int, int] = {}
+        for i, user in enumerate(users):
+            if i < len(offices):
+                unit = offices[i]
+                memberships.append(Membership(user=user, unit=unit, role=Role.APPROVER))
+                approver_of[unit.pk] = user.pk
+            else:
+                unit = opening_units[rng.randrange(len(opening_units))]
+                role = (Role.APPLICANT, Role.UNIT_HEAD)[i % 2]
+                memberships.append(Membership(user=user, unit=unit, role=role))
+                if i % 5 == 0:
+                    memberships.append(Membership(user=user, unit=unit.parent or unit,
+                                                  role=Role.INSPECTOR))
+        Membership.objects.bulk_create(memberships, batch_size=BATCH, ignore_conflicts=True)
+        step("users", n_users)
+        counts["memberships"] = len(memberships)
+
+        # -- accounts in every state --------------------------------------------------------
+        n_accounts = _scaled(100_000, scale, least=100)
+        states = [s for s, share in STATE_SHARES for _ in range(round(share * 100))]
+        platforms = list(Platform.values)
+        aid = next_id(Account)
+        accounts = []
+        for i in range(n_accounts):
+            unit = opening_units[rng.randrange(len(opening_units))]
+            state = states[i % len(states)]
+            live = state in ("active", "rectifying", "closing", "closed", "merged")
+            accounts.append(Account(
+                pk=aid + i, name=f"政务号{aid + i}", platform=platforms[i % len(platforms)],
+                platform_id=f"id{aid + i}" if live else "", unit=unit, state=state,
+                purpose="发布政务信息", opened_on=today - datetime.timedelta(days=400) if live else None,
+                closed_on=today - datetime.timedelta(days=30) if state in ("closed", "merged") else None,
+                followers=rng.randrange(100, 200_000) if live else None,
+                posts_total=rng.randrange(0, 5000) if live else None,
+                last_post_on=today - datetime.timedelta(days=rng.randrange(0, 200)) if live else None,
+            ))
+        Account.objects.bulk_create(accounts, batch_size=BATCH)
+        step("accounts", n_accounts)
+
+        # -- processes, tasks, routing, decisions -----------------------------------------
+        pid = next_id(Process)
+        tid = next_id(Task)
+        processes, tasks, assignments, decisions, rows = [], [], [], [], []
+        hot_quota = {u.pk: 0 for u in hot}
+        hot_cap = _scaled(1100, scale, least=5)
+        unit_by_pk = {u.pk: u for u in units}
+        all_approvers = list(approver_of.values())
+        for n, account in enumerate(accounts):
+            p = pid + n
+            unit = unit_by_pk[account.unit_id]
+            office = unit.supervisor or unit
+            is_open = account.state == "applying"
+            chain = [
+                {"units": [unit.code], "unit_names": [unit.name], "role": Role.UNIT_HEAD,
+                 "mode": "any", "label": "单位负责人审核"},
+                {"units": [office.code], "unit_names": [office.name], "role": Role.APPROVER,
+                 "mode": "any", "label": f"{office.name}审核"},
+            ]
+            processes.append(Process(
+                pk=p, flow_class=OpeningFlow, status=PROCESS.NEW if is_open else PROCESS.DONE,
+                created=now, finished=None if is_open else now,
+                data={"chain": chain, "step": 1 if is_open else 2, "round": 1 if is_open else 2},
+            ))
+            rows.append((p, "opening", account.pk, unit.pk))
+            # start + two sign-offs + approve + register for a finished one (5 tasks);
+            # start + one sign-off + gather/tally/route + the open sign-off for an applying one.
+            base = {"step": 0, "round": 0, "units": [unit.code], "role": Role.UNIT_HEAD}
+            tasks.append(Task(pk=tid, process_id=p, flow_task=OpeningFlow.start,
+                              flow_task_type="START", status=STATUS.DONE, created=now,
+                              finished=now, token=START))
+            tid += 1
+            approver = approver_of.get(office.pk) or all_approvers[n % len(all_approvers)]
+            for s in range(1 if is_open else 2):
+                tasks.append(Task(pk=tid, process_id=p, flow_task=OpeningFlow.sign_off,
+                                  flow_task_type="HUMAN", status=STATUS.DONE, created=now,
+                                  finished=now, owner_id=approver, token=START,
+                                  data=dict(base, step=s, round=s)))
+                decisions.append(Decision(process_id=p, task_id=tid, step=s, round=s,
+                                          unit_id=unit.pk if s == 0 else office.pk,
+                                          decision="approve", comment="同意", actor_id=approver))
+                tid += 1
+            if is_open:
+                target = office
+                for h in hot:
+                    if hot_quota[h.pk] < hot_cap:
+                        hot_quota[h.pk] += 1
+                        target = h
+                        break
+                for node in (OpeningFlow.gather, OpeningFlow.tally, OpeningFlow.route):
+                    tasks.append(Task(pk=tid, process_id=p, flow_task=node,
+                                      flow_task_type="FUNCTION", status=STATUS.DONE,
+                                      created=now, finished=now, token=START))
+                    tid += 1
+                tasks.append(Task(pk=tid, process_id=p, flow_task=OpeningFlow.sign_off,
+                                  flow_task_type="HUMAN", status=STATUS.NEW, created=now,
+                                  token=START,
+                                  data={"step": 1, "round": 1, "units": [target.code],
+                                        "role": Role.APPROVER}))
+                assignments.append(TaskAssignment(task_id=tid, unit_id=target.pk,
+                                                  role=Role.APPROVER,
+                                                  due_on=today + datetime.timedelta(days=7)))
+                tid += 1
+            else:
+                for node in (OpeningFlow.approve, OpeningFlow.register):
+                    tasks.append(Task(pk=tid, process_id=p, flow_task=node,
+                                      flow_task_type="FUNCTION", status=STATUS.DONE,
+                                      created=now, finished=now, token=START))
+                    tid += 1
+        Process.objects.bulk_create(processes, batch_size=BATCH)
+        with connection.cursor() as cursor:
+            for i in range(0, len(rows), BATCH):
+                cursor.executemany(
+                    "INSERT INTO approvals_accountprocess (process_ptr_id, kind, account_id, unit_id)"
+                    " VALUES (%s, %s, %s, %s)", rows[i: i + BATCH])
+        step("processes", len(processes))
+        Task.objects.bulk_create(tasks, batch_size=BATCH)
+        step("tasks", len(tasks))
+        TaskAssignment.objects.bulk_create(assignments, batch_size=BATCH)
+        counts["open tasks"] = len(assignments)
+        Decision.objects.bulk_create(decisions, batch_size=BATCH)
+        step("decisions", len(decisions))
+
+        # -- notices ----------------------------------------------------------------------
+        n_notices = _scaled(50_000, scale, least=50)
+        live = [a for a in accounts if a.opened_on]
+        proc_of = {a.pk: pid + n for n, a in enumerate(accounts)}
+        notices = []
+        seq: dict[tuple[int, int], int] = {}
+        for i in range(n_notices):
+            account = live[i % len(live)]
+            issuer = unit_by_pk[account.unit_id].supervisor or unit_by_pk[account.unit_id]
+            year = today.year - (i % 3)
+            key = (issuer.pk, year)
+            seq[key] = seq.get(key, 0) + 1
+            notices.append(Notice(
+                kind="opening_approval", number=f"{issuer.short_name}批复〔{year}〕{seq[key]}号#{i}",
+                series="批复", year=year, seq=seq[key], title=f"关于同意开设“{account.name}”的批复",
+                issuing_unit=issuer, account=account, process_id=proc_of[account.pk],
+                issued_on=datetime.date(year, 1 + i % 12, 1 + i % 28),
+                context={"account_name": account.name}, status="rendered", created=now,
+            ))
+        Notice.objects.bulk_create(notices, batch_size=BATCH)
+        step("notices", n_notices)
+
+        # -- metric snapshots: daily rows for the live accounts -------------------------------
+        n_snapshots = _scaled(1_000_000, scale, least=100)
+        per_account = max(1, -(-n_snapshots // len(live)))
+        batch = []
+        written = 0
+        for account in live:
+            for d in range(per_account):
+                if written >= n_snapshots:
+                    break
+                batch.append(MetricSnapshot(
+                    account=account, as_of=today - datetime.timedelta(days=d),
+                    followers=(account.followers or 0) - d,
+                    posts_total=max(0, (account.posts_total or 0) - d),
+                    last_post_on=account.last_post_on, interaction_enabled=True,
+                ))
+                written += 1
+            if len(batch) >= BATCH * 4:
+                MetricSnapshot.objects.bulk_create(batch, batch_size=BATCH)
+                batch = []
+        MetricSnapshot.objects.bulk_create(batch, batch_size=BATCH)
+        step("metric snapshots", written)
+
+        # Explicit keys: move the sequences past them (PostgreSQL; no-op on SQLite).
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(
+                    no_style(), [Unit, User, Account, Process, Task]):
+                cursor.execute(sql)
+    counts["hot approvers"] = [User.objects.get(pk=approver_of[h.pk]).username for h in hot]
+    counts["seconds"] = round(time.perf_counter() - t_start, 1)
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = a province; 0.01 = smoke")
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--database-url", default="", help="default: a new SQLite file")
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="govmedia-province-")
+    url = args.database_url or f"sqlite:///{tmp}/province.sqlite3"
+    setup_django(url, tmp)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    counts = generate(scale=args.scale, seed=args.seed)
+    print(f"province at scale {args.scale} (seed {args.seed}) in {counts['seconds']} s → {url}")
+    print(counts)
+
+
+if __name__ == "__main__":
+    main()
