@@ -41,7 +41,8 @@ def _actor(request: HttpRequest) -> User:
 class IndicatorInline(admin.TabularInline):
     model = Indicator
     extra = 0
-    fields = ["position", "part", "code", "name", "max_points", "automatic", "params"]
+    fields = ["position", "part", "code", "name", "max_points", "automatic", "params",
+              "source_document", "source_article", "source_url", "value_status"]
     ordering = ["part", "position", "code"]
 
 
@@ -64,7 +65,8 @@ class RuleSetForm(forms.ModelForm):
 @admin.register(RuleSet)
 class RuleSetAdmin(admin.ModelAdmin):
     form = RuleSetForm
-    list_display = ["name", "version", "active", "deduction_points", "created"]
+    list_display = ["name", "version", "active", "effective_from", "effective_to",
+                    "deduction_points", "provisional_count", "created"]
     list_filter = ["active"]
     search_fields = ["name", "version"]
     inlines = [IndicatorInline]
@@ -72,12 +74,17 @@ class RuleSetAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["name", "version", "active", "note", "params"], "description": POINTS_ARE_DEFAULTS},
+            {"fields": ["name", "version", "active", "effective_from", "effective_to", "note", "params"],
+             "description": POINTS_ARE_DEFAULTS},
         ),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RuleSet]:
         return super().get_queryset(request).prefetch_related("indicators")
+
+    @admin.display(description=_("暂定指标数"))
+    def provisional_count(self, obj: RuleSet) -> int:
+        return sum(1 for i in obj.indicators.all() if not i.sourced)
 
     @admin.display(description=_("扣分项合计"))
     def deduction_points(self, obj: RuleSet) -> int:

@@ -46,6 +46,10 @@ class RuleSet(models.Model):
             "low_reach：低关注阈值（followers_below 粉丝数低于、posts_per_year_below 年发文数低于）。"
         ),
     )
+    # Effective dates of this version (issue 14 item 4): informational for the rule set list
+    # and the diff page; rule_set_activate refuses a version that has already expired.
+    effective_from = models.DateField(_("生效日期"), null=True, blank=True)
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,10 +67,25 @@ class RuleSet(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.version}）"
 
+    def clean(self) -> None:
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("失效日期不能早于生效日期。")})
+
     def deduction_total(self) -> int:
         return sum(
             i.max_points for i in self.indicators.all() if i.part == IndicatorPart.DEDUCTION
         )
+
+
+class ValueStatus(models.TextChoices):
+    OFFICIAL = "official", _("正式")
+    PROVISIONAL = "provisional", _("暂定（待核实来源）")
+
+
+# Marks an indicator whose source is a local rule rather than a published URL.
+LOCAL_RULE = "本地规定"
+ERR_OFFICIAL_NEEDS_SOURCE = _("标为“正式”的指标须填写来源文号，以及条款或来源链接（或“本地规定”）。")
+ERR_SOURCE_URL = _("来源链接须为 http(s) 网址，或填写“本地规定”。")
 
 
 class Indicator(models.Model):
@@ -85,6 +104,21 @@ class Indicator(models.Model):
         _("参数"), default=dict, blank=True, help_text=_('例如 {"days": 14}')
     )
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # Where the indicator and its value come from (issue 14 item 4; docs/review.md).
+    source_document = models.CharField(
+        _("来源文号"), max_length=100, blank=True, help_text=_("如 国办秘函〔2019〕19号")
+    )
+    source_article = models.CharField(
+        _("条款"), max_length=100, blank=True, help_text=_("如 第三条、附件2第5项")
+    )
+    source_url = models.CharField(
+        _("来源链接"), max_length=500, blank=True,
+        help_text=_("公开文件的网址；本地制定的填“本地规定”"),
+    )
+    value_status = models.CharField(
+        _("取值依据"), max_length=16, choices=ValueStatus.choices, default=ValueStatus.PROVISIONAL,
+        help_text=_("填写来源后方可标为正式；未核实来源的分值为暂定。"),
+    )
 
     class Meta:
         verbose_name = _("指标")
@@ -100,6 +134,17 @@ class Indicator(models.Model):
     def clean(self) -> None:
         if self.part == IndicatorPart.VETO and self.max_points:
             raise ValidationError({"max_points": _("否决项不计分值，请填 0。")})
+        url = (self.source_url or "").strip()
+        if url and url != LOCAL_RULE and not url.lower().startswith(("http://", "https://")):
+            raise ValidationError({"source_url": ERR_SOURCE_URL})
+        if self.value_status == ValueStatus.OFFICIAL and not (
+            self.source_document.strip() and (self.source_article.strip() or url)
+        ):
+            raise ValidationError({"value_status": ERR_OFFICIAL_NEEDS_SOURCE})
+
+    @property
+    def sourced(self) -> bool:
+        return self.value_status == ValueStatus.OFFICIAL
 
 
 class CampaignKind(models.TextChoices):

@@ -23,7 +23,15 @@ from lifecycle.services import ACTION_LABELS, AccountMetrics, account_set_metric
 from lifecycle.types import User
 from review.metrics import CHUNK, MetricRow, metrics_check
 from review.metrics import MetricsImportError as MetricsImportError  # callers import it here
-from review.models import Campaign, CampaignState, Feedback, FeedbackKind, MetricSnapshot, RuleSet
+from review.models import (
+    Campaign,
+    CampaignState,
+    Feedback,
+    FeedbackKind,
+    Indicator,
+    MetricSnapshot,
+    RuleSet,
+)
 
 # Rule sets and campaigns have no audit table: their changes are logged here, with the actor,
 # after commit (the log pipeline keeps govmedia.* lines; see LOGGING in config/settings).
@@ -247,6 +255,9 @@ def rule_set_activate(*, rule_set: RuleSet, actor: User) -> RuleSet:
     _rule_set_check_actor(actor)
     if target.active:
         raise ValidationError({"active": str(ERR_RULE_SET_ACTIVE).format(name=target)})
+    if target.effective_to is not None and target.effective_to < timezone.localdate():
+        raise ValidationError({"active": str(ERR_RULE_SET_EXPIRED).format(
+            name=target, day=target.effective_to.isoformat())})
     previous = [r.pk for r in locked if r.active]
     RuleSet.objects.filter(pk__in=previous).update(active=False)
     target.active = True
@@ -277,6 +288,42 @@ def rule_set_deactivate(*, rule_set: RuleSet, actor: User) -> RuleSet:
         lambda: audit_log.info("event=rule_set_deactivated rule_set=%s actor=%s", target.pk, actor_id)
     )
     return target
+
+
+ERR_RULE_SET_EXPIRED = _("指标体系「{name}」已于{day}失效，不能启用。")
+ERR_RULE_SET_VERSION = _("该指标体系已有版本「{version}」。")
+ERR_RULE_SET_VERSION_REQUIRED = _("请填写新版本号。")
+
+
+@transaction.atomic
+def rule_set_copy(*, rule_set: RuleSet, version: str, actor: User,
+                  effective_from: datetime.date | None = None) -> RuleSet:
+    """A new, inactive version of ``rule_set`` with copies of its indicators (sources
+    included) — how a rule set is edited without changing what running campaigns use."""
+    _rule_set_check_actor(actor)
+    version = (version or "").strip()
+    if not version:
+        raise ValidationError({"version": ERR_RULE_SET_VERSION_REQUIRED})
+    if RuleSet.objects.filter(name=rule_set.name, version=version).exists():
+        raise ValidationError({"version": str(ERR_RULE_SET_VERSION).format(version=version)})
+    copy = RuleSet(name=rule_set.name, version=version, note=rule_set.note,
+                   params=rule_set.params, effective_from=effective_from)
+    copy.full_clean()
+    copy.save()
+    Indicator.objects.bulk_create(
+        Indicator(
+            rule_set=copy, part=i.part, code=i.code, name=i.name, max_points=i.max_points,
+            automatic=i.automatic, params=i.params, position=i.position,
+            source_document=i.source_document, source_article=i.source_article,
+            source_url=i.source_url, value_status=i.value_status,
+        )
+        for i in rule_set.indicators.all()
+    )
+    actor_id = actor.pk
+    transaction.on_commit(
+        lambda: audit_log.info("event=rule_set_copied from=%s to=%s actor=%s", rule_set.pk, copy.pk, actor_id)
+    )
+    return copy
 
 
 # -- campaigns ------------------------------------------------------------------------------

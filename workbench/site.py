@@ -13,6 +13,7 @@ from workbench.views import accounts as views_accounts
 from workbench.views import closure as views_closure
 from workbench.views import feedback as views_feedback
 from workbench.views import review as views_review
+from workbench.views import rules as views_rules
 from workbench.views import tasks as views
 from workbench.views import work as views_work
 from workbench.views.scoped import ScopedFlowViewset
@@ -54,6 +55,7 @@ class WorkApp(Application):
         ("work:campaigns", "fact_check", _("检查活动")),
         ("work:attention", "report", _("僵尸号与低关注账号")),
         ("work:warnings", "warning", _("预警")),
+        ("work:rule_sets", "rule", _("指标体系")),
         ("work:dashboard", "bar_chart", _("统计看板")),
     )
 
@@ -119,6 +121,11 @@ class WorkApp(Application):
         name="attention_export",
     )
     warnings_path = path("review/warnings/", views_review.WarningsView.as_view(), name="warnings")
+    rule_sets_path = path("review/rules/", views_rules.RuleSetListView.as_view(), name="rule_sets")
+    rule_set_path = path("review/rules/<int:pk>/", views_rules.RuleSetListView.as_view(), name="rule_set")
+    rule_set_diff_path = path(
+        "review/rules/diff/", views_rules.RuleSetDiffView.as_view(), name="rule_set_diff"
+    )
     dashboard_path = path("dashboard/", views_review.DashboardView.as_view(), name="dashboard")
 
     def has_view_permission(self, user, obj=None):

@@ -45,6 +45,7 @@ from lifecycle.selectors import user_units
 from lifecycle.types import User
 from notices import services as notices_services
 from review import evaluation as review
+from review import rules as review_rules
 from review import scoring
 from review import services as review_services
 from review.models import (
@@ -131,6 +132,14 @@ def campaign_create(
     except review.ReviewError as exc:
         errors["rule_set"] = str(exc)
         rule_set = None
+    if rule_set is not None and scope_unit is not None and checked_ratio is not None:
+        minimum = review_rules.min_sampling_ratio(rule_set, level=scope_unit.level, period=period)
+        if minimum is not None and checked_ratio < minimum:
+            errors["ratio"] = str(review_rules.ERR_MIN_SAMPLING).format(
+                level=scope_unit.get_level_display(),
+                period=review_rules.PERIOD_LABELS[review_rules.period_kind(period)],
+                minimum=f"{(minimum * 100).normalize():f}%", rule_set=rule_set,
+            )
     if errors:
         raise ValidationError(errors)
     # Each of these is None only together with its error above, and errors were raised.
