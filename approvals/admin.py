@@ -1,4 +1,6 @@
 from django.contrib import admin
+from viewflow.workflow import admin as engine_admin
+from viewflow.workflow.models import Process, Task
 
 from approvals.models import ApprovalPolicy, Decision
 
@@ -28,3 +30,32 @@ class DecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# viewflow's own admin lets a superuser edit a task's status or owner, or delete a process,
+# around govmedia's services (no transition, no Decision, no routing row). Read-only here;
+# withdrawing, claiming, transferring and deciding go through approvals.services.
+for _model in (Process, Task):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class _ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Process)
+class ProcessAdmin(_ReadOnly, engine_admin.ProcessAdmin):
+    inlines: list = []
+
+
+@admin.register(Task)
+class TaskAdmin(_ReadOnly, engine_admin.TaskAdmin):
+    pass

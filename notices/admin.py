@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from sequences.models import Sequence
 
 from notices.models import Notice, NoticeDownload, NoticeStatus
 from notices.selectors import notices_for
@@ -65,3 +66,17 @@ class NoticeDownloadAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         # Downloads of the notices the user may read (notices.selectors.notices_for).
         return super().get_queryset(request).filter(notice__in=notices_for(request.user))
+
+
+# Document-number sequences (django-sequences) are never edited by anyone, superusers
+# included: an edit would leave a gap or make the next final approval fail on a duplicate
+# number (issue 12 item 5). Visible read-only for support.
+if admin.site.is_registered(Sequence):
+    admin.site.unregister(Sequence)
+
+
+@admin.register(Sequence)
+class SequenceAdmin(ReadOnlyAdmin):
+    list_display = ("name", "last")
+    search_fields = ("name",)
+    readonly_fields = ("name", "last")
