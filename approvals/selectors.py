@@ -8,7 +8,7 @@ from operator import or_
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -181,3 +181,102 @@ def chain_process_ids(units: Q) -> QuerySet[Any]:
     (notices.selectors.notices_for, registered by approvals.apps). Data steps
     (registration, rectification report, recheck, inspection) do not count."""
     return TaskAssignment.objects.filter(units, role__in=CHAIN_ROLES).values("task__process_id")
+
+
+# -- the to-do list (待办), the done list (已办) and who holds a process ----------------------
+
+# A task due within this many working days is marked 临期 (near due).
+NEAR_DUE_WORKING_DAYS = 2
+DUE_STATES = ("overdue", "near", "ok")
+TODO_SORTS = ("due", "-due", "received", "-received")
+
+
+def due_state(due_on: datetime.date | None, *, today: datetime.date) -> str:
+    """overdue (past its date), near (due within NEAR_DUE_WORKING_DAYS) or ok."""
+    if due_on is None:
+        return "ok"
+    if due_on < today:
+        return "overdue"
+    if due_on <= workdays.add_working_days(today, NEAR_DUE_WORKING_DAYS):
+        return "near"
+    return "ok"
+
+
+def todo_for(
+    user: RequestUser,
+    *,
+    flow: str = "",
+    unit: int | None = None,
+    account: int | None = None,
+    platform: str = "",
+    due: str = "",
+    q: str = "",
+    sort: str = "due",
+    today: datetime.date | None = None,
+) -> QuerySet[Task]:
+    """待办: everything the user may act on — tasks they hold and tasks offered to one of
+    their (unit, role) pairs (or to a colleague who delegated to them) — with the account,
+    the applying unit and the earliest due date (`due_on`) in the same query. Filters: flow
+    (process kind), applying unit, account, platform, due state (DUE_STATES), a search over
+    account name, platform id and unit name; sorted by due date (undated last) or received."""
+    day = today or workdays.today()
+    qs = open_tasks_for(user).select_related(
+        "process__accountprocess__account", "process__accountprocess__unit", "owner"
+    ).annotate(due_on=Min("assignments__due_on"))
+    prefix = "process__accountprocess__"
+    if flow:
+        qs = qs.filter(**{prefix + "kind": flow})
+    if unit:
+        qs = qs.filter(**{prefix + "unit_id": unit})
+    if account:
+        qs = qs.filter(**{prefix + "account_id": account})
+    if platform:
+        qs = qs.filter(**{prefix + "account__platform": platform})
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(**{prefix + "account__name__icontains": q})
+                       | Q(**{prefix + "account__platform_id__icontains": q})
+                       | Q(**{prefix + "unit__name__icontains": q}))
+    near = workdays.add_working_days(day, NEAR_DUE_WORKING_DAYS)
+    if due == "overdue":
+        qs = qs.filter(due_on__lt=day)
+    elif due == "near":
+        qs = qs.filter(due_on__gte=day, due_on__lte=near)
+    elif due == "ok":
+        qs = qs.filter(Q(due_on__gt=near) | Q(due_on__isnull=True))
+    if sort == "-due":
+        return qs.order_by(F("due_on").desc(nulls_last=True), "-created", "-pk")
+    if sort in ("received", "-received"):
+        return qs.order_by(sort.replace("received", "created"), "pk")
+    return qs.order_by(F("due_on").asc(nulls_last=True), "created", "pk")
+
+
+def done_for(user: RequestUser) -> QuerySet[Task]:
+    """已办: the tasks the user completed, with their decision row and account (one query)."""
+    return history_for(user).select_related(
+        "process__accountprocess__account", "process__accountprocess__unit", "decision",
+        "decision__acting_for",
+    )
+
+
+def holders_of(tasks: list[Task]) -> dict[int, list[Any]]:
+    """Who holds each open task: its owner once claimed, else the members of the (unit,
+    role) pairs it is offered to. Two queries for any number of tasks (lists, timeline)."""
+    out: dict[int, list[Any]] = {t.pk: [t.owner] for t in tasks if t.owner_id and t.owner}
+    waiting = [t.pk for t in tasks if t.pk not in out]
+    if not waiting:
+        return out
+    rows = list(TaskAssignment.objects.filter(task_id__in=waiting).values_list(
+        "task_id", "unit_id", "role"))
+    pairs = {(unit_id, role) for _, unit_id, role in rows}
+    members: dict[tuple[int, str], list[Any]] = {}
+    if pairs:
+        memberships = Membership.objects.filter(
+            reduce(or_, (Q(unit_id=u, role=r) for u, r in pairs)), user__is_active=True
+        ).select_related("user").order_by("user_id")
+        for m in memberships:
+            members.setdefault((m.unit_id, m.role), []).append(m.user)
+    for task_id, unit_id, role in rows:
+        people = out.setdefault(task_id, [])
+        people.extend(u for u in members.get((unit_id, role), []) if u not in people)
+    return out

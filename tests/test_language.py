@@ -94,27 +94,28 @@ def head_client(client, nanjing):
 
 
 def queue(client, **headers) -> str:
-    response = client.get(reverse("workflow:queue"), **headers)
+    """The to-do list (待办: held and offered tasks; workbench/views/todo.py)."""
+    response = client.get(reverse("workflow:inbox"), **headers)
     assert response.status_code == 200
     return response.content.decode()
 
 
 def assert_queue_in_english(body: str) -> None:
-    assert ">Queue<" in body and ">Inbox<" in body
+    assert ">To do<" in body and ">Done<" in body
     for label in ("Account", "Applying unit", "Step", "Deadline", "Account opening"):
         assert f">{label}<" in body, label
     assert "Government New Media Management" in body
-    for chinese in ("待签收", "待办", "申请单位", "账号开设", "政务新媒体管理"):
+    for chinese in ("已办", "待办", "申请单位", "账号开设", "政务新媒体管理"):
         assert chinese not in body, chinese
     assert "兴隆发布" in body  # data stays as entered
 
 
 def test_queue_is_chinese_by_default(head_client):
     body = queue(head_client)
-    assert "待签收" in body and "待办" in body
+    assert ">待办<" in body and ">已办<" in body
     for label in ("账号", "申请单位", "环节", "办理期限", "账号开设"):
         assert f">{label}<" in body, label
-    assert ">Queue<" not in body and ">Applying unit<" not in body
+    assert ">To do<" not in body and ">Applying unit<" not in body
 
 
 def test_queue_is_english_with_accept_language(head_client):
@@ -122,13 +123,13 @@ def test_queue_is_english_with_accept_language(head_client):
 
 
 def test_queue_is_english_after_set_language(head_client):
-    url = reverse("workflow:queue")
+    url = reverse("workflow:inbox")
     response = set_language(head_client, "en", url)
     assert response.status_code == 302 and response["Location"] == url
     assert_queue_in_english(queue(head_client))
 
     set_language(head_client, "zh-hans", url)
-    assert "待签收" in queue(head_client)
+    assert ">待办<" in queue(head_client)
 
 
 def test_work_menu_offers_the_language_switch(head_client):

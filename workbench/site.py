@@ -15,26 +15,26 @@ from workbench.views import feedback as views_feedback
 from workbench.views import review as views_review
 from workbench.views import rules as views_rules
 from workbench.views import tasks as views
+from workbench.views import todo as views_todo
 from workbench.views import work as views_work
 from workbench.views.scoped import ScopedFlowViewset
 
 
 class InboxApp(WorkflowAppViewset):
-    """Inbox / queue / archive across all flows. The menu badges count with our indexed
-    selectors, not viewflow's per-flow permission scan (DESIGN §2)."""
+    """待办 / 已办 across all flows (workbench/views/todo.py); the queue stays reachable.
+    The menu badge counts with our indexed selectors, not viewflow's per-flow permission
+    scan (DESIGN §2)."""
 
     title = _("审批")
-    inbox_view_class = views.InboxView
+    menu_template_name = "workbench/workflow_menu.html"
+    inbox_view_class = views_todo.TodoView  # 待办: held and offered tasks (one list)
     queue_view_class = views.QueueView
-    archive_view_class = views_accounts.ArchiveView  # start tasks link to the process page
+    archive_view_class = views_todo.DoneView  # 已办, with my decision and comment
     tasks_assign_path = None
     tasks_unassign_path = None
 
     def get_context_data(self, request):
-        return {
-            "user_inbox": selectors.inbox_for(request.user),
-            "user_queue": selectors.queue_for(request.user),
-        }
+        return {"user_todo_count": selectors.open_tasks_for(request.user).count()}
 
 
 class WorkApp(Application):

@@ -16,7 +16,7 @@ from approvals import services
 from tests.approvals.helpers import apply_xl, decide, only_open_task
 
 pytestmark = pytest.mark.django_db
-QUERIES = 11
+QUERIES = 12
 
 
 def _rows(client) -> dict[str, dict[str, str]]:
@@ -26,7 +26,8 @@ def _rows(client) -> dict[str, dict[str, str]]:
     for row in re.findall(r'<tr data-testid="application-\d+">(.*?)</tr>', html, re.S):
         cells = [re.sub(r"<[^>]+>", " ", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         cells = [re.sub(r"\s+", " ", c).strip() for c in cells]
-        rows[cells[2]] = {"outcome": cells[5], "comment": cells[6], "actions": row}
+        rows[cells[2]] = {"outcome": cells[5], "holder": cells[6], "comment": cells[7],
+                         "actions": row}
     return rows
 
 
@@ -102,9 +103,9 @@ def test_it_lists_the_page_in_a_fixed_number_of_queries(client, nanjing):
     decide(process, p.xl_head, decision="return", comment="再退回")
     with CaptureQueriesContext(connection) as more:
         client.get(reverse("work:applications"))
-    # session, user, the user's units (applicant role, then all for the scope), count, page,
-    # the page's comments, its open revision tasks, the site frame's menu (two permission
-    # lookups, the units of its role check): the same for any number of rows.
+    # session, user, the user's units (for the scope), count, page, the page's comments,
+    # its open tasks, their routing and the members holding it, the site frame's menu (two
+    # permission lookups, the units of its role check): the same for any number of rows.
     assert len(more) == len(few) == QUERIES, [q["sql"] for q in more.captured_queries]
 
 
@@ -128,3 +129,28 @@ def test_it_names_every_outcome(kind, status, data, label):
     from workbench.views.accounts import application_outcome
 
     assert str(application_outcome(AccountProcess(kind=kind, status=status, data=data))) == label
+
+
+def test_it_names_who_holds_each_application_and_since_when(client, nanjing):
+    p = nanjing.p
+    waiting = apply_xl(nanjing, name="兴隆头条", platform="toutiao")
+    at_district = apply_xl(nanjing, name="兴隆微博", platform="weibo")
+    decide(at_district, p.xl_head)
+    services.task_claim(task=only_open_task(at_district), actor=p.jy_approver)
+    client.force_login(p.xl_clerk)
+    rows = _rows(client)
+    head = p.xl_head.get_full_name() or p.xl_head.username
+    assert rows["兴隆头条"]["holder"].startswith(f"单位负责人审核：{head}") or head in rows["兴隆头条"]["holder"]
+    since = only_open_task(waiting).created
+    assert timezone.localtime(since).strftime("自 %Y-%m-%d %H:%M 起") in rows["兴隆头条"]["holder"]
+    approver = p.jy_approver.get_full_name() or p.jy_approver.username
+    assert approver in rows["兴隆微博"]["holder"] and head not in rows["兴隆微博"]["holder"]
+
+
+def test_it_lists_only_my_own_applications(client, nanjing):
+    p = nanjing.p
+    apply_xl(nanjing, name="兴隆头条", platform="toutiao")
+    client.force_login(p.xl_head)  # same unit, not the applicant
+    assert _rows(client) == {}
+    client.force_login(p.xl_clerk)
+    assert list(_rows(client)) == ["兴隆头条"]

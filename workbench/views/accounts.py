@@ -120,17 +120,18 @@ def application_outcome(process: AccountProcess) -> str:
 
 
 class MyApplicationsView(View):
-    """Processes started by the user's units (as applicant), newest first, with their
-    outcome and the last comment on them; withdrawable ones (no decision yet, still
-    running) get a button, returned ones a link to the revision task."""
+    """The applications the user made (opening, change, closure; not inspections or
+    rectification orders), newest first, with their outcome, who holds each one now and
+    since when, and the last comment; withdrawable ones (no decision yet, still running)
+    get a button, returned ones a link to the revision task."""
 
     template_name = "workbench/my_applications.html"
+    KINDS = (ProcessKind.OPENING, ProcessKind.CHANGE, ProcessKind.CLOSURE)
 
     def get(self, request):
-        units = user_units(request.user, roles=(Role.APPLICANT,))
         qs = (
             selectors.processes_for(request.user)
-            .filter(unit__in=units)
+            .filter(applicant=request.user, kind__in=self.KINDS)
             .annotate(decided=Exists(Decision.objects.filter(process=OuterRef("pk"))))
             .order_by("-created")
         )
@@ -143,11 +144,20 @@ class MyApplicationsView(View):
             .select_related("actor", "unit").order_by("process_id", "at", "pk")
         ):
             comments[decision.process_id] = decision
-        # Open revision tasks: where a returned application is edited (one query).
+        # Open tasks: who holds each application and since when, and where a returned
+        # application is edited (three queries for the page: tasks, their routing, members).
+        tasks = list(Task.objects.filter(process_id__in=ids, status__in=selectors.OPEN_STATUSES)
+                     .select_related("owner", "process").order_by("created", "pk"))
+        holders = selectors.holders_of(tasks)
         revisions: dict[int, int] = {}
-        for task in Task.objects.filter(process_id__in=ids, status__in=selectors.OPEN_STATUSES):
+        waiting: dict[int, dict] = {}
+        for task in tasks:
             if getattr(task.flow_task, "task_kind", "") == "revision":
                 revisions[task.process_id] = task.pk
+            row = waiting.setdefault(task.process_id, {"since": task.created, "people": [],
+                                                       "steps": []})
+            row["steps"].append(step_label(task))
+            row["people"].extend(u for u in holders.get(task.pk, []) if u not in row["people"])
         rows = [
             {
                 "p": p,
@@ -155,6 +165,7 @@ class MyApplicationsView(View):
                 "outcome": application_outcome(p),
                 "comment": comments.get(p.pk),
                 "revision_task": revisions.get(p.pk),
+                "waiting": waiting.get(p.pk),
             }
             for p in page
         ]
