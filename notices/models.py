@@ -63,6 +63,14 @@ class Notice(models.Model):
     size = models.PositiveIntegerField(_("文件大小"), null=True, blank=True)
     pages = models.PositiveSmallIntegerField(_("页数"), null=True, blank=True)
     rendered_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+    # SM3 (GB/T 32905) of the same bytes as sha256, for domestic checks.
+    sm3 = models.CharField(_("SM3"), max_length=64, blank=True)
+    # The 公文处理单: internal sign-off record, archived with the notice, never sent with it.
+    sheet_pdf = models.FileField(_("公文处理单"), upload_to=notice_upload_to, blank=True)
+    sheet_sha256 = models.CharField(_("处理单SHA-256"), max_length=64, blank=True)
+    # PAdES signature: who signed (certificate subject) and the certificate's serial.
+    signer = models.CharField(_("签名人"), max_length=300, blank=True)
+    signer_serial = models.CharField(_("签名证书序列号"), max_length=80, blank=True)
     revokes = models.ForeignKey(
         "self", verbose_name=_("撤销的公文"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="revoked_by",

@@ -19,7 +19,7 @@ from lifecycle.models import Account, ChannelKind, Membership, Platform, Unit
 from lifecycle.types import RequestUser, User
 from notices.kinds import KINDS, REVOCATION, get_kind
 from notices.models import Notice, NoticeDownload, NoticeStatus
-from notices.rendering import RenderError, notice_title, render_notice_pdf
+from notices.rendering import RenderError, notice_title, render_notice_pdf, render_sheet_pdf
 from notices.tasks import notice_render as notice_render_task
 
 logger = logging.getLogger(__name__)
@@ -217,6 +217,7 @@ def notice_render(*, notice: Notice) -> Notice:
         return notice
     try:
         rendered = render_notice_pdf(notice)
+        sheet = render_sheet_pdf(notice)
     except RenderError as exc:
         logger.warning("notice=%s render failed: %s", notice.pk, exc)
         return _fail(notice=notice, reason=str(exc))
@@ -232,7 +233,12 @@ def notice_render(*, notice: Notice) -> Notice:
             return locked
         name = f"{locked.pk}-{rendered.sha256[:12]}.pdf"
         locked.pdf.save(name, ContentFile(rendered.data, name=name), save=False)
+        locked.sheet_pdf.save(
+            f"{locked.pk}-sheet-{sheet.sha256[:12]}.pdf", ContentFile(sheet.data), save=False
+        )
+        locked.sheet_sha256 = sheet.sha256
         locked.sha256 = rendered.sha256
+        locked.sm3 = rendered.sm3
         locked.size = len(rendered.data)
         locked.pages = rendered.pages
         locked.rendered_at = timezone.now()
@@ -241,7 +247,8 @@ def notice_render(*, notice: Notice) -> Notice:
             locked.status = NoticeStatus.RENDERED
         locked.save(
             update_fields=[
-                "pdf", "sha256", "size", "pages", "rendered_at", "failure_reason", "status",
+                "pdf", "sha256", "sm3", "size", "pages", "rendered_at", "failure_reason",
+                "status", "sheet_pdf", "sheet_sha256",
             ]
         )
     notice.refresh_from_db()

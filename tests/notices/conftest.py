@@ -80,8 +80,8 @@ def issue(world):
     return _issue
 
 
-def pdf_text(notice) -> str:
-    with notice.pdf.open("rb") as fh:
+def pdf_text(notice, field: str = "pdf") -> str:
+    with getattr(notice, field).open("rb") as fh:
         data = fh.read()
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 

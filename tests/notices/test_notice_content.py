@@ -96,10 +96,9 @@ def test_it_degrades_gracefully_without_optional_keys(
 
 @pytest.mark.django_db
 def test_it_numbers_pages_alternating(world, issue, django_capture_on_commit_callbacks):
-    chain = [{"unit": f"单位{i}", "decision": "同意", "comment": "意见" * 20, "actor": "某人",
-              "at": "2026-01-01"} for i in range(40)]
+    findings = [f"第{i}项指标不符合要求" for i in range(1, 40)]
     with django_capture_on_commit_callbacks(execute=True):
-        notice = issue("opening_approval", context={"chain": chain})
+        notice = issue("rectification_order", context={"findings": findings})
     notice.refresh_from_db()
     assert notice.pages >= 2
     text = flat(pdf_text(notice))

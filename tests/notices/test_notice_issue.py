@@ -30,8 +30,13 @@ def test_it_issues_and_renders_after_commit(world, issue):
     assert "关于同意开设“兴隆发布”微信公众号账号的批复" in text
     assert "南京市人民政府办公室" in text
     assert "兴隆街道办事处" in text
-    assert "2026年3月2日" in text
     assert "—1—" in text
+    # The sign-off record is in the 公文处理单 archived with it, not in the document.
+    assert "兴隆负责人" not in text
+    sheet = flat(pdf_text(notice, field="sheet_pdf"))
+    assert "公文处理单" in sheet and notice.number in sheet
+    assert "兴隆负责人" in sheet and "2026年3月2日" in sheet and "同意开设" in sheet
+    assert len(notice.sheet_sha256) == 64 and len(notice.sm3) == 64
 
 
 @pytest.mark.django_db

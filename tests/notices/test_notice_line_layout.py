@@ -1,6 +1,6 @@
 """Line and table layout read from WeasyPrint's box tree: list numbers stay next to their
-text (no justified gap after 「2.」), no line is stretched at its spaces, and the 批复's
-审核记录 gives 意见, 时间 and 说明 readable widths."""
+text (no justified gap after 「2.」), no line is stretched at its spaces, and the 审核记录 of
+the 公文处理单 gives 意见, 时间 and 说明 readable widths."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import pytest
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
-from notices.rendering import SafeURLFetcher, font_config, notice_html
+from notices.rendering import SafeURLFetcher, font_config, notice_html, sheet_html
 
 pytestmark = pytest.mark.django_db
 
 PT_PER_CHAR_12 = 12.0  # a CJK character of the 12 pt table text
 
 
-def layout(notice):
-    document = HTML(string=notice_html(notice), url_fetcher=SafeURLFetcher()).render(
+def layout(notice, *, html=notice_html):
+    document = HTML(string=html(notice), url_fetcher=SafeURLFetcher()).render(
         font_config=font_config()
     )
     return [page._page_box for page in document.pages]
@@ -133,7 +133,7 @@ def test_it_gives_the_review_record_readable_columns(world, issue):
             "at": "2026-11-26",
         },
     ]
-    pages = layout(issue("opening_approval", context={"chain": chain}))
+    pages = layout(issue("opening_approval", context={"chain": chain}), html=sheet_html)
     widths = chain_columns(pages)
     assert widths["意见"] >= 4 * PT_PER_CHAR_12  # 退回修改 on one line
     assert widths["时间"] >= 7 * PT_PER_CHAR_12  # 2026年11月23日 on one line

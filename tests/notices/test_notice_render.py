@@ -154,4 +154,6 @@ def test_it_writes_one_file_when_two_renders_race(
     winner = Notice.objects.get(pk=notice.pk)
     assert result.sha256 == winner.sha256
     folder = os.path.dirname(winner.pdf.path)
-    assert os.listdir(folder) == [os.path.basename(winner.pdf.name)]
+    assert sorted(os.listdir(folder)) == sorted(
+        [os.path.basename(winner.pdf.name), os.path.basename(winner.sheet_pdf.name)]
+    )

@@ -107,8 +107,10 @@ def test_it_prints_no_iso_date_in_any_kind(world, issue, django_capture_on_commi
         ("revocation", {"reason": "2026-11-20的批复名称有误", "replacement": "另行批复见2026-12-01文件"}),
     ]
     for kind, ctx in cases:
-        _, text = rendered(issue, django_capture_on_commit_callbacks, kind, unit=world.u.jy, context=ctx)
+        notice, text = rendered(issue, django_capture_on_commit_callbacks, kind, unit=world.u.jy, context=ctx)
         assert not ISO_DATE.search(text), (kind, ISO_DATE.search(text))
+        sheet = flat(pdf_text(notice, field="sheet_pdf"))
+        assert not ISO_DATE.search(sheet), (kind, ISO_DATE.search(sheet))
 
 
 def test_it_prints_chain_dates_and_comment_dates_in_chinese(world, issue, django_capture_on_commit_callbacks):
@@ -121,9 +123,10 @@ def test_it_prints_chain_dates_and_comment_dates_in_chinese(world, issue, django
             "at": "2026-11-03T15:10:00+08:00",
         }
     ]
-    _, text = rendered(
+    notice, _ = rendered(
         issue, django_capture_on_commit_callbacks, "opening_approval", context={"chain": chain}
     )
+    text = flat(pdf_text(notice, field="sheet_pdf"))  # the 公文处理单 holds the chain
     assert "2026年11月3日" in text and "请于2026年11月30日前补充材料" in text
     assert not ISO_DATE.search(text)
 
