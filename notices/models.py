@@ -153,3 +153,45 @@ class NoticeDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} {self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SigningAuthority(models.Model):
+    """A certification authority whose certificates notice signatures are checked against.
+    The demo CA (`sample`) keeps its key, encrypted, to issue demo unit certificates; a real
+    CA is only its certificate."""
+
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    cert_pem = models.TextField(_("CA证书"))
+    key_encrypted = models.BinaryField(_("私钥（加密）"), blank=True, default=b"", editable=False)
+    sample = models.BooleanField(_("演示材料"), default=False)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("证书颁发机构")
+        verbose_name_plural = _("证书颁发机构")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitSeal(models.Model):
+    """An issuing unit's electronic seal (image) and signing certificate + private key.
+    Managed by the security administrator only (notices.signing.may_manage_seals); the key
+    is stored encrypted and never shown or exported by the web."""
+
+    unit = models.OneToOneField(
+        "lifecycle.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="seal"
+    )
+    seal_png = models.BinaryField(_("印章图像"), editable=False)
+    cert_pem = models.TextField(_("签名证书"))
+    chain_pem = models.TextField(_("证书链"), blank=True)
+    key_encrypted = models.BinaryField(_("私钥（加密）"), editable=False)
+    sample = models.BooleanField(_("样章"), default=False)
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("电子印章")
+        verbose_name_plural = _("电子印章")
+
+    def __str__(self) -> str:
+        return f"{self.unit} {'样章' if self.sample else ''}".strip()

@@ -244,6 +244,9 @@ def notice_html(notice: Any) -> str:
 class RenderedPDF:
     data: bytes
     pages: int
+    # Where the element of class `seal-anchor` (the issuing body's name and date) was laid
+    # out: (page index, x0, y0, x1, y1) in PDF points, origin bottom left.
+    anchor: tuple[int, float, float, float, float] | None = None
 
     @property
     def sha256(self) -> str:
@@ -288,7 +291,31 @@ def html_to_pdf(html: str, *, title: str = "", author: str = "") -> RenderedPDF:
         if author:
             document.metadata.authors = [author]
         data = document.write_pdf()
-    return RenderedPDF(data=data, pages=len(document.pages))
+        anchor = find_anchor(document, "seal-anchor")
+    return RenderedPDF(data=data, pages=len(document.pages), anchor=anchor)
+
+
+PX_TO_PT = 0.75  # CSS px (1/96 in) → PDF points (1/72 in)
+
+
+def find_anchor(document: Any, css_class: str) -> tuple[int, float, float, float, float] | None:
+    """The last box of an element with `css_class`, in PDF points (origin bottom left)."""
+    found = None
+    for index, page in enumerate(document.pages):
+        page_box = page._page_box
+        height = page_box.margin_height()
+        stack = [page_box]
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            classes = (element.get("class") or "").split() if element is not None else []
+            if css_class in classes and getattr(box, "element_tag", "") == "div":
+                x0, top = box.border_box_x(), box.border_box_y()
+                x1, bottom = x0 + box.border_width(), top + box.border_height()
+                found = (index, x0 * PX_TO_PT, (height - bottom) * PX_TO_PT,
+                         x1 * PX_TO_PT, (height - top) * PX_TO_PT)
+            stack.extend(getattr(box, "children", ()))
+    return found
 
 
 @translation.override("zh-hans")

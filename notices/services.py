@@ -20,6 +20,7 @@ from lifecycle.types import RequestUser, User
 from notices.kinds import KINDS, REVOCATION, get_kind
 from notices.models import Notice, NoticeDownload, NoticeStatus
 from notices.rendering import RenderError, notice_title, render_notice_pdf, render_sheet_pdf
+from notices.signing import SealError, sign_rendered
 from notices.tasks import notice_render as notice_render_task
 
 logger = logging.getLogger(__name__)
@@ -217,8 +218,11 @@ def notice_render(*, notice: Notice) -> Notice:
         return notice
     try:
         rendered = render_notice_pdf(notice)
+        # Signed in the same job: a redelivered or concurrent job signs again, but only the
+        # first writer's signed file is kept (below).
+        rendered, signer, serial = sign_rendered(notice, rendered)
         sheet = render_sheet_pdf(notice)
-    except RenderError as exc:
+    except (RenderError, SealError) as exc:
         logger.warning("notice=%s render failed: %s", notice.pk, exc)
         return _fail(notice=notice, reason=str(exc))
     except Exception as exc:  # any crash of templates or WeasyPrint: keep it visible
@@ -239,6 +243,8 @@ def notice_render(*, notice: Notice) -> Notice:
         locked.sheet_sha256 = sheet.sha256
         locked.sha256 = rendered.sha256
         locked.sm3 = rendered.sm3
+        locked.signer = signer[:300]
+        locked.signer_serial = serial
         locked.size = len(rendered.data)
         locked.pages = rendered.pages
         locked.rendered_at = timezone.now()
@@ -248,7 +254,7 @@ def notice_render(*, notice: Notice) -> Notice:
         locked.save(
             update_fields=[
                 "pdf", "sha256", "sm3", "size", "pages", "rendered_at", "failure_reason",
-                "status", "sheet_pdf", "sheet_sha256",
+                "status", "sheet_pdf", "sheet_sha256", "signer", "signer_serial",
             ]
         )
     notice.refresh_from_db()

@@ -280,6 +280,15 @@ NOTICE_FONTS = {
 NOTICE_UPLOAD_DIR = "notices"
 # Pending notices older than this are picked up again by `render_notices` (seconds).
 NOTICE_PENDING_RETRY_AFTER = envint("NOTICE_PENDING_RETRY_AFTER", 300)
+# Electronic seals and PAdES signatures (notices.signing). Private keys are stored encrypted
+# with this passphrase (default: derived from SECRET_KEY; set it separately in production).
+NOTICE_KEY_PASSPHRASE = envstr("NOTICE_KEY_PASSPHRASE", "")
+# Demo material (a local demo CA, per-unit certificates, seals marked 「样章」): created on
+# demand for a unit without a seal, and accepted for signing. Production refuses both.
+NOTICE_DEMO_SEALS = envbool("NOTICE_DEMO_SEALS", True)
+NOTICE_ALLOW_SAMPLE_SEALS = envbool("NOTICE_ALLOW_SAMPLE_SEALS", True)
+# Seal diameter on the page (mm); the seal is the visible appearance of the signature.
+NOTICE_SEAL_DIAMETER_MM = 36
 # WeasyPrint logs every layout step at INFO; keep its warnings only.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
 # ---- end Notices --------------------------------------------------------------------------

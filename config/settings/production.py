@@ -102,3 +102,7 @@ LOGGING["formatters"]["json"] = {"()": "config.jsonlog.JsonFormatter"}
 LOGGING["handlers"]["console"]["formatter"] = "json"
 LOGGING["loggers"].setdefault("weasyprint", {"level": "WARNING"})
 LOGGING["loggers"].setdefault("fontTools", {"level": "WARNING"})
+
+# Production signs with real seals and certificates only: no demo material (notices.signing).
+NOTICE_DEMO_SEALS = False
+NOTICE_ALLOW_SAMPLE_SEALS = False

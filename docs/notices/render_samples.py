@@ -23,7 +23,7 @@ import django  # noqa: E402
 django.setup()
 
 from lifecycle.models import Account, Unit  # noqa: E402
-from notices import services  # noqa: E402
+from notices import services, signing  # noqa: E402
 from notices.kinds import KINDS, get_kind  # noqa: E402
 from notices.models import Notice  # noqa: E402
 from notices.rendering import notice_title, render_notice_pdf  # noqa: E402
@@ -139,9 +139,16 @@ def main() -> None:
     parser.add_argument("--all-pages", action="store_true")
     args = parser.parse_args()
     out = Path(args.out)
+    authority = signing.new_demo_authority()  # in memory: no database needed
+    seals: dict[str, signing.UnitSeal] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in KINDS:
-            rendered = render_notice_pdf(sample_notice(kind))
+            notice = sample_notice(kind)
+            rendered = render_notice_pdf(notice)
+            unit = notice.issuing_unit
+            seal = seals.setdefault(unit.code, signing.new_demo_seal(unit, authority))
+            rendered.data = signing.sign_pdf(
+                rendered.data, seal=seal, anchor=signing.Anchor(*rendered.anchor))
             pdf = Path(tmp) / f"{kind}.pdf"
             pdf.write_bytes(rendered.data)
             cmd = ["pdftoppm", "-png", "-r", str(args.dpi)]

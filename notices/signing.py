@@ -1,0 +1,441 @@
+"""Electronic seals and PAdES signatures of notices (pyHanko).
+
+* Each issuing unit has a `UnitSeal`: the seal image, its signing certificate (+ chain) and
+  its private key, encrypted at rest with `settings.NOTICE_KEY_PASSPHRASE` (default derived
+  from SECRET_KEY). The key never leaves this module: no view, API or admin shows it.
+* `sign_notice_pdf` signs the rendered PDF (PAdES B-B, SHA-256) inside the render job with
+  the seal as the visible appearance, placed as GB/T 9704 §7.3.5 places the 印章: centred
+  on the issuing body's name and date, which sit in its lower half.
+* Demo material (`make run`, tests): a local demo CA, per-unit demo certificates and a
+  generated seal marked 「样章」. Production (`NOTICE_ALLOW_SAMPLE_SEALS = False`) refuses it.
+* `verify_pdf` checks a PDF's signature: intact, covering the whole file (nothing added
+  after signing), by a certificate chaining to a trusted authority and valid at signing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import logging
+import math
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from notices.models import SigningAuthority, UnitSeal
+
+logger = logging.getLogger(__name__)
+
+DEMO_CA_NAME = "govmedia 演示CA（仅供测试）"
+SIGNATURE_FIELD = "Seal"
+MM = 72 / 25.4
+
+ERR_NO_SEAL = _("发文单位「{unit}」没有电子印章和签名证书，请安全管理员配置后重新生成。")
+ERR_SAMPLE_SEAL = _("发文单位「{unit}」的印章是样章（演示材料），不得用于正式公文。")
+ERR_NO_ANCHOR = _("找不到发文机关署名的位置，无法加盖印章。")
+
+# Why a signature is not valid, as the verification page says it.
+REASON_UNSIGNED = _("文件没有电子签名。")
+REASON_BROKEN = _("签名已损坏：签名后文件内容被修改。")
+REASON_MODIFIED = _("签名后文件被追加修改。")
+REASON_UNTRUSTED = _("签名证书不是受信任的机构颁发的。")
+REASON_EXPIRED = _("签名证书在签名时不在有效期内。")
+REASON_OTHER_SIGNER = _("签名人不是该公文的发文单位。")
+
+
+# -- who may manage seals ----------------------------------------------------------------------
+
+
+SECURITY_ADMIN_ROLE = "security_admin"
+
+
+def may_manage_seals(user: Any) -> bool:
+    """The one check for seal and certificate management (三员分立: the security
+    administrator). Until lifecycle defines the role, a superuser or a user holding the
+    `notices.manage_seals`-style model permission `notices.change_unitseal` qualifies."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    memberships = getattr(user, "memberships", None)
+    if memberships is not None and memberships.filter(role=SECURITY_ADMIN_ROLE).exists():
+        return True
+    return bool(user.has_perm("notices.change_unitseal"))
+
+
+# -- keys at rest ------------------------------------------------------------------------------
+
+
+def _passphrase() -> bytes:
+    configured = getattr(settings, "NOTICE_KEY_PASSPHRASE", "")
+    if configured:
+        return configured.encode()
+    return hashlib.sha256(b"govmedia-notice-keys:" + settings.SECRET_KEY.encode()).hexdigest().encode()
+
+
+def encrypt_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(_passphrase()),
+    )
+
+
+def decrypt_key(data: bytes) -> Any:
+    return serialization.load_pem_private_key(bytes(data), password=_passphrase())
+
+
+def _pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+# -- demo material -----------------------------------------------------------------------------
+
+
+def _name(common: str, org: str = "", unit_code: str = "") -> x509.Name:
+    parts = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
+    if org:
+        parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
+    if unit_code:
+        parts.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit_code))
+    parts.append(x509.NameAttribute(NameOID.COMMON_NAME, common))
+    return x509.Name(parts)
+
+
+def new_demo_authority(name: str = DEMO_CA_NAME) -> SigningAuthority:
+    """A fresh demo CA (unsaved): self-signed, its key encrypted."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    subject = _name(name, "govmedia demo")
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=False, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+            encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return SigningAuthority(name=name, cert_pem=_pem(cert), key_encrypted=encrypt_key(key),
+                            sample=True)
+
+
+def demo_authority() -> SigningAuthority:
+    """The local demo CA (created once, its key encrypted at rest)."""
+    found = SigningAuthority.objects.filter(name=DEMO_CA_NAME).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            authority = new_demo_authority()
+            authority.save()
+            return authority
+    except IntegrityError:  # a concurrent render created it first
+        return SigningAuthority.objects.get(name=DEMO_CA_NAME)
+
+
+def issue_certificate(
+    *, authority: SigningAuthority, common_name: str, unit_code: str, days: int = 1825,
+    not_before: datetime.datetime | None = None,
+) -> tuple[Any, x509.Certificate]:
+    """A signing key and certificate for a unit, issued by `authority` (which has a key)."""
+    ca_key = decrypt_key(authority.key_encrypted)
+    ca_cert = x509.load_pem_x509_certificate(authority.cert_pem.encode())
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = not_before or datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+    cert = (
+        x509.CertificateBuilder().subject_name(_name(common_name, common_name, unit_code))
+        .issuer_name(ca_cert.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=True, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+            encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),
+                       critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return key, cert
+
+
+@lru_cache(maxsize=1)
+def _seal_font_path() -> str | None:
+    fc_match = shutil.which("fc-match")
+    if not fc_match:
+        return None
+    for family in settings.NOTICE_FONTS["xiaobiaosong"]["families"]:
+        out = subprocess.run([fc_match, "-f", "%{file}", f"{family}:bold"], capture_output=True,
+                             text=True, timeout=10, check=False).stdout.strip()
+        if out:
+            return out
+    return None
+
+
+@lru_cache(maxsize=64)
+def sample_seal_png(name: str, *, size: int = 400) -> bytes:
+    """A round red seal: the unit's name along the top arc, a star, 「样章」 across the middle.
+    Transparent background (the text under it stays readable)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    red = (230, 0, 18, 235)
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    c = size / 2
+    ring = size * 0.035
+    draw.ellipse((ring / 2, ring / 2, size - ring / 2, size - ring / 2), outline=red,
+                 width=int(ring))
+    # Five-pointed star in the centre.
+    r_out, r_in = size * 0.14, size * 0.055
+    points = []
+    for i in range(10):
+        r = r_out if i % 2 == 0 else r_in
+        a = -math.pi / 2 + i * math.pi / 5
+        points.append((c + r * math.cos(a), c - size * 0.02 + r * math.sin(a)))
+    draw.polygon(points, fill=red)
+    path = _seal_font_path()
+
+    def font(px: float):
+        return ImageFont.truetype(path, int(px)) if path else ImageFont.load_default()
+
+    # The name along the upper arc, each character rotated to face the centre.
+    chars = list(name)[:20] or ["印"]
+    span = math.radians(min(250, 24 * len(chars)))
+    glyph = size * 0.12
+    radius = c - ring - glyph * 0.75
+    for i, ch in enumerate(chars):
+        angle = -math.pi / 2 - span / 2 + span * (i + 0.5) / len(chars)
+        tile = Image.new("RGBA", (int(glyph * 1.4), int(glyph * 1.4)), (0, 0, 0, 0))
+        ImageDraw.Draw(tile).text((tile.width / 2, tile.height / 2), ch, font=font(glyph),
+                                  fill=red, anchor="mm")
+        tile = tile.rotate(-math.degrees(angle + math.pi / 2), resample=Image.BICUBIC)
+        x = c + radius * math.cos(angle) - tile.width / 2
+        y = c + radius * math.sin(angle) - tile.height / 2
+        image.alpha_composite(tile, (int(x), int(y)))
+    draw.text((c, c + size * 0.25), "样章", font=font(size * 0.13), fill=red, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def new_demo_seal(unit: Any, authority: SigningAuthority) -> UnitSeal:
+    """A demo seal for `unit` (unsaved): certificate from `authority`, 「样章」 image."""
+    key, cert = issue_certificate(authority=authority, common_name=unit.name, unit_code=unit.code)
+    return UnitSeal(
+        unit=unit, seal_png=sample_seal_png(unit.name), cert_pem=_pem(cert),
+        chain_pem=authority.cert_pem, key_encrypted=encrypt_key(key), sample=True,
+    )
+
+
+def ensure_demo_seal(unit: Any) -> UnitSeal:
+    """The unit's seal; a demo one (demo CA certificate, 「样章」 image) when it has none."""
+    existing = UnitSeal.objects.filter(unit=unit).first()
+    if existing is not None:
+        return existing
+    seal = new_demo_seal(unit, demo_authority())
+    try:
+        with transaction.atomic():
+            seal.save()
+            return seal
+    except IntegrityError:
+        return UnitSeal.objects.get(unit=unit)
+
+
+# -- signing ------------------------------------------------------------------------------------
+
+
+class SealError(Exception):
+    """The notice cannot be sealed (no seal, sample seal in production, no place for it)."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where the issuing body's name and date are: page index and box in PDF points
+    (origin bottom left)."""
+
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+def seal_for(unit: Any) -> UnitSeal:
+    seal = UnitSeal.objects.filter(unit=unit).first()
+    if seal is None and settings.NOTICE_DEMO_SEALS:
+        seal = ensure_demo_seal(unit)
+    if seal is None:
+        raise SealError(str(ERR_NO_SEAL).format(unit=unit.name))
+    if seal.sample and not settings.NOTICE_ALLOW_SAMPLE_SEALS:
+        raise SealError(str(ERR_SAMPLE_SEAL).format(unit=unit.name))
+    return seal
+
+
+def seal_box(anchor: Anchor) -> tuple[float, float, float, float]:
+    """The seal's square on the page: centred over the name and date, which sit in its lower
+    half (§7.3.5); its top stays within the line above the name."""
+    d = settings.NOTICE_SEAL_DIAMETER_MM * MM
+    cx = (anchor.x0 + anchor.x1) / 2
+    cy = anchor.y1 - 8 * MM  # 8 mm below the top of the name line
+    return (cx - d / 2, cy - d / 2, cx + d / 2, cy + d / 2)
+
+
+def _signer(seal: UnitSeal):
+    from pyhanko.keys import load_certs_from_pemder_data
+    from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    (cert,) = list(load_certs_from_pemder_data(seal.cert_pem.encode()))
+    chain = list(load_certs_from_pemder_data(seal.chain_pem.encode())) if seal.chain_pem else []
+    return signers.SimpleSigner(
+        signing_cert=cert,
+        signing_key=translate_pyca_cryptography_key_to_asn1(decrypt_key(seal.key_encrypted)),
+        cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),
+    )
+
+
+def sign_pdf(
+    data: bytes, *, seal: UnitSeal, anchor: Anchor, reason: str = "",
+    field_name: str = SIGNATURE_FIELD,
+) -> bytes:
+    """PAdES signature with the seal image as the visible appearance."""
+    from PIL import Image
+    from pyhanko.pdf_utils import layout
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import StaticStampStyle
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    image = Image.open(io.BytesIO(bytes(seal.seal_png)))
+    style = StaticStampStyle(
+        background=PdfImage(image), border_width=0, background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(0), inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+    )
+    box = tuple(round(v, 2) for v in seal_box(anchor))
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name, md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES, reason=reason or None,
+    )
+    pdf_signer = signers.PdfSigner(
+        meta, signer=_signer(seal), stamp_style=style,
+        new_field_spec=fields.SigFieldSpec(field_name, on_page=anchor.page, box=box),
+    )
+    out = pdf_signer.sign_pdf(writer)
+    return out.getvalue()
+
+
+def signer_facts(seal: UnitSeal) -> tuple[str, str]:
+    cert = x509.load_pem_x509_certificate(seal.cert_pem.encode())
+    return cert.subject.rfc4514_string(), format(cert.serial_number, "x")
+
+
+# -- verification ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SignatureCheck:
+    valid: bool
+    signer: str = ""
+    unit: str = ""
+    serial: str = ""
+    certificate_valid: bool = False
+    modified_after_signing: bool = False
+    reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid, "signer": self.signer or None, "unit": self.unit or None,
+            "certificate_valid": self.certificate_valid,
+            "modified_after_signing": self.modified_after_signing,
+        }
+
+
+def trust_roots() -> list[Any]:
+    from pyhanko.keys import load_certs_from_pemder_data
+
+    roots = []
+    for pem in SigningAuthority.objects.values_list("cert_pem", flat=True):
+        roots.extend(load_certs_from_pemder_data(pem.encode()))
+    return roots
+
+
+def verify_pdf(data: bytes, *, expected_serial: str = "", index: int = -1) -> SignatureCheck:
+    """Check the PDF's (last) signature. `expected_serial`: the certificate the notice was
+    signed with (Notice.signer_serial); another signer, even a trusted one, is invalid."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception as exc:  # not a PDF, or one pyHanko cannot parse
+        logger.info("verify: unreadable PDF: %s", exc)
+        return SignatureCheck(valid=False, reason=str(REASON_UNSIGNED))
+    if not signatures:
+        return SignatureCheck(valid=False, reason=str(REASON_UNSIGNED))
+    embedded = signatures[index]
+    context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False,
+                                revocation_mode="soft-fail")
+    try:
+        status = validate_pdf_signature(embedded, context, skip_diff=True)
+    except Exception as exc:
+        logger.info("verify: signature check failed: %s", exc)
+        return SignatureCheck(valid=False, reason=str(REASON_BROKEN))
+    cert = status.signing_cert
+    subject = cert.subject.human_friendly if cert is not None else ""
+    unit = ""
+    if cert is not None:
+        unit = cert.subject.native.get("organization_name", "") or ""
+    serial = format(cert.serial_number, "x") if cert is not None else ""
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    check = SignatureCheck(
+        valid=False, signer=subject, unit=unit, serial=serial,
+        certificate_valid=bool(status.trusted), modified_after_signing=not whole,
+    )
+    if not (status.intact and status.valid):
+        check.reason = str(REASON_BROKEN)
+    elif not whole:
+        check.reason = str(REASON_MODIFIED)
+    elif not status.trusted:
+        check.reason = str(REASON_UNTRUSTED)
+    elif expected_serial and serial != expected_serial:
+        check.reason = str(REASON_OTHER_SIGNER)
+    else:
+        check.valid = True
+    return check
+
+
+def sign_rendered(notice: Any, rendered: Any) -> tuple[Any, str, str]:
+    """Seal and sign a freshly rendered notice PDF: (signed RenderedPDF, signer, serial)."""
+    from notices.rendering import RenderedPDF
+
+    seal = seal_for(notice.issuing_unit)
+    if rendered.anchor is None:
+        raise SealError(str(ERR_NO_ANCHOR))
+    data = sign_pdf(rendered.data, seal=seal, anchor=Anchor(*rendered.anchor),
+                    reason=f"{notice.number} 电子印章")
+    signer, serial = signer_facts(seal)
+    return RenderedPDF(data=data, pages=rendered.pages, anchor=rendered.anchor), signer, serial

@@ -1,0 +1,119 @@
+"""Every notice is sealed and signed (PAdES, pyHanko) in the render job: the seal is the
+visible signature over the issuing body's name and date; the signature verifies, and a
+tampered or re-signed copy does not. Keys are encrypted at rest; production refuses sample
+seals; units without a seal fail with the reason when demo seals are off."""
+
+from __future__ import annotations
+
+import io
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from notices import signing
+from notices.models import NoticeStatus, UnitSeal
+
+MM = 72 / 25.4
+
+
+def rendered(issue, capture, kind="opening_approval", **kwargs):
+    with capture(execute=True):
+        notice = issue(kind, **kwargs)
+    notice.refresh_from_db()
+    return notice
+
+
+def data_of(notice) -> bytes:
+    with notice.pdf.open("rb") as fh:
+        return fh.read()
+
+
+@pytest.mark.django_db
+def test_notice_is_signed_with_the_seal_over_name_and_date(
+    world, issue, django_capture_on_commit_callbacks
+):
+    notice = rendered(issue, django_capture_on_commit_callbacks)
+    assert notice.status == NoticeStatus.RENDERED, notice.failure_reason
+    data = data_of(notice)
+    seal = UnitSeal.objects.get(unit=world.u.nj)
+    assert seal.sample and world.u.nj.name in notice.signer and notice.signer_serial
+    check = signing.verify_pdf(data, expected_serial=notice.signer_serial)
+    assert check.valid, check.reason
+    assert check.certificate_valid and not check.modified_after_signing
+    assert check.unit == world.u.nj.name
+    # The visible appearance: the signature widget sits over the signature block.
+    reader = PdfReader(io.BytesIO(data))
+    page_index = next(i for i, p in enumerate(reader.pages)
+                      for a in (p.get("/Annots") or []) if a.get_object().get("/FT") == "/Sig")
+    widget = next(a.get_object() for a in reader.pages[page_index]["/Annots"]
+                  if a.get_object().get("/FT") == "/Sig")
+    x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+    assert abs((x1 - x0) - 36 * MM) < 1 and abs((y1 - y0) - 36 * MM) < 1
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[page_index]
+        height = page.height
+        name = [c for c in page.chars if c["size"] > 15 and c["text"] == "室"]
+        date_day = [c for c in page.chars if c["size"] > 15 and c["text"] == "日"]
+    name_char, day_char = name[-1], date_day[-1]
+    # Name and date inside the seal, in its lower half (GB/T 9704 §7.3.5).
+    centre_y = (y0 + y1) / 2
+    for ch in (name_char, day_char):
+        assert x0 < ch["x0"] and ch["x1"] < x1 + 40
+        baseline = height - ch["bottom"]
+        assert y0 < baseline < centre_y + 4 * MM
+
+
+@pytest.mark.django_db
+def test_tampered_and_resigned_copies_are_invalid(world, issue, django_capture_on_commit_callbacks):
+    notice = rendered(issue, django_capture_on_commit_callbacks)
+    data = data_of(notice)
+    # One byte inside the signed range changed.
+    at = data.index(b"/Producer") if b"/Producer" in data else len(data) // 3
+    tampered = data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+    check = signing.verify_pdf(tampered, expected_serial=notice.signer_serial)
+    assert not check.valid and check.reason
+    # Re-signed by someone else's (untrusted) certificate after the fact.
+    other_ca = signing.new_demo_authority("伪造CA")  # not in the trusted authorities
+    fake = signing.new_demo_seal(world.u.nj, other_ca)
+    from notices.rendering import render_notice_pdf
+
+    fresh = render_notice_pdf(notice)
+    resigned = signing.sign_pdf(fresh.data, seal=fake, anchor=signing.Anchor(*fresh.anchor))
+    check = signing.verify_pdf(resigned, expected_serial=notice.signer_serial)
+    assert not check.valid and check.reason == str(signing.REASON_UNTRUSTED)
+    # A second signature appended to the genuine file: the first no longer covers it all.
+    appended = signing.sign_pdf(data, seal=fake, anchor=signing.Anchor(*fresh.anchor),
+                                field_name="Seal2")
+    check = signing.verify_pdf(appended, expected_serial=notice.signer_serial)
+    assert not check.valid and check.reason == str(signing.REASON_UNTRUSTED)
+    # The genuine signature inside it is no longer the whole file.
+    first = signing.verify_pdf(appended, expected_serial=notice.signer_serial, index=0)
+    assert not first.valid and first.modified_after_signing
+
+
+@pytest.mark.django_db
+def test_private_key_is_encrypted_at_rest(world, issue, django_capture_on_commit_callbacks):
+    rendered(issue, django_capture_on_commit_callbacks)
+    seal = UnitSeal.objects.get(unit=world.u.nj)
+    assert b"ENCRYPTED PRIVATE KEY" in bytes(seal.key_encrypted)
+    from cryptography.hazmat.primitives import serialization
+
+    with pytest.raises(TypeError):  # unusable without the passphrase
+        serialization.load_pem_private_key(bytes(seal.key_encrypted), password=None)
+
+
+@pytest.mark.django_db
+def test_production_refuses_sample_seals(world, issue, settings, django_capture_on_commit_callbacks):
+    settings.NOTICE_ALLOW_SAMPLE_SEALS = False
+    notice = rendered(issue, django_capture_on_commit_callbacks)
+    assert notice.status == NoticeStatus.FAILED and "样章" in notice.failure_reason
+    assert not notice.sha256
+
+
+@pytest.mark.django_db
+def test_unit_without_seal_fails_with_the_reason(world, issue, settings, django_capture_on_commit_callbacks):
+    settings.NOTICE_DEMO_SEALS = False
+    notice = rendered(issue, django_capture_on_commit_callbacks)
+    assert notice.status == NoticeStatus.FAILED and "电子印章" in notice.failure_reason
+    assert not notice.sha256
