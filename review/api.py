@@ -3,6 +3,8 @@
 POST /api/metrics/   monitoring systems push the same rows import_metrics reads:
                      a JSON list of {platform, platform_id, as_of, followers, posts_total,
                      last_post_on, interaction_enabled} or {"rows": [...]}.
+POST /api/posts/     one post {platform, platform_id, published_at, title, text, url}, a list
+                     of them or {"rows": [...]} — the rows import_posts reads (issue 14).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from rest_framework.views import APIView
 
 from lifecycle.selectors import accounts_for
 from lifecycle.tabular import RowErrors, rows_from_dicts
-from review.services import MetricsImportError, metrics_import
+from review.selectors import review_input_accounts
+from review.services import MetricsImportError, PostsImportError, metrics_import, posts_import
 
 MAX_ROWS = 50_000
 
@@ -114,6 +117,70 @@ class MetricsView(APIView):
         )
 
 
+def _posted_rows(data: Any) -> list[dict[str, Any]] | None:
+    if isinstance(data, dict) and "rows" in data:
+        data = data["rows"]
+    elif isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        return None
+    return data
+
+
+class PostsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Push posts (checked against the content dictionaries)",
+        request=inline_serializer(
+            "PostRow",
+            {
+                "platform": serializers.CharField(),
+                "platform_id": serializers.CharField(),
+                "published_at": serializers.DateTimeField(),
+                "title": serializers.CharField(allow_blank=True),
+                "text": serializers.CharField(allow_blank=True),
+                "url": serializers.URLField(),
+            },
+        ),
+        responses={
+            201: inline_serializer(
+                "PostsImportResult",
+                {
+                    "rows": serializers.IntegerField(),
+                    "created": serializers.IntegerField(),
+                    "skipped": serializers.IntegerField(),
+                    "findings": serializers.IntegerField(),
+                    "accounts_updated": serializers.IntegerField(),
+                },
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = _posted_rows(request.data)
+        if data is None:
+            return Response(
+                {"detail": _('请求体应为一条发文、发文列表，或 {"rows": [...]}。')},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if len(data) > MAX_ROWS:
+            return Response({"detail": _("单次最多 {n} 行。").format(n=MAX_ROWS)},
+                            status=status.HTTP_400_BAD_REQUEST)
+        try:
+            # Writers of review inputs (DESIGN §8): reviewers and inspectors of a unit above
+            # the account's unit; other accounts are "unknown" (never leak existence).
+            result = posts_import(rows=rows_from_dicts(data), scope=review_input_accounts(request.user),
+                                  actor=request.user)
+        except PostsImportError as exc:
+            return Response(_errors_body(exc.errors), status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"rows": result.rows, "created": result.created, "skipped": result.skipped,
+             "findings": result.findings, "accounts_updated": result.accounts_updated},
+            status=status.HTTP_201_CREATED,
+        )
+
+
 urlpatterns = [
     path("metrics/", MetricsView.as_view(), name="api-metrics"),
+    path("posts/", PostsView.as_view(), name="api-posts"),
 ]

@@ -81,6 +81,48 @@ def _parse_metric_row(
     return MetricRow(number, platform, platform_id, as_of, followers, posts_total, last_post_on, interaction)
 
 
+def find_accounts(
+    platform_ids: set[str], *, scope: QuerySet[Account] | None = None
+) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    """(platform, platform_id) → [(account pk, state)] for the named ids, a few queries."""
+    base = (scope if scope is not None else Account.objects.all()).order_by()
+    wanted_ids = sorted(platform_ids)
+    found: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for start in range(0, len(wanted_ids), CHUNK):
+        chunk = wanted_ids[start : start + CHUNK]
+        for pk, platform, pid, state in base.filter(platform_id__in=chunk).values_list(
+            "pk", "platform", "platform_id", "state"
+        ):
+            found[(platform, pid)].append((pk, state))
+    return found
+
+
+def pick_account(
+    found: dict[tuple[str, str], list[tuple[int, str]]], platform: str, platform_id: str, *,
+    row: int, errors: RowErrors,
+) -> int | None:
+    """The account a row names: a live account wins over an ended one with the same id
+    (re-opened accounts keep their platform id); none or several → an error for the row."""
+    candidates = found.get((platform, platform_id), [])
+    live = [pk for pk, state in candidates if state in LIVE_STATES]
+    pool = live or [pk for pk, _s in candidates]
+    if not pool:
+        errors.add(
+            row, "platform_id",
+            _("未找到账号（平台 {platform}，ID {pid}）").format(platform=platform, pid=platform_id),
+        )
+        return None
+    if len(pool) > 1:
+        errors.add(
+            row, "platform_id",
+            _("平台 {platform} 上有多个运行中的账号使用 ID {pid}，无法确定").format(
+                platform=platform, pid=platform_id
+            ),
+        )
+        return None
+    return pool[0]
+
+
 def metrics_check(
     *,
     rows: list[tuple[int, dict[str, str]]],
@@ -98,39 +140,13 @@ def metrics_check(
     parsed = [_parse_metric_row(n, r, today=today, errors=errors) for n, r in rows]
     good = [p for p in parsed if p is not None]
 
-    # Resolve (platform, platform_id) → account in a few queries; a live account wins over
-    # an ended one with the same id (re-opened accounts keep their platform id).
-    base = (scope if scope is not None else Account.objects.all()).order_by()
-    wanted_ids = sorted({p.platform_id for p in good})
-    found: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for start in range(0, len(wanted_ids), CHUNK):
-        chunk = wanted_ids[start : start + CHUNK]
-        for pk, platform, pid, state in base.filter(platform_id__in=chunk).values_list(
-            "pk", "platform", "platform_id", "state"
-        ):
-            found[(platform, pid)].append((pk, state))
+    found = find_accounts({p.platform_id for p in good}, scope=scope)
     seen: dict[tuple[int, datetime.date], int] = {}
     for p in good:
-        candidates = found.get((p.platform, p.platform_id), [])
-        live = [pk for pk, state in candidates if state in LIVE_STATES]
-        pool = live or [pk for pk, _s in candidates]
-        if not pool:
-            errors.add(
-                p.number,
-                "platform_id",
-                _("未找到账号（平台 {platform}，ID {pid}）").format(platform=p.platform, pid=p.platform_id),
-            )
+        account_id = pick_account(found, p.platform, p.platform_id, row=p.number, errors=errors)
+        if account_id is None:
             continue
-        if len(pool) > 1:
-            errors.add(
-                p.number,
-                "platform_id",
-                _("平台 {platform} 上有多个运行中的账号使用 ID {pid}，无法确定").format(
-                    platform=p.platform, pid=p.platform_id
-                ),
-            )
-            continue
-        p.account_id = pool[0]
+        p.account_id = account_id
         key = (p.account_id, p.as_of)
         if key in seen:
             errors.add(

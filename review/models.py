@@ -387,3 +387,146 @@ class EarlyWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.code} @ {self.crossed_on}"
+
+
+# -- posts and content checks (issue 14 item 3; docs/review.md) ---------------------------
+
+
+class Post(models.Model):
+    """One imported post of an account (import_posts, POST /api/posts/). Checked against the
+    content dictionaries and for external links once, when imported (ContentFinding)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="posts"
+    )
+    published_at = models.DateTimeField(_("发布时间"))
+    title = models.CharField(_("标题"), max_length=500, blank=True)
+    text = models.TextField(_("正文"), blank=True)
+    url = models.CharField(_("链接"), max_length=1000)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("发文")
+        verbose_name_plural = _("发文")
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            # review.services.posts_import: re-importing a post (same account and link) skips it.
+            models.UniqueConstraint(fields=["account", "url"], name="post_once_per_url"),
+        ]
+        indexes = [
+            # Update metrics per account and period (review.posts.post_stats).
+            models.Index(fields=["account", "published_at"], name="post_account_published_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.published_at:%Y-%m-%d} {self.title}"
+
+
+class DictionaryKind(models.TextChoices):
+    WRONG_TERM = "wrong_term", _("错误表述（如机构改革前旧称）")
+    LEADER_NAME = "leader_name", _("领导人姓名错误写法")
+    FORBIDDEN = "forbidden", _("禁用词")
+    SENSITIVE = "sensitive", _("敏感词")
+
+
+class Dictionary(models.Model):
+    """A content dictionary owned by a supervising unit; it applies to the accounts of that
+    unit's subtree. Versioned: every change bumps ``version`` and entries are never deleted
+    (``added_in``/``removed_in``), so a finding names the version it was found with."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    unit = models.ForeignKey(
+        "lifecycle.Unit", verbose_name=_("维护单位"), on_delete=models.PROTECT,
+        related_name="dictionaries",
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    active = models.BooleanField(_("启用"), default=True)
+    note = models.TextField(_("说明"), blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("错敏词库")
+        verbose_name_plural = _("错敏词库")
+        ordering = ["unit__path", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="dictionary_name_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（v{self.version}）"
+
+
+class DictionaryEntry(models.Model):
+    dictionary = models.ForeignKey(
+        Dictionary, verbose_name=_("词库"), on_delete=models.CASCADE, related_name="entries"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=DictionaryKind.choices)
+    term = models.CharField(_("词语"), max_length=200, help_text=_("错误写法、禁用词或敏感词"))
+    replacement = models.CharField(_("正确写法"), max_length=200, blank=True)
+    source_note = models.CharField(
+        _("依据"), max_length=500, help_text=_("来源说明，如 机构改革方案文号、上级通知")
+    )
+    added_in = models.PositiveIntegerField(_("加入版本"))
+    removed_in = models.PositiveIntegerField(_("移除版本"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("词条")
+        verbose_name_plural = _("词条")
+        ordering = ["dictionary", "kind", "term"]
+        constraints = [
+            # review.services.dictionary_entry_add refuses a second live entry of a term.
+            models.UniqueConstraint(
+                fields=["dictionary", "term"], condition=Q(removed_in__isnull=True),
+                name="dictionary_entry_live_term",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class ContentFindingKind(models.TextChoices):
+    WRONG_TERM = "wrong_term", _("错误表述")
+    LEADER_NAME = "leader_name", _("领导人姓名错误")
+    FORBIDDEN = "forbidden", _("禁用词")
+    SENSITIVE = "sensitive", _("敏感词")
+    INSECURE_LINK = "insecure_link", _("非 https 外链")
+    EXTERNAL_LINK = "external_link", _("非政府网站外链")
+
+
+class ContentFinding(models.Model):
+    """A candidate problem in a post — evidence for the inspector, never a veto by itself."""
+
+    post = models.ForeignKey(
+        Post, verbose_name=_("发文"), on_delete=models.CASCADE, related_name="findings"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="content_findings"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=ContentFindingKind.choices)
+    matched = models.CharField(_("命中内容"), max_length=1000)
+    suggestion = models.CharField(_("建议"), max_length=200, blank=True)
+    entry = models.ForeignKey(
+        DictionaryEntry, verbose_name=_("词条"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source_note = models.CharField(_("依据"), max_length=500, blank=True)
+    # "<dictionary id>@v<version>" the match was made with; blank for link checks.
+    dictionary_version = models.CharField(_("词库版本"), max_length=50, blank=True)
+    excerpt = models.CharField(_("上下文"), max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("内容检查发现")
+        verbose_name_plural = _("内容检查发现")
+        ordering = ["-post__published_at", "pk"]
+        indexes = [
+            # The inspection sheet reads an account's candidates.
+            models.Index(fields=["account", "created"], name="content_finding_account_idx"),
+        ]

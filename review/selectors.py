@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
 
-from lifecycle.models import AccountTransition
+from django.db.models import Q, QuerySet
+
+from lifecycle.models import Account, AccountTransition, Role
 from lifecycle.selectors import sees_everything, subtree_q, user_units
 from lifecycle.types import RequestUser
-from review.models import Feedback, FeedbackKind
+from review.models import ContentFinding, Dictionary, Feedback, FeedbackKind
 from review.services import FEEDBACK_HANDLED
 
 FEEDBACK_OPEN = "open"  # error reports not yet handled
@@ -44,3 +46,47 @@ def feedback_notes(feedbacks: list[Feedback]) -> dict[int, str]:
         data__feedback_id__in=[f.pk for f in handled],
     ).values_list("data__feedback_id", "reason")
     return {int(pk): reason for pk, reason in rows}
+
+
+# Who writes review inputs (metrics, posts) — DESIGN §8: inspectors and supervisor reviewers
+# of a unit above the account's unit; never the account's own unit.
+REVIEW_INPUT_ROLES = (Role.INSPECTOR, Role.SUPERVISOR_REVIEWER)
+
+
+def review_input_accounts(user: RequestUser) -> QuerySet[Account]:
+    """Accounts the user may push posts for: strictly below a unit where they inspect or
+    review (superusers: all)."""
+    if sees_everything(user):
+        return Account.objects.all()
+    units = user_units(user, roles=REVIEW_INPUT_ROLES)
+    if not units:
+        return Account.objects.none()
+    q = Q()
+    for unit in units:
+        q |= Q(unit__path__startswith=unit.path) & ~Q(unit_id=unit.pk)
+    return Account.objects.filter(q)
+
+
+def dictionaries_for(user: RequestUser) -> QuerySet[Dictionary]:
+    """Dictionaries of the user's units, the units below them and above them (a province's
+    dictionary applies to a city's accounts, so its staff may read it)."""
+    qs = Dictionary.objects.select_related("unit")
+    if sees_everything(user):
+        return qs
+    units = user_units(user)
+    if not units:
+        return qs.none()
+    # Unit.path is "/<pk>/<pk>/…/": its segments are the unit and its ancestors.
+    above = {int(pk) for u in units for pk in u.path.strip("/").split("/") if pk}
+    return qs.filter(subtree_q(units, prefix="unit__") | Q(unit__pk__in=above))
+
+
+def content_findings_for(account: Account, *, start: datetime.date | None = None,
+                         end: datetime.date | None = None) -> QuerySet[ContentFinding]:
+    """An account's content-check candidates, by the posts' publication day."""
+    qs = ContentFinding.objects.filter(account=account).select_related("post")
+    if start is not None:
+        qs = qs.filter(post__published_at__date__gte=start)
+    if end is not None:
+        qs = qs.filter(post__published_at__date__lte=end)
+    return qs.order_by("-post__published_at", "pk")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,21 +18,30 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lifecycle.models import Account, AccountState, AccountTransition, Role
+from lifecycle.models import Account, AccountState, AccountTransition, Role, Unit
 from lifecycle.selectors import sees_everything, user_units
 from lifecycle.services import ACTION_LABELS, AccountMetrics, account_set_metrics
 from lifecycle.types import User
+from review.content import Matcher, link_hits
 from review.metrics import CHUNK, MetricRow, metrics_check
 from review.metrics import MetricsImportError as MetricsImportError  # callers import it here
 from review.models import (
     Campaign,
     CampaignState,
+    ContentFinding,
+    Dictionary,
+    DictionaryEntry,
+    DictionaryKind,
     Feedback,
     FeedbackKind,
     Indicator,
     MetricSnapshot,
+    Post,
     RuleSet,
 )
+from review.posts import PostsImportError as PostsImportError  # callers import it here
+from review.posts import gov_suffixes, posts_check
+from review.posts import matcher as content_matcher
 
 # Rule sets and campaigns have no audit table: their changes are logged here, with the actor,
 # after commit (the log pipeline keeps govmedia.* lines; see LOGGING in config/settings).
@@ -379,3 +389,201 @@ def campaign_mark_closed(*, campaign: Campaign, actor: User, results: dict[str, 
         )
     )
     return locked
+
+
+# -- posts and content dictionaries (issue 14 item 3; docs/review.md) -----------------------
+
+
+@dataclass(frozen=True)
+class PostsImportResult:
+    rows: int
+    created: int
+    skipped: int
+    findings: int
+    accounts_updated: int
+
+
+def content_hits(
+    posts: Iterable[tuple[int, int, str, str, str]], *, matcher: Matcher, suffixes: tuple[str, ...],
+) -> Iterator[ContentFinding]:
+    """Unsaved ContentFinding rows for (post id, account id, unit path, title, text) — the
+    dictionaries over title and text, the link check over the text. Pure apart from the
+    model class (bench/review.py runs it over a million posts)."""
+    for post_id, account_id, unit_path, title, text in posts:
+        body = f"{title}\n{text}" if title else text
+        for hit in matcher.hits(body, unit_path=unit_path):
+            yield ContentFinding(
+                post_id=post_id, account_id=account_id, kind=hit.kind, matched=hit.matched,
+                suggestion=hit.suggestion, entry_id=hit.entry_id, source_note=hit.source_note,
+                dictionary_version=hit.version, excerpt=hit.excerpt[:300],
+            )
+        for hit in link_hits(text, gov_suffixes=suffixes):
+            yield ContentFinding(
+                post_id=post_id, account_id=account_id, kind=hit.kind, matched=hit.matched,
+                excerpt=hit.excerpt[:300],
+            )
+
+
+@transaction.atomic
+def posts_import(
+    *,
+    rows: list[tuple[int, dict[str, str]]],
+    scope: QuerySet[Account] | None = None,
+    actor: User | None = None,
+    now: datetime.datetime | None = None,
+) -> PostsImportResult:
+    """Import posts (import_posts, POST /api/posts/): every row checked first
+    (review.posts.posts_check, nothing written on any error); the named accounts locked in pk
+    order; a post already stored (same account and link) is skipped; new posts are checked
+    against the active dictionaries and for external links (ContentFinding: candidate
+    evidence, never a veto); an account's last post date follows its newest imported post
+    (lifecycle.services.account_set_metrics). The writer (``actor``) is recorded."""
+    good = posts_check(rows=rows, scope=scope, now=now)
+    account_ids = sorted({p.account_id for p in good if p.account_id is not None})
+    existing: set[tuple[int, str]] = set()
+    current: dict[int, tuple[datetime.date | None, bool, str]] = {}
+    for start in range(0, len(account_ids), CHUNK):
+        chunk = account_ids[start : start + CHUNK]
+        for pk, last, interaction, path in (
+            Account.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            .values_list("pk", "last_post_on", "interaction_enabled", "unit__path")
+        ):
+            current[pk] = (last, interaction, path)
+        urls = {p.url for p in good if p.account_id in set(chunk)}
+        existing.update(
+            Post.objects.filter(account_id__in=chunk, url__in=urls).values_list("account_id", "url")
+        )
+    # posts_check resolves the account of every row it returns.
+    new = [p for p in good if p.account_id is not None and (p.account_id, p.url) not in existing]
+    posts = Post.objects.bulk_create(
+        [
+            Post(account_id=int(p.account_id or 0), published_at=p.published_at, title=p.title, text=p.text,
+                 url=p.url, imported_by=actor if getattr(actor, "pk", None) else None)
+            for p in new
+        ],
+        batch_size=CHUNK,
+    )
+    found = ContentFinding.objects.bulk_create(
+        content_hits(
+            ((post.pk, post.account_id, current[post.account_id][2], post.title, post.text)
+             for post in posts),
+            matcher=content_matcher(), suffixes=gov_suffixes(),
+        ),
+        batch_size=CHUNK,
+    )
+    tz = timezone.get_current_timezone()
+    newest: dict[int, datetime.date] = {}
+    for p in new:
+        day = p.published_at.astimezone(tz).date()
+        if p.account_id is not None and day > newest.get(p.account_id, datetime.date.min):
+            newest[p.account_id] = day
+    figures = {
+        pk: AccountMetrics(followers=None, posts_total=None, last_post_on=day,
+                           interaction_enabled=current[pk][1])
+        for pk, day in newest.items()
+        if (last := current[pk][0]) is None or day > last
+    }
+    updated = account_set_metrics(metrics=figures) if figures else 0
+    return PostsImportResult(rows=len(good), created=len(posts), skipped=len(good) - len(new),
+                             findings=len(found), accounts_updated=updated)
+
+
+DICTIONARY_EDITOR_ROLES = (Role.SUPERVISOR_REVIEWER, Role.INSPECTOR, Role.ADMIN)
+ERR_DICTIONARY_FORBIDDEN = _("只有词库维护单位（或其上级单位）的主管复核人、检查员或管理员可以修改词库。")
+ERR_DICTIONARY_NAME = _("请填写词库名称（不超过200字）。")
+ERR_DICTIONARY_EXISTS = _("该单位已有名为「{name}」的词库。")
+ERR_ENTRY_TERM = _("请填写词语（不超过200字）。")
+ERR_ENTRY_KIND = _("请选择词条类型。")
+ERR_ENTRY_REPLACEMENT = _("错误表述和领导人姓名须填写正确写法（不超过200字），且不能与错误写法相同。")
+ERR_ENTRY_SOURCE = _("请填写依据（来源说明，不超过500字）。")
+ERR_ENTRY_EXISTS = _("词库中已有词语「{term}」。")
+ERR_ENTRY_REMOVED = _("该词条已在第 {version} 版移除。")
+
+
+def dictionary_may_edit(*, unit: Unit, actor: User) -> bool:
+    """The supervising unit edits its dictionaries: its reviewers, inspectors and admins (or
+    those of a unit above it)."""
+    if sees_everything(actor):
+        return True
+    return any(unit.is_within(u) for u in user_units(actor, roles=DICTIONARY_EDITOR_ROLES))
+
+
+def _check_editor(unit: Unit, actor: User) -> None:
+    if not dictionary_may_edit(unit=unit, actor=actor):
+        raise PermissionDenied(str(ERR_DICTIONARY_FORBIDDEN))
+
+
+@transaction.atomic
+def dictionary_create(*, unit: Unit, name: str, actor: User, note: str = "") -> Dictionary:
+    _check_editor(unit, actor)
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationError({"name": ERR_DICTIONARY_NAME})
+    if Dictionary.objects.filter(unit=unit, name=name).exists():
+        raise ValidationError({"name": str(ERR_DICTIONARY_EXISTS).format(name=name)})
+    dictionary = Dictionary(unit=unit, name=name, note=(note or "").strip())
+    dictionary.full_clean()
+    dictionary.save()
+    actor_id = actor.pk
+    transaction.on_commit(lambda: audit_log.info(
+        "event=dictionary_created dictionary=%s unit=%s actor=%s", dictionary.pk, unit.code, actor_id))
+    return dictionary
+
+
+@transaction.atomic
+def dictionary_entry_add(
+    *, dictionary: Dictionary, kind: str, term: str, replacement: str = "", source_note: str,
+    actor: User,
+) -> DictionaryEntry:
+    """Add one entry: the dictionary's version goes up by one and the entry is part of it
+    from that version on. Checked: kind, term, a right form for wrong terms and leader names,
+    a source note, no second live entry of the same term."""
+    locked = Dictionary.objects.select_for_update().select_related("unit").get(pk=dictionary.pk)
+    _check_editor(locked.unit, actor)
+    term, replacement = (term or "").strip(), (replacement or "").strip()
+    source_note = (source_note or "").strip()
+    errors: dict[str, Any] = {}
+    if kind not in DictionaryKind.values:
+        errors["kind"] = ERR_ENTRY_KIND
+    if not term or len(term) > 200:
+        errors["term"] = ERR_ENTRY_TERM
+    elif locked.entries.filter(term=term, removed_in__isnull=True).exists():
+        errors["term"] = str(ERR_ENTRY_EXISTS).format(term=term)
+    needs_right = kind in (DictionaryKind.WRONG_TERM, DictionaryKind.LEADER_NAME)
+    if (needs_right and (not replacement or replacement == term)) or len(replacement) > 200:
+        errors["replacement"] = ERR_ENTRY_REPLACEMENT
+    if not source_note or len(source_note) > 500:
+        errors["source_note"] = ERR_ENTRY_SOURCE
+    if errors:
+        raise ValidationError(errors)
+    locked.version += 1
+    locked.save(update_fields=["version", "updated"])
+    entry = DictionaryEntry.objects.create(
+        dictionary=locked, kind=kind, term=term, replacement=replacement,
+        source_note=source_note, added_in=locked.version,
+    )
+    dictionary.version = locked.version
+    actor_id = actor.pk
+    transaction.on_commit(lambda: audit_log.info(
+        "event=dictionary_entry_added dictionary=%s version=%s entry=%s actor=%s",
+        locked.pk, locked.version, entry.pk, actor_id))
+    return entry
+
+
+@transaction.atomic
+def dictionary_entry_remove(*, entry: DictionaryEntry, actor: User) -> DictionaryEntry:
+    """Remove an entry from the next version on (it stays in the history)."""
+    locked = Dictionary.objects.select_for_update().select_related("unit").get(pk=entry.dictionary_id)
+    _check_editor(locked.unit, actor)
+    current = DictionaryEntry.objects.get(pk=entry.pk)
+    if current.removed_in is not None:
+        raise ValidationError({"entry": str(ERR_ENTRY_REMOVED).format(version=current.removed_in)})
+    locked.version += 1
+    locked.save(update_fields=["version", "updated"])
+    current.removed_in = locked.version
+    current.save(update_fields=["removed_in"])
+    actor_id = actor.pk
+    transaction.on_commit(lambda: audit_log.info(
+        "event=dictionary_entry_removed dictionary=%s version=%s entry=%s actor=%s",
+        locked.pk, locked.version, current.pk, actor_id))
+    return current

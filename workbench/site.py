@@ -11,6 +11,7 @@ from approvals import selectors
 from approvals.flows import ChangeFlow, ClosureFlow, InspectionFlow, OpeningFlow, RectificationFlow
 from workbench.views import accounts as views_accounts
 from workbench.views import closure as views_closure
+from workbench.views import dictionaries as views_dictionaries
 from workbench.views import feedback as views_feedback
 from workbench.views import review as views_review
 from workbench.views import rules as views_rules
@@ -56,6 +57,7 @@ class WorkApp(Application):
         ("work:attention", "report", _("僵尸号与低关注账号")),
         ("work:warnings", "warning", _("预警")),
         ("work:rule_sets", "rule", _("指标体系")),
+        ("work:dictionaries", "spellcheck", _("错敏词库")),
         ("work:dashboard", "bar_chart", _("统计看板")),
     )
 
@@ -125,6 +127,13 @@ class WorkApp(Application):
     rule_set_path = path("review/rules/<int:pk>/", views_rules.RuleSetListView.as_view(), name="rule_set")
     rule_set_diff_path = path(
         "review/rules/diff/", views_rules.RuleSetDiffView.as_view(), name="rule_set_diff"
+    )
+    dictionaries_path = path(
+        "review/dictionaries/", views_dictionaries.DictionaryListView.as_view(), name="dictionaries"
+    )
+    dictionary_path = path(
+        "review/dictionaries/<int:pk>/", views_dictionaries.DictionaryDetailView.as_view(),
+        name="dictionary",
     )
     dashboard_path = path("dashboard/", views_review.DashboardView.as_view(), name="dashboard")
 

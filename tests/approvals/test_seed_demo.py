@@ -171,3 +171,13 @@ def test_it_shows_an_account_at_risk_with_its_warning(seeded):
     assert warning.cleared_on is None and warning.days_left == 3
     assert run("seed_demo").code == 0
     assert EarlyWarning.objects.filter(account__platform_id="jianyefabu_wb").count() == 1
+
+
+def test_it_shows_a_post_with_a_content_finding_on_an_inspection_sheet(seeded):
+    from review.models import ContentFinding, Inspection
+
+    finding = ContentFinding.objects.get(kind="wrong_term", account__platform_id="xinglongfabu")
+    assert finding.matched == "南京市质监局" and finding.suggestion == "南京市市场监督管理局"
+    assert Inspection.objects.filter(account__platform_id="xinglongfabu", campaign__isnull=False).exists()
+    assert run("seed_demo").code == 0
+    assert ContentFinding.objects.filter(kind="wrong_term").count() == 1

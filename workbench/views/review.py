@@ -28,8 +28,10 @@ from lifecycle.models import Account, AccountState, Role, Unit
 from lifecycle.selectors import accounts_for, subtree_q, units_for, user_units
 from lifecycle.tabular import write_csv, write_table
 from notices.rendering import cn_date
-from review.evaluation import LIST_COLUMNS, ReviewError
+from review.evaluation import LIST_COLUMNS, ReviewError, period_bounds
 from review.models import Inspection
+from review.posts import post_stats
+from review.selectors import content_findings_for
 from review.warnings import warnings_of
 from workbench import dashboards as selectors_review
 from workbench.views.tasks import TaskView, _form_errors
@@ -146,6 +148,7 @@ class InspectionSheetView(TaskView):
         ctx.update({
             "inspection": inspection,
             "warnings": warnings_of(inspection.account, before=inspection.as_of),
+            **_content_evidence(inspection),
             "findings": inspection.findings.select_related("indicator"),
             "upload_form": upload_form or ScreenshotForm(),
         })
@@ -176,6 +179,19 @@ class InspectionSheetView(TaskView):
         messages.success(request, _("检查结论已记录。"))
         campaign_id = AccountProcess.objects.get(pk=task.process_id).data["campaign"]
         return redirect("work:campaign", campaign_id)
+
+
+def _content_evidence(inspection: Inspection) -> dict:
+    """The content-check candidates (错敏信息, links) of the account's posts in the campaign
+    period up to its as-of date, and the update figures derived from its posts."""
+    bounds = period_bounds(inspection.campaign.period) if inspection.campaign else None
+    start = bounds[0] if bounds else inspection.as_of - datetime.timedelta(days=90)
+    end = min(bounds[1], inspection.as_of) if bounds else inspection.as_of
+    return {
+        "content_findings": content_findings_for(inspection.account, start=start, end=end)[:200],
+        "post_stats": post_stats(inspection.account, start=start, end=end),
+        "content_window": (start, end),
+    }
 
 
 SUGGEST_CLOSURE = _(
