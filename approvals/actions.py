@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from approvals import filings
 from approvals.errors import (
     ERR_ACCOUNT_ALREADY_CLOSING,
     ERR_ACCOUNT_ENDED,
@@ -26,7 +27,7 @@ from approvals.errors import (
     FEEDBACK_EVIDENCE,
     OVERDUE_COMMENT,
 )
-from approvals.models import AccountProcess, Decision, ProcessKind
+from approvals.models import AccountProcess, Decision, FilingKind, ProcessKind
 from approvals.nodes import business_date
 from lifecycle import services as lifecycle
 from lifecycle.models import ENDED_STATES, Account, AccountState, ChannelKind, Role, Unit
@@ -237,6 +238,12 @@ def closure_announce(*, process: AccountProcess, actor: User) -> Any:
 CHANGE_REQUIRED_FIELDS = ("name", "purpose", "contact_name", "contact_phone")
 
 
+def open_filings(*, process: AccountProcess, kind: str, event_on: datetime.date | None = None) -> None:
+    """Start the filing deadlines of an event of the process's account (issue 14 item 5)."""
+    filings.filings_open(account=process.account, kind=kind, process=process,
+                         event_on=event_on or business_date(process))
+
+
 def change_apply_approved(*, process: AccountProcess, actor: User, audit: dict[str, int]) -> Any:
     """Apply an approved change and issue the supervisor unit's 变更备案函 (ChangeFlow.approve)."""
     data = process.data["change"]
@@ -249,6 +256,7 @@ def change_apply_approved(*, process: AccountProcess, actor: User, audit: dict[s
     after = row.data.get("after", {}) if row else data["changes"]
     process.data["change"]["applied"] = {"before": before, "after": after}
     process.save(update_fields=["data"])
+    open_filings(process=process, kind=FilingKind.CHANGE)
     return issue_notice_for(
         kind="change_filing", process=process, account=account,
         issuing_unit=account.supervisor_unit or account.unit.supervisor or account.unit,

@@ -11,7 +11,7 @@ from django.dispatch import Signal
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import run_due_mail, warning_mail
+from approvals import filing_mail, run_due_mail, warning_mail
 from approvals.errors import OVERDUE_COMMENT
 from approvals.flows import ClosureFlow, RectificationFlow
 from approvals.models import AccountProcess, DecisionKind, TaskAssignment
@@ -192,6 +192,8 @@ def run_due(*, today: datetime.date) -> str:
     mail = run_due_mail.send_due_mail(today=today)
     # Early warnings (预警): each unit told once per threshold crossing.
     warned = warning_mail.send_warning_mail(today=today)
+    # Filing deadlines: remind before, notify once overdue.
+    filed = filing_mail.send_filing_mail(today=today)
     summary = (
         f"run_due {today.isoformat()}: notice periods ended: {ended}; "
         f"overdue tasks reminded: {reminded}; "
@@ -201,7 +203,8 @@ def run_due(*, today: datetime.date) -> str:
         f"escalation e-mails sent: {mail['escalations_sent']}; "
         f"e-mails failed: {mail['failed']}; "
         f"warnings opened: {warned['opened']}; warnings cleared: {warned['cleared']}; "
-        f"warning e-mails sent: {warned['sent']}"
+        f"warning e-mails sent: {warned['sent']}; "
+        f"filings reminded: {filed['reminded']}; filings overdue: {filed['overdue']}"
     )
     logger.info(
         "event=run_due ended=%s reminded=%s mail_sent=%s mail_failed=%s", ended, reminded,

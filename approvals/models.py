@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -181,3 +183,69 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.delegate} ({self.starts_on}–{self.ends_on})"
+
+
+class FilingKind(models.TextChoices):
+    OPENING = "opening", _("开设备案")
+    CHANGE = "change", _("变更备案")
+    CLOSURE = "closure", _("关停备案")
+    DEREGISTRATION = "deregistration", _("注销备案")
+
+
+class FilingSystem(models.TextChoices):
+    PROVINCIAL = "provincial", _("省级政务新媒体管理平台")
+    NATIONAL = "national", _("全国政务新媒体报送系统")
+
+
+class Filing(models.Model):
+    """A filing the owning unit owes after an event of the account (issue 14 item 5): one row
+    per event and reporting system, due a number of working days after the event
+    (approvals.services.filings.filings_open); the unit records date and reference number
+    (filing_record). run_due reminds before and reports after the due date, once each."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="filings"
+    )
+    process = models.ForeignKey(
+        AccountProcess, verbose_name=_("流程"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="filings",
+    )
+    kind = models.CharField(_("备案事项"), max_length=16, choices=FilingKind.choices)
+    system = models.CharField(_("报送系统"), max_length=16, choices=FilingSystem.choices)
+    event_on = models.DateField(_("事项发生日期"))
+    due_on = models.DateField(_("备案期限"))
+    filed_on = models.DateField(_("备案日期"), null=True, blank=True)
+    reference = models.CharField(_("备案编号"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+    reminded_on = models.DateField(_("提醒日期"), null=True, blank=True)
+    overdue_notified_on = models.DateField(_("逾期通知日期"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("备案")
+        verbose_name_plural = _("备案")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            # filings_open is idempotent per event: one row per process, kind and system.
+            models.UniqueConstraint(
+                fields=["process", "kind", "system"], condition=models.Q(process__isnull=False),
+                name="filing_once_per_process_event",
+            ),
+        ]
+        indexes = [
+            # run_due and the overdue list read the pending filings by due date.
+            models.Index(fields=["due_on"], condition=models.Q(filed_on__isnull=True),
+                         name="filing_pending_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.get_kind_display()} {self.get_system_display()}"
+
+    def state(self, today: datetime.date) -> str:
+        if self.filed_on is not None:
+            return "late" if self.filed_on > self.due_on else "done"
+        return "overdue" if today > self.due_on else "pending"

@@ -1,6 +1,7 @@
 """Benchmark: `review` over 100,000 accounts vs one hand-written SQL query (not a test).
 
     .venv/bin/python bench/review.py [--accounts 100000] [--units 400] [--keep]
+                                     [--posts 1000000] [--entries 10000]
 
 Builds a throwaway SQLite database in a temporary directory (migrations + bulk_create),
 then, in the same run, times:
@@ -9,6 +10,14 @@ then, in the same run, times:
   2. review.evaluation.review() — the selector the command uses (items in memory);
   3. `manage.py review --format json` end to end (output to /dev/null).
 Goal (issue 6): under 10 s, and within 2× of the SQL query.
+
+Issue 14 adds two parts (each a function below, so more parts can be added alike):
+  4. early-warning selection (review.warnings.accounts_at_risk) over the same accounts —
+     goal < 2 s;
+  5. content checks: --posts imported posts (default 1,000,000) checked against a
+     dictionary of --entries entries (default 10,000) with review.services
+     .posts_content_check (streamed, findings written) — goal < 60 s with memory flat
+     (peak RSS growth reported). --posts 0 skips it.
 """
 
 from __future__ import annotations
@@ -127,6 +136,85 @@ def populate(n_accounts: int, n_units: int, seed: int = 2019) -> None:
     Finding.objects.bulk_create(findings, batch_size=2000)
 
 
+# -- issue 14: warnings and content checks --------------------------------------------------
+
+
+def bench_warnings(runs: int) -> None:
+    from review.warnings import accounts_at_risk
+
+    t, risks = best_of(runs, lambda: accounts_at_risk(as_of=AS_OF))
+    print(f"early-warning selection:                {t:7.3f} s   at risk: {len(risks)}"
+          f"   goal < 2 s — {'met' if t < 2 else 'NOT met'}")
+
+
+def populate_posts(n_posts: int, n_entries: int, seed: int = 14) -> None:
+    """One province-wide dictionary of ``n_entries`` terms (3–6 characters) and ``n_posts``
+    posts of about 150 characters; 1 % of posts carry a dictionary term, 5 % a link."""
+    from django.db import transaction
+
+    from lifecycle.models import Account, Unit
+    from review.models import Dictionary, DictionaryEntry, Post
+
+    rng = random.Random(seed)
+    pool = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    root = Unit.objects.get(code="R")
+    with transaction.atomic():
+        dictionary = Dictionary.objects.create(unit=root, name="bench", version=1)
+        terms: set[str] = set()
+        while len(terms) < n_entries:
+            terms.add("".join(rng.choices(pool, k=rng.randint(3, 6))))
+        kinds = ["wrong_term", "forbidden", "sensitive", "leader_name"]
+        DictionaryEntry.objects.bulk_create(
+            [DictionaryEntry(dictionary=dictionary, kind=kinds[i % 4], term=t,
+                             replacement=f"正确{i}" if i % 4 in (0, 3) else "",
+                             source_note="bench", added_in=1)
+             for i, t in enumerate(sorted(terms))],
+            batch_size=2000,
+        )
+    term_list = sorted(terms)
+    sentences = ["".join(rng.choices(pool, k=rng.randint(20, 60))) + "。" for _ in range(3000)]
+    account_ids = list(Account.objects.values_list("pk", flat=True))
+    moment = datetime.datetime(2019, 6, 1, 9, tzinfo=datetime.UTC)
+    batch: list = []
+    for i in range(n_posts):
+        text = "".join(rng.choices(sentences, k=3))
+        r = rng.random()
+        if r < 0.01:
+            text += rng.choice(term_list)
+        elif r < 0.06:
+            text += " 详见 http://www.example.com/p/" + str(i)
+        batch.append(Post(account_id=account_ids[i % len(account_ids)], url=f"https://p/{i}",
+                          published_at=moment, title=f"标题{i}", text=text))
+        if len(batch) == 20_000:
+            Post.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Post.objects.bulk_create(batch)
+
+
+def _rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_content(n_posts: int) -> None:
+    import gc
+
+    from review.models import Post
+    from review.services import posts_content_check
+
+    gc.collect()
+    rss_before = _rss_mib()
+    start = time.perf_counter()
+    written = posts_content_check(posts=Post.objects.all())
+    elapsed = time.perf_counter() - start
+    growth = _rss_mib() - rss_before
+    print(f"content check ({n_posts} posts):       {elapsed:7.3f} s   findings: {written}"
+          f"   peak RSS +{growth:.0f} MiB   goal < 60 s, memory flat — "
+          f"{'met' if elapsed < 60 and growth < 100 else 'NOT met'}")
+
+
 def best_of(runs: int, fn):
     times, result = [], None
     for _ in range(runs):
@@ -143,6 +231,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="best of N (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the database directory")
     parser.add_argument("--reuse", metavar="DIR", help="time a database kept by --keep")
+    parser.add_argument("--posts", type=int, default=1_000_000, help="posts to check (0: skip)")
+    parser.add_argument("--entries", type=int, default=10_000, help="dictionary entries")
     args = parser.parse_args()
 
     tmp = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="govmedia-bench-"))
@@ -159,6 +249,11 @@ def main() -> None:
             f"populated {args.accounts} accounts / {args.units} units in "
             f"{time.perf_counter() - start:.1f} s  ({tmp})"
         )
+        if args.posts:
+            start = time.perf_counter()
+            populate_posts(args.posts, args.entries)
+            print(f"populated {args.posts} posts / {args.entries} dictionary entries in "
+                  f"{time.perf_counter() - start:.1f} s")
 
     def sql():
         with connection.cursor() as cursor:
@@ -195,6 +290,9 @@ def main() -> None:
         f"{'met' if t_cmd < 10 and t_sel <= 2 * t_sql else 'NOT met'} "
         f"(best of {args.runs})"
     )
+    bench_warnings(args.runs)
+    if args.posts:
+        bench_content(args.posts)
     if not (args.keep or args.reuse):
         import shutil
 

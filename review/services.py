@@ -488,6 +488,37 @@ def posts_import(
                              findings=len(found), accounts_updated=updated)
 
 
+def posts_content_check(*, posts: QuerySet[Post], chunk: int = 5000) -> int:
+    """(Re)check stored posts against the active dictionaries and for links — after a
+    dictionary change, or at scale (bench/review.py: a million posts). Streams the posts and
+    writes findings per chunk, so memory stays flat; a post's earlier findings are replaced.
+    Returns how many findings were written."""
+    rows = (
+        posts.order_by("pk")
+        .values_list("pk", "account_id", "account__unit__path", "title", "text")
+        .iterator(chunk_size=chunk)
+    )
+    check = content_matcher()
+    suffixes = gov_suffixes()
+    written = 0
+    batch: list[tuple[int, int, str, str, str]] = []
+
+    def flush() -> int:
+        with transaction.atomic():
+            ContentFinding.objects.filter(post_id__in=[row[0] for row in batch]).delete()
+            return len(ContentFinding.objects.bulk_create(
+                content_hits(batch, matcher=check, suffixes=suffixes), batch_size=CHUNK))
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= chunk:
+            written += flush()
+            batch = []
+    if batch:
+        written += flush()
+    return written
+
+
 DICTIONARY_EDITOR_ROLES = (Role.SUPERVISOR_REVIEWER, Role.INSPECTOR, Role.ADMIN)
 ERR_DICTIONARY_FORBIDDEN = _("只有词库维护单位（或其上级单位）的主管复核人、检查员或管理员可以修改词库。")
 ERR_DICTIONARY_NAME = _("请填写词库名称（不超过200字）。")

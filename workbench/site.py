@@ -13,6 +13,7 @@ from workbench.views import accounts as views_accounts
 from workbench.views import closure as views_closure
 from workbench.views import dictionaries as views_dictionaries
 from workbench.views import feedback as views_feedback
+from workbench.views import filings as views_filings
 from workbench.views import review as views_review
 from workbench.views import rules as views_rules
 from workbench.views import tasks as views
@@ -58,6 +59,7 @@ class WorkApp(Application):
         ("work:warnings", "warning", _("预警")),
         ("work:rule_sets", "rule", _("指标体系")),
         ("work:dictionaries", "spellcheck", _("错敏词库")),
+        ("work:filings", "assignment_turned_in", _("备案期限")),
         ("work:dashboard", "bar_chart", _("统计看板")),
     )
 
@@ -135,6 +137,7 @@ class WorkApp(Application):
         "review/dictionaries/<int:pk>/", views_dictionaries.DictionaryDetailView.as_view(),
         name="dictionary",
     )
+    filings_path = path("filings/", views_filings.FilingListView.as_view(), name="filings")
     dashboard_path = path("dashboard/", views_review.DashboardView.as_view(), name="dashboard")
 
     def has_view_permission(self, user, obj=None):

@@ -22,7 +22,7 @@ from approvals.errors import ERR_CLOSURE_PENDING, ERR_FORCED_NOT_CLOSING, ERR_NO
 from approvals.flows.chain import ChainFlow, applicant_step, audit_of, last_decider, revise_node
 from approvals.forms import DeregistrationForm
 from approvals.forms.closure import ClosureApplyForm, SuccessorsForm
-from approvals.models import AccountProcess, ProcessKind
+from approvals.models import AccountProcess, FilingKind, ProcessKind
 from approvals.nodes import AS_OF, forget_business_date
 from lifecycle import services as lifecycle
 from lifecycle import workdays
@@ -125,6 +125,8 @@ class ClosureFlow(ChainFlow, flow.Flow):
 
     def on_announce(self, activation) -> None:
         actions.closure_announce(process=activation.process, actor=last_decider(activation.process))
+        # The closure (关停) is public from its announcement — also a forced one: file it.
+        actions.open_filings(process=activation.process, kind=FilingKind.CLOSURE)
 
     def successors_needed(self, activation) -> bool:
         return actions.successors_needed(activation.process.data["closure"])
@@ -151,6 +153,7 @@ class ClosureFlow(ChainFlow, flow.Flow):
                 account=process.account, actor=last_decider(process), deregistered_on=on,
                 reason=plan["reason"], **audit_of(activation),
             )
+        actions.open_filings(process=process, kind=FilingKind.DEREGISTRATION, event_on=on)
 
 
 def _closure_successor(plan: dict[str, Any]):

@@ -10,7 +10,7 @@ from approvals import actions
 from approvals.chains import last_step_unit
 from approvals.flows.chain import ChainFlow, applicant_step, audit_of, last_decider
 from approvals.forms import RegistrationForm
-from approvals.models import ProcessKind
+from approvals.models import FilingKind, ProcessKind
 from lifecycle import services as lifecycle
 
 
@@ -82,6 +82,8 @@ class OpeningFlow(ChainFlow, flow.Flow):
             actor=last_decider(process),
             context=data,
         )
+        actions.open_filings(process=process, kind=FilingKind.OPENING,
+                             event_on=actions.parse_iso_date(data["live_on"]))
 
 
 # -- closure / merger (DESIGN §6 ClosureFlow) ---------------------------------------------

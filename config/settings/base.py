@@ -192,6 +192,16 @@ REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 NOTICE_PERIOD_WORKING_DAYS = envint("NOTICE_PERIOD_WORKING_DAYS", 15)
 TASK_DUE_WORKING_DAYS = envint("TASK_DUE_WORKING_DAYS", 5)
 RECTIFICATION_WORKING_DAYS = envint("RECTIFICATION_WORKING_DAYS", 10)
+# Filing deadlines (issue 14 item 5): opening, change, closure and deregistration are filed on
+# the provincial platform and the national 报送系统 within this many working days (湖北: 5);
+# FILING_WORKING_DAYS_BY_PROVINCE overrides it per province unit code, e.g. "HB=5,GD=10".
+FILING_WORKING_DAYS = envint("FILING_WORKING_DAYS", 5)
+FILING_WORKING_DAYS_BY_PROVINCE = {
+    code.strip(): int(days)
+    for code, _sep, days in (
+        item.partition("=") for item in envlist("FILING_WORKING_DAYS_BY_PROVINCE", []) if item.strip()
+    )
+}
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Extra holidays and make-up workdays on top of chinese-calendar (lifecycle.workdays), for
 # years the installed package does not know yet: a JSON or CSV file (docs/deploy.md,

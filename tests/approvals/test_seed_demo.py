@@ -181,3 +181,10 @@ def test_it_shows_a_post_with_a_content_finding_on_an_inspection_sheet(seeded):
     assert Inspection.objects.filter(account__platform_id="xinglongfabu", campaign__isnull=False).exists()
     assert run("seed_demo").code == 0
     assert ContentFinding.objects.filter(kind="wrong_term").count() == 1
+
+
+def test_it_shows_a_pending_filing(seeded):
+    from approvals.models import Filing
+
+    pending = Filing.objects.filter(filed_on__isnull=True)
+    assert pending.filter(kind="opening", account__name="江宁发布", account__platform="douyin").count() == 2

@@ -72,6 +72,7 @@ class AccountDetailView(View):
             "chain": successor_chain(account),
             "may_apply": account.unit_id in applicant_units and account.state == AccountState.ACTIVE,
             "warnings": warnings_of(account).filter(cleared_on__isnull=True),
+            "filings": account.filings.order_by("event_on", "kind", "system"),
         })
 
 
