@@ -211,3 +211,16 @@ def run_due(*, today: datetime.date) -> str:
         mail["reminders_sent"] + mail["escalations_sent"], mail["failed"],
     )
     return summary
+
+
+def waiting_notice_periods() -> list[tuple[AccountProcess, str]]:
+    """Closures waiting in their notice period, with the day each one ends (ISO), soonest
+    first (the demo operator page lists them)."""
+    process_ids = Task.objects.filter(
+        flow_task=ClosureFlow.wait_notice_period, status=STATUS.NEW
+    ).values("process_id")
+    rows = [
+        (p, (p.data.get("notice_period") or {}).get("due_on", ""))
+        for p in AccountProcess.objects.filter(pk__in=process_ids).select_related("account", "unit")
+    ]
+    return sorted(rows, key=lambda row: (row[1] or "9999-12-31", row[0].pk))

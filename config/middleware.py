@@ -12,6 +12,7 @@ PUBLIC_PREFIXES = (
     "/accounts/login/",
     "/static/",
     "/healthz",
+    "/favicon.ico",
     "/i18n/",
 )
 

@@ -11,18 +11,29 @@ from lifecycle.models import Account, AccountTransition, Membership, Unit
 from lifecycle.types import RequestUser
 
 
+def _memberships(user: RequestUser) -> list[Membership]:
+    """All of a user's memberships with their units: one query per request user (cached)."""
+    cached = user.__dict__.get("_govmedia_memberships")
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("unit"))
+        user.__dict__["_govmedia_memberships"] = cached
+    return cached
+
+
 def user_units(user: RequestUser, roles: tuple[str, ...] | None = None) -> list[Unit]:
     """The units a user holds a role in (optionally only some roles). Cached per request user."""
     if not user.is_authenticated:
         return []
-    cache = user.__dict__.setdefault("_govmedia_units", {})
-    key = roles or ()
-    if key not in cache:
-        qs = Membership.objects.filter(user=user).select_related("unit")
-        if roles:
-            qs = qs.filter(role__in=roles)
-        cache[key] = list({m.unit_id: m.unit for m in qs}.values())
-    return cache[key]
+    return list({
+        m.unit_id: m.unit for m in _memberships(user) if not roles or m.role in roles
+    }.values())
+
+
+def user_roles(user: RequestUser) -> set[str]:
+    """The roles a user holds in any unit (menus by role). Shares user_units' one query."""
+    if not user.is_authenticated:
+        return set()
+    return {m.role for m in _memberships(user)}
 
 
 def sees_everything(user: RequestUser) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
@@ -9,17 +10,25 @@ from viewflow.workflow.flow import WorkflowAppViewset
 
 from approvals import selectors
 from approvals.flows import ChangeFlow, ClosureFlow, InspectionFlow, OpeningFlow, RectificationFlow
+from lifecycle.models import Role
+from lifecycle.selectors import user_roles
 from workbench.views import accounts as views_accounts
 from workbench.views import closure as views_closure
 from workbench.views import dictionaries as views_dictionaries
 from workbench.views import feedback as views_feedback
 from workbench.views import filings as views_filings
+from workbench.views import operator as views_operator
 from workbench.views import review as views_review
 from workbench.views import rules as views_rules
+from workbench.views import start as views_start
 from workbench.views import tasks as views
 from workbench.views import todo as views_todo
 from workbench.views import work as views_work
 from workbench.views.scoped import ScopedFlowViewset
+
+# Who sees which menu entries (WorkApp.links_for).
+SIGNERS = (Role.UNIT_HEAD, Role.APPROVER, Role.SUPERVISOR_REVIEWER, Role.ADMIN)
+SUPERVISION = (Role.APPROVER, Role.SUPERVISOR_REVIEWER, Role.INSPECTOR, Role.ARCHIVIST, Role.ADMIN)
 
 
 class InboxApp(WorkflowAppViewset):
@@ -46,24 +55,40 @@ class WorkApp(Application):
     app_name = "work"
     icon = "edit_note"
     menu_template_name = "workbench/work_menu.html"
+    # (url name, icon, label, roles that see it; None: everyone). Clerks (填报员) see what they
+    # use to apply; sign-off tools go to the people who sign; supervision to inspectors.
+    # Superusers see everything. The pages themselves check permissions again.
     menu_links = (
-        ("work:applications", "assignment", _("我的申请")),
-        ("work:apply_opening", "add_circle", _("申请开设账号")),
-        ("work:accounts", "list_alt", _("账号台账")),
-        ("work:feedback", "rate_review", _("公众反馈")),
-        ("work:bulk_approve", "done_all", _("批量同意")),
-        ("work:delegations", "person_add", _("委托代办")),
-        ("notices:list", "description", _("公文档案")),
-        ("work:campaigns", "fact_check", _("检查活动")),
-        ("work:attention", "report", _("僵尸号与低关注账号")),
-        ("work:warnings", "warning", _("预警")),
-        ("work:rule_sets", "rule", _("指标体系")),
-        ("work:dictionaries", "spellcheck", _("错敏词库")),
-        ("work:filings", "assignment_turned_in", _("备案期限")),
-        ("work:dashboard", "bar_chart", _("统计看板")),
+        ("work:applications", "assignment", _("我的申请"), None),
+        ("work:start", "add_circle", _("发起申请"), None),
+        ("work:accounts", "list_alt", _("账号台账"), None),
+        ("work:feedback", "rate_review", _("公众反馈"), (Role.APPLICANT, Role.UNIT_HEAD, Role.ADMIN)),
+        ("work:bulk_approve", "done_all", _("批量同意"), SIGNERS),
+        ("work:delegations", "person_add", _("委托代办"), SIGNERS),
+        ("notices:list", "description", _("公文档案"), None),
+        ("work:campaigns", "fact_check", _("检查活动"), (Role.INSPECTOR, Role.ADMIN)),
+        ("work:attention", "report", _("僵尸号与低关注账号"), SUPERVISION),
+        # Early warnings concern the owning units as much as the supervisors.
+        ("work:warnings", "warning", _("预警"), None),
+        ("work:rule_sets", "rule", _("指标体系"), SUPERVISION),
+        ("work:dictionaries", "spellcheck", _("错敏词库"), SUPERVISION),
+        ("work:filings", "assignment_turned_in", _("备案期限"), None),
+        ("work:dashboard", "bar_chart", _("统计看板"), SUPERVISION),
     )
 
+    def links_for(self, user) -> list[tuple[str, str, str]]:
+        """The menu entries `user` uses (menu_links filtered by the user's roles)."""
+        if getattr(user, "is_superuser", False):
+            return [link[:3] for link in self.menu_links]
+        roles = user_roles(user)
+        links = [link[:3] for link in self.menu_links if link[3] is None or roles & set(link[3])]
+        if getattr(settings, "GOVMEDIA_DEMO", False):
+            links.append(("work:operator", "schedule", _("演示：到期处理")))
+        return links
+
     index_path = path("", views_accounts.work_index, name="index")
+    start_path = path("start/", views_start.StartView.as_view(), name="start")
+    operator_path = path("demo/run-due/", views_operator.OperatorView.as_view(), name="operator")
     apply_opening_path = path("apply/opening/", views.ApplyOpeningView.as_view(), name="apply_opening")
     apply_closure_path = path(
         "apply/closure/<int:account_id>/", views_closure.ApplyClosureView.as_view(), name="apply_closure"

@@ -3,7 +3,12 @@
 from config.env import envbool, envstr
 from config.settings.base import *  # noqa: F403
 
-DEBUG = envbool("DEBUG", True)
+# The demo shows our own error pages, as production does (DEBUG=true brings Django's
+# technical pages back for development); WhiteNoise serves static files from the apps
+# without collectstatic.
+DEBUG = envbool("DEBUG", False)
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 # Local-only fallback so `make run` works on a fresh clone; production.py has no default.
 SECRET_KEY = envstr("SECRET_KEY", "local-development-only-not-secret")  # noqa: F405
 GOVMEDIA_DEMO = True

@@ -54,3 +54,9 @@ def history_rows(transitions):
 def channel_label(kind):
     """A successor channel's kind as its label (网站, 电话, …)."""
     return dict(ChannelKind.choices).get(kind, kind)
+
+
+@register.filter
+def menu_links_for(app, user):
+    """The work menu's entries for `user` (workbench.site.WorkApp.links_for: by role)."""
+    return app.links_for(user)
