@@ -15,6 +15,8 @@ def _memberships(user: RequestUser) -> list[Membership]:
     """All of a user's memberships with their units: one query per request user (cached)."""
     cached = user.__dict__.get("_govmedia_memberships")
     if cached is None:
+        if not user.is_authenticated:
+            return []
         cached = list(Membership.objects.filter(user=user).select_related("unit"))
         user.__dict__["_govmedia_memberships"] = cached
     return cached

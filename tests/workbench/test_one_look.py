@@ -37,9 +37,8 @@ def test_it_serves_its_own_404_for_an_out_of_scope_task(client, nanjing):
 
 
 def test_it_serves_its_own_500_page_in_both_languages(nanjing):
-    from django.views.defaults import server_error
-
     from django.test import RequestFactory
+    from django.views.defaults import server_error
 
     response = server_error(RequestFactory().get("/"))
     html = response.content.decode()
