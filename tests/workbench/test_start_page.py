@@ -41,8 +41,8 @@ def test_it_tells_an_approver_there_is_nothing_to_start(client, world):
     assert 'data-testid="start-none"' in html and 'data-testid="start-opening"' not in html
 
 
-def test_the_inbox_button_leads_to_the_start_page_not_a_dialog(client, world):
+def test_the_queue_button_leads_to_the_start_page_not_a_dialog(client, world):
     client.force_login(world.p.njzj_clerk)
-    html = client.get(reverse("workflow:inbox")).content.decode()
+    html = client.get(reverse("workflow:queue")).content.decode()
     assert 'data-testid="start-fab"' in html and reverse("work:start") in html
     assert "vf-dialog" not in html
