@@ -47,6 +47,7 @@ class Platform(models.TextChoices):
     XIAOHONGSHU = "xiaohongshu", _("小红书")
     BILIBILI = "bilibili", _("哔哩哔哩")
     APP = "app", _("移动客户端")
+    QUICK_APP = "quick_app", _("快应用")
     OTHER = "other", _("其他")
 
 

@@ -1,4 +1,5 @@
-"""OpeningFlow: application → unit head → chain → 批复 → registration → 备案回执 → active."""
+"""OpeningFlow: application → unit head → chain → 批复 → (apps: 网信 filing) → registration →
+备案回执 → active."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from approvals import actions
+from approvals import actions, app_policy
 from approvals.chains import last_step_unit
 from approvals.flows.chain import ChainFlow, applicant_step, audit_of, last_decider
-from approvals.forms import RegistrationForm
+from approvals.forms import CacFilingForm, RegistrationForm
 from approvals.models import FilingKind, ProcessKind
 from lifecycle import services as lifecycle
 
@@ -29,14 +30,26 @@ class OpeningFlow(ChainFlow, flow.Flow):
     approve = (
         flow.Function(this.on_approved)
         .Annotation(title=_("批准开设并出具批复"))
-        .Next(this.register)
+        .Next(this.check_app)
     )
+
+    # Apps, mini-programs and quick apps are filed with 网信 before they go live
+    # (国办函〔2026〕12号; approvals.app_policy).
+    check_app = (
+        flow.If(this.is_app).Annotation(title=_("是否为移动应用"))
+        .Then(this.cac_filing).Else(this.register)
+    )
+
+    cac_filing = applicant_step("cac_filing", CacFilingForm, _("网信部门备案")).Next(this.register)
 
     register = applicant_step("registration", RegistrationForm, _("注册账号并备案")).Next(
         this.activate
     )
 
     activate = flow.Function(this.on_registered).Annotation(title=_("账号上线")).Next(this.end)
+
+    def is_app(self, activation) -> bool:
+        return app_policy.is_app(activation.process.account.platform)
 
     def on_rejected(self, activation, reason: str) -> None:
         process = activation.process

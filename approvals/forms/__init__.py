@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from approvals import app_policy
 from approvals.models import DecisionKind
 from lifecycle.models import Platform
 
@@ -42,6 +44,22 @@ class RegistrationForm(forms.Form):
     live_on = forms.DateField(label=_("上线日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class CacFilingForm(forms.Form):
+    """The 网信 filing of an app before it goes live (国办函〔2026〕12号; approvals.app_policy)."""
+
+    cac_filing_number = forms.CharField(
+        label=_("网信备案编号"), max_length=100,
+        help_text=format_lazy("{}（{}）", app_policy.RULE_TEXT, app_policy.RULE_SOURCE),
+    )
+    cac_filed_on = forms.DateField(label=_("网信备案日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_cac_filed_on(self):
+        day = self.cleaned_data["cac_filed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("网信备案日期不能晚于今天。"))
+        return day
+
+
 class DeregistrationForm(forms.Form):
     deregistered_on = forms.DateField(
         label=_("平台注销日期"), widget=forms.DateInput(attrs={"type": "date"})
@@ -62,7 +80,10 @@ class OpeningForm(forms.Form):
     """The web application form (POST /api/applications/opening/ takes the same fields)."""
 
     unit = forms.ChoiceField(label=_("申请单位"))
-    platform = forms.ChoiceField(label=_("平台"), choices=Platform.choices)
+    platform = forms.ChoiceField(
+        label=_("平台"), choices=Platform.choices,
+        help_text=format_lazy("{}（{}）", app_policy.RULE_TEXT, app_policy.RULE_SOURCE),
+    )
     name = forms.CharField(label=_("账号名称"), max_length=200)
     purpose = forms.CharField(label=_("开设用途"), widget=forms.Textarea(attrs={"rows": 3}))
     operator = forms.CharField(label=_("运维单位"), required=False, max_length=200)

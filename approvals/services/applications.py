@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from approvals import app_policy
 from approvals.actions import (
     CHANGE_REQUIRED_FIELDS,
     CLOSURE_KINDS,
@@ -80,6 +81,7 @@ def opening_apply(
     """Create the account (applying) and start the OpeningFlow with a frozen chain."""
     _require_role(actor=actor, unit=unit, role=Role.APPLICANT)
     lifecycle.check_may_apply(unit=unit, platform=platform, exemption_reason=exemption_reason)
+    app_policy.check_app_opening(unit=unit, platform=platform)
     extra = lifecycle.existing_on_platform(unit=unit, platform=platform) is not None
     chain = compute_chain(process_kind=ProcessKind.OPENING, unit=unit, extra_level=extra)
     with transaction.atomic():

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import selectors
+from approvals import app_policy, selectors
 from approvals.actions import check_successor_not_closing, resolve_successor, revision_changes
 from approvals.errors import (
     ERR_BULK_ONLY_DECISIONS,
@@ -128,6 +128,13 @@ def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict 
     form = node.form_class(data or {}, files or {})
     if not form.is_valid():
         raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+    if node.task_kind == "registration":
+        # An app goes live only after its 网信 filing (approvals.app_policy).
+        process_data = (
+            AccountProcess.objects.filter(pk=task.process_id).values_list("data", flat=True).first()
+        )
+        app_policy.check_live_after_cac(cac=(process_data or {}).get("cac_filing"),
+                                        live_on=form.cleaned_data.get("live_on"))
     # Uploaded files stay File objects here; task_decide stores them under the lock.
     return {
         k: (v.isoformat() if isinstance(v, datetime.date) else v)

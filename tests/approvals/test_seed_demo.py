@@ -188,3 +188,8 @@ def test_it_shows_a_pending_filing(seeded):
 
     pending = Filing.objects.filter(filed_on__isnull=True)
     assert pending.filter(kind="opening", account__name="江宁发布", account__platform="douyin").count() == 2
+
+
+def test_it_shows_an_app_application_at_its_cac_step(seeded):
+    process = AccountProcess.objects.get(account__platform="mini_program", account__unit__code="NJZJ")
+    assert [t.flow_task.task_kind for t in open_tasks(process)] == ["cac_filing"]

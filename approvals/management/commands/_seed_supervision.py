@@ -12,8 +12,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.services import campaign_create
-from lifecycle.models import Unit
+from approvals.selectors import open_tasks
+from approvals.services import campaign_create, opening_apply, task_decide
+from lifecycle.models import Account, Unit
 from review import services as review_services
 from review.models import Campaign, Dictionary
 from review.warnings import warnings_record
@@ -35,6 +36,8 @@ def seed_supervision(command: Any, *, units: dict[str, Unit], users: dict[str, A
         seed_content(command, unit=units["NJ"], inspector=inspector, today=today, tally=tally)
         if "JYXL" in units:
             seed_campaign(command, scope=units["JYXL"], inspector=inspector, today=today, tally=tally)
+    if {"zhijian_clerk", "zhijian_head", "nanjing_approver"} <= set(users) and "NJZJ" in units:
+        seed_app(command, unit=units["NJZJ"], users=users, tally=tally)
     result = command.attempt(_("演示预警"), lambda: warnings_record(today=today))
     if result and result["opened"]:
         tally.add(_("预警"), result["opened"])
@@ -77,3 +80,23 @@ def seed_campaign(command: Any, *, scope: Unit, inspector: Any, today: datetime.
         as_of=today))
     if campaign is not None:
         tally.add(_("检查活动"))
+
+
+def seed_app(command: Any, *, unit: Unit, users: dict[str, Any], tally: Any) -> None:
+    """A mini-program of 南京市质监局, approved and waiting at its 网信 filing step."""
+    if Account.objects.filter(unit=unit, platform="mini_program").exists():
+        return
+
+    def run() -> Any:
+        process = opening_apply(
+            actor=users["zhijian_clerk"], unit=unit, platform="mini_program", name="南京质检服务",
+            purpose=_("计量、特种设备等办事预约与查询服务。"), operator=_("南京某信息技术有限公司"),
+            contact_name="王工", contact_phone="025-83000000",
+        )
+        for who in ("zhijian_head", "nanjing_approver"):
+            task = open_tasks(process).first()
+            task_decide(task=task, actor=users[who], decision="approve", comment=_("同意"))
+        return process
+
+    if command.attempt(_("演示小程序开设申请"), run) is not None:
+        tally.add(_("小程序申请"))
