@@ -15,6 +15,7 @@ from django.urls import get_resolver, reverse
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.models import Task
+from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
 
@@ -113,6 +114,33 @@ class RoutedView(flow.View):
 
     def can_execute(self, user: RequestUser, task: Task) -> bool:
         return bool(user and user.is_authenticated and task.owner_id == user.pk)
+
+
+class ChainJoinActivation(JoinActivation):
+    """viewflow's join, reading what it decides on once per arrival: its `is_done` runs
+    twice (the transition's condition, then the check) and `complete` again, each time
+    loading the incoming tokens and the still-active tasks and asking the continue
+    condition. Nothing changes in between (one arrival, under the process lock), so the
+    first answers are kept on this activation — created anew for every arrival."""
+
+    def _join_token_prefixes(self):
+        if "_prefixes" not in self.__dict__:
+            self.__dict__["_prefixes"] = super()._join_token_prefixes()
+        return self.__dict__["_prefixes"]
+
+    def _active_join_tasks(self, join_token_prefix):
+        key = f"_active:{join_token_prefix}"
+        if key not in self.__dict__:
+            active = super()._active_join_tasks(join_token_prefix)
+            len(active)  # evaluated once: exists() and the cancel loop read the cache
+            self.__dict__[key] = active
+        return self.__dict__[key]
+
+
+class ChainJoin(flow.Join):
+    """The chain loop's join (gather): viewflow's Join with ChainJoinActivation."""
+
+    activation_class = ChainJoinActivation
 
 
 class ChainSplitActivation(SplitActivation):

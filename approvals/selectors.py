@@ -49,28 +49,56 @@ def _candidate_q(user: RequestUser, *, delegated: bool = True,
     delegated=False)."""
     if not user.is_authenticated:
         return Q(pk__in=[])  # the anonymous user holds no (unit, role)
-    key = ("pairs", on or workdays.today()) if delegated else ("own_pairs", None)
-    cache = user.__dict__.setdefault("_govmedia_pairs", {})
-    pairs = cache.get(key)
-    if pairs is None:
-        ids = [user.pk] + (active_delegators(user, on=on) if delegated else [])
-        pairs = sorted(_pairs(ids))
-        cache[key] = pairs
+    pairs = _pairs_of(user, delegated=delegated, on=on)
     if not pairs:
         return Q(pk__in=[])
     return reduce(or_, (Q(unit_id=unit_id, role=role) for unit_id, role in pairs))
 
 
+def _pairs_of(user: RequestUser, *, delegated: bool = True,
+              on: datetime.date | None = None) -> list[tuple[int, str]]:
+    """The (unit, role) pairs of `_candidate_q`, cached on the user object (one request).
+    Without delegators that day, the user's own pairs are the same rows: one query serves
+    both keys."""
+    key = ("pairs", on or workdays.today()) if delegated else ("own_pairs", None)
+    cache = user.__dict__.setdefault("_govmedia_pairs", {})
+    pairs = cache.get(key)
+    if pairs is None:
+        delegators = active_delegators(user, on=on) if delegated else []
+        if delegated and not delegators and ("own_pairs", None) in cache:
+            pairs = cache[("own_pairs", None)]
+        else:
+            ids: list[Any] = [user.pk, *delegators]
+            pairs = sorted(_pairs(ids))
+            if not delegators:
+                cache[("own_pairs", None)] = pairs
+        cache[key] = pairs
+    return pairs
+
+
+def _prefetched_assignments(task: Task) -> list[TaskAssignment] | None:
+    """The task's routing rows when the caller loaded them with the task
+    (prefetch_related("assignments"): the decide path), else None (ask the database)."""
+    if "assignments" in getattr(task, "_prefetched_objects_cache", {}):
+        return list(task.assignments.all())
+    return None
+
+
 def acting_for(user: User, task: Task) -> User | None:
     """None when the user is a candidate in their own right; otherwise the delegator whose
     role makes them one (recorded on the Decision)."""
-    if TaskAssignment.objects.filter(_candidate_q(user, delegated=False), task=task).exists():
+    rows = _prefetched_assignments(task)
+    if rows is not None:
+        own = set(_pairs_of(user, delegated=False))
+        if any((a.unit_id, a.role) in own for a in rows):
+            return None
+    elif TaskAssignment.objects.filter(_candidate_q(user, delegated=False), task=task).exists():
         return None
     for delegator_id in active_delegators(user):
         pairs = _pairs([delegator_id])
-        if any(
-            (a.unit_id, a.role) in pairs for a in TaskAssignment.objects.filter(task=task)
-        ):
+        if rows is None:
+            rows = list(TaskAssignment.objects.filter(task=task))
+        if any((a.unit_id, a.role) in pairs for a in rows):
             return get_user_model().objects.get(pk=delegator_id)
     return None
 
@@ -79,6 +107,10 @@ def is_candidate(user: RequestUser, task: Task, *, on: datetime.date | None = No
     """May the user act on the task on the day `on` (default: today): the one rule."""
     if not getattr(user, "is_authenticated", False):
         return False
+    rows = _prefetched_assignments(task)
+    if rows is not None:
+        pairs = set(_pairs_of(user, on=on))
+        return any((a.unit_id, a.role) in pairs for a in rows)
     return TaskAssignment.objects.filter(_candidate_q(user, on=on), task=task).exists()
 
 

@@ -157,7 +157,14 @@ def issue(
         revokes=revokes,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    notice.full_clean(exclude=["pdf", "context"])
+    # The fields' own rules; not the five look-ups full_clean would add: the related rows
+    # were passed in as loaded objects, and number/sequence uniqueness comes from the
+    # gapless sequence row locked above — the database's FK and unique constraints (Meta)
+    # still hold both.
+    notice.full_clean(
+        exclude=["pdf", "context", "issuing_unit", "account", "created_by", "revokes"],
+        validate_unique=False, validate_constraints=False,
+    )
     notice.save()
     if revokes is not None:
         revokes.status = NoticeStatus.REVOKED

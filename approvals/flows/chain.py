@@ -18,13 +18,13 @@ from viewflow.workflow import flow, lock
 
 from approvals.forms import RevisionForm
 from approvals.models import AccountProcess, Decision, DecisionKind
-from approvals.nodes import ChainSplit, RoutedView, task_redirect
+from approvals.nodes import ChainJoin, ChainSplit, RoutedView, task_redirect
 from lifecycle.models import Role
 
 
 def last_decider(process: AccountProcess) -> Any:
     """Who acts for a system step: the user of the latest decision (else the applicant)."""
-    decision = Decision.objects.filter(process=process).order_by("-pk").first()
+    decision = Decision.objects.filter(process=process).select_related("actor").order_by("-pk").first()
     return decision.actor if decision else process.applicant
 
 
@@ -73,7 +73,7 @@ class ChainFlow:
     )
 
     gather = (
-        flow.Join(continue_on_condition=this.round_settled)
+        ChainJoin(continue_on_condition=this.round_settled)
         .Annotation(title=_("汇总意见"))
         .Next(this.tally)
     )
@@ -111,7 +111,13 @@ class ChainFlow:
     # -- the chain loop ----------------------------------------------------------------
 
     def round_settled(self, activation, active_tasks) -> bool:
-        """A reject or return ends the round at once (siblings of a 会签 are cancelled)."""
+        """A reject or return ends the round at once (siblings of a 会签 are cancelled).
+        Asked several times per arrival at the join: answered once per activation."""
+        if "_round_settled" not in activation.__dict__:
+            activation.__dict__["_round_settled"] = self._round_settled(activation)
+        return activation.__dict__["_round_settled"]
+
+    def _round_settled(self, activation) -> bool:
         return Decision.objects.filter(
             process_id=activation.process.pk,
             round=activation.process.data["round"],

@@ -65,15 +65,16 @@ class OpeningFlow(ChainFlow, flow.Flow):
 
     def on_approved(self, activation) -> None:
         process = activation.process
+        actor = last_decider(process)
         account = lifecycle.account_approve_opening(
-            account=process.account, actor=last_decider(process), reason="", **audit_of(activation)
+            account=process.account, actor=actor, reason="", **audit_of(activation)
         )
         actions.issue_notice_for(
             kind="opening_approval",
             process=process,
             account=account,
             issuing_unit=last_step_unit(process.chain),
-            actor=last_decider(process),
+            actor=actor,
         )
 
     def on_registered(self, activation) -> None:

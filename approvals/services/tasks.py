@@ -294,26 +294,41 @@ def _take_over_locked(*, task: Task, actor: User) -> None:
         activation.reassign(user=actor)
 
 
+def _step_unit_id(task: Task, code: str) -> int | None:
+    """The unit whose act a one-unit step is: its routing row's unit (the row was created
+    from that code, approvals.nodes.RoutedActivation), else looked up by code."""
+    rows = task.assignments.all()
+    if len(rows) == 1:
+        return rows[0].unit_id
+    return Unit.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
 def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment: str,
                    cleaned: dict[str, Any], return_to: int | None, stored: list[str],
                    overdue: bool = False) -> Task:
     with node.flow_class.lock(task.process_id):
-        task = Task.objects.select_related("owner").get(pk=task.pk)
+        # One load under the lock: the task, its process (viewflow's and ours, which every
+        # activation below reuses) and its routing rows (the candidate check, acting_for
+        # and the decision's unit read them from here).
+        task = (
+            Task.objects.select_related("owner", "process__accountprocess")
+            .prefetch_related("assignments")
+            .get(pk=task.pk)
+        )
         if overdue:
             _take_over_locked(task=task, actor=actor)
         else:
             _claim_locked(task=task, actor=actor)
-        task.refresh_from_db()
         cleaned = _store_uploads(cleaned, task=task, stored=stored)
         activation = node.activation_class(task)
         process = activation.process
         acting = None if overdue else selectors.acting_for(actor, task)
         if not overdue:
             signoff_check(process=process, task=task, actor=actor, acting_for=acting)
-        unit = None
+        unit_id = None
         codes = task.data.get("units") or []
         if len(codes) == 1 and not overdue:  # the step was not the unit's act
-            unit = Unit.objects.filter(code=codes[0]).first()
+            unit_id = _step_unit_id(task, codes[0])
         round_ = task.data.get("round", process.data.get("round", 0))
         stored_data = cleaned
         resubmits = node.task_kind == "revision" and decision == DecisionKind.APPROVE
@@ -326,7 +341,7 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
             task=task,
             step=task.data.get("step") if node.task_kind == "decision" else None,
             round=round_,
-            unit=unit,
+            unit_id=unit_id,
             decision=decision,
             comment=comment,
             return_to=return_to if decision == DecisionKind.RETURN else None,
