@@ -96,6 +96,10 @@ class Notice(models.Model):
             models.Index(fields=["status", "created"], name="notice_status_idx"),
             # Archive search by kind and year (notices.selectors.notice_search).
             models.Index(fields=["kind", "year"], name="notice_kind_year_idx"),
+            # The archive list and /api/notices/ in their order (notice_search:
+            # ORDER BY issued_on DESC, id DESC LIMIT n): read from the index, no sort of
+            # the whole archive (bench/pages.py, issue 15).
+            models.Index(fields=["-issued_on", "-id"], name="notice_issued_order_idx"),
         ]
 
     def __str__(self) -> str:
