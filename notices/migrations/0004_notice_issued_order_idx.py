@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('lifecycle', '0001_initial'),
-        ('notices', '0001_initial'),
+        ('notices', '0003_seals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
