@@ -18,7 +18,8 @@ from tests.approvals.helpers import apply_xl, decide, only_open_task
 
 pytestmark = pytest.mark.django_db
 
-PLATFORMS = list(Platform.values)
+# Platforms a street office may open (no apps or mini programs: the 2026 app rules).
+PLATFORMS = [p for p in Platform.values if p not in ("app", "mini_program", "quick_app")]
 
 # (user, url): the lists of item 4, as their usual readers open them.
 LISTS = [
