@@ -238,12 +238,17 @@ def _evaluate_rows(
             days = days_of[last]
         except KeyError:
             days = days_of[last] = scoring.days_since(as_of, _as_date(last))
-        try:
-            judged = judged_of[last, opened]
-        except KeyError:
-            judged = judged_of[last, opened] = scoring.judged_days(
-                as_of, _as_date(last), _as_date(opened)
-            )
+        # Fair window: only an account that went live after its last known post (or with
+        # none) is judged from its go-live date. Raw ISO dates compare as text.
+        if opened is None or (last is not None and str(opened)[:10] <= str(last)[:10]):
+            judged = days
+        else:
+            try:
+                judged = judged_of[last, opened]
+            except KeyError:
+                judged = judged_of[last, opened] = scoring.judged_days(
+                    as_of, _as_date(last), _as_date(opened)
+                )
         found = manual.get(pk)
         if found is None:
             key = (days, judged, bool(interaction))

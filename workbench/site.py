@@ -13,6 +13,7 @@ from approvals.flows import ChangeFlow, ClosureFlow, InspectionFlow, OpeningFlow
 from lifecycle.models import Role
 from lifecycle.selectors import user_roles
 from workbench.views import accounts as views_accounts
+from workbench.views import annual as views_annual
 from workbench.views import closure as views_closure
 from workbench.views import dictionaries as views_dictionaries
 from workbench.views import feedback as views_feedback
@@ -163,6 +164,7 @@ class WorkApp(Application):
         name="dictionary",
     )
     filings_path = path("filings/", views_filings.FilingListView.as_view(), name="filings")
+    annual_path = path("stats/annual/", views_annual.AnnualStatisticsView.as_view(), name="annual")
     dashboard_path = path("dashboard/", views_review.DashboardView.as_view(), name="dashboard")
 
     def has_view_permission(self, user, obj=None):
