@@ -20,6 +20,11 @@ class NoticeKind:
     legal_type: str  # 文种 (中办发〔2012〕14号), or 回执 for the system receipt
     series: str  # key of settings.NOTICE_SERIES_WORDS
     public: bool = False  # announcements are addressed to the public (no 主送机关)
+    published: bool = False  # made public (通报 of inspections): its PDF is readable without login
+
+    @property
+    def readable_by_public(self) -> bool:
+        return self.public or self.published
 
     @property
     def series_word(self) -> str:
@@ -42,7 +47,7 @@ KINDS: dict[str, NoticeKind] = {
         NoticeKind("opening_approval", _("开设批复"), "批复", "approval"),
         NoticeKind("filing_receipt", _("备案回执"), "回执", "receipt"),
         NoticeKind("rectification_order", _("整改通知"), "通知", "order"),
-        NoticeKind("inspection_report", _("检查通报"), "通报", "order"),
+        NoticeKind("inspection_report", _("检查通报"), "通报", "order", published=True),
         NoticeKind("closure_announcement", _("关停公告"), "公告", "announcement", public=True),
         NoticeKind("merger_announcement", _("整合公告"), "公告", "announcement", public=True),
         NoticeKind("change_filing", _("变更备案函"), "函", "letter"),

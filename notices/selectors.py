@@ -11,7 +11,9 @@ from django.db.models import Q, QuerySet
 from lifecycle.models import Role, Unit
 from lifecycle.selectors import sees_everything, subtree_q, user_units
 from lifecycle.types import RequestUser
+from notices.kinds import KINDS
 from notices.models import Notice
+from notices.numbers import normalize_number
 
 # Who else reads a process's notices: the units with a sign-off step on it. The engine that
 # runs the processes sits above this layer, so it registers how to find them at start-up
@@ -79,7 +81,7 @@ def notice_search(
     `account` is an id or part of the account's name / platform id."""
     qs = notices_for(user)
     if number:
-        qs = qs.filter(number__icontains=number.strip())
+        qs = qs.filter(number__icontains=normalize_number(number))
     if kind:
         qs = qs.filter(kind=kind)
     if unit is not None:
@@ -104,8 +106,9 @@ def notice_search(
 
 
 def notice_by_number(number: str) -> Notice | None:
-    """Public verification: exact number, unscoped (it answers only public facts)."""
-    number = (number or "").strip()
+    """Public verification: exact number once normalised (notices.numbers), unscoped (it
+    answers only public facts)."""
+    number = normalize_number(number)
     if not number:
         return None
     return (
@@ -131,3 +134,15 @@ def notices_for_account(*, user: RequestUser, account: Any) -> QuerySet[Notice]:
 def notices_for_process(*, user: RequestUser, process_id: int) -> QuerySet[Notice]:
     """Notices a viewflow process issued, for the process page (include workbench/_notice_links.html)."""
     return notices_for(user).filter(process_id=process_id).order_by("issued_on", "pk")
+
+
+def is_public_notice(notice: Notice) -> bool:
+    """Public kinds (announcements, and the published 通报) are readable as PDF without
+    login once rendered; every other kind never is."""
+    spec = KINDS.get(notice.kind)
+    return bool(spec and spec.readable_by_public and notice.sha256 and notice.pdf)
+
+
+def public_notice(pk: int) -> Notice | None:
+    notice = Notice.objects.filter(pk=pk).select_related("issuing_unit").first()
+    return notice if notice is not None and is_public_notice(notice) else None

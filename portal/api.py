@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +19,10 @@ from lifecycle.refs import account_ref, unit_ref
 from notices import selectors as notice_selectors
 from notices import services as notice_services
 from notices.api import ERR_BAD_SHA256, ERR_NUMBER_REQUIRED
-from notices.models import Notice, NoticeStatus
+from notices import verification
+from notices.forms import ERR_UPLOAD_TOO_LARGE, MAX_UPLOAD_MB
+from notices.models import NoticeStatus
+from notices.verification import Verdict
 
 _REF = inline_serializer("PublicAccountRef", {
     "id": serializers.IntegerField(), "name": serializers.CharField(),
@@ -110,6 +114,16 @@ class VerifySerializer(serializers.Serializer):
     sha256 = serializers.CharField(allow_null=True)
     revoked = serializers.BooleanField()
     hash_matches = serializers.BooleanField(required=False)
+    verdict = serializers.ChoiceField(
+        choices=["genuine", "revoked", "mismatch", "invalid_signature"])
+    headline = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    signature = inline_serializer("SignatureCheck", {
+        "valid": serializers.BooleanField(), "signer": serializers.CharField(allow_null=True),
+        "unit": serializers.CharField(allow_null=True),
+        "certificate_valid": serializers.BooleanField(),
+        "modified_after_signing": serializers.BooleanField(),
+    }, required=False)
 
 
 class NotGenuineSerializer(serializers.Serializer):
@@ -117,11 +131,14 @@ class NotGenuineSerializer(serializers.Serializer):
     genuine = serializers.BooleanField()
 
 
-def verification_payload(notice: Notice, sha256: str | None = None) -> dict:
-    """Only public facts: what the notice is, who issued it, when, for which account."""
+def verification_payload(result: Verdict) -> dict:
+    """Only public facts: what the notice is, who issued it, when, for which account; and the
+    one verdict on number, hash and signature."""
+    notice = result.notice
+    assert notice is not None
     data = {
         "number": notice.number,
-        "genuine": True,
+        "genuine": result.verdict in (verification.GENUINE, verification.REVOKED),
         "kind": notice.kind,
         "title": notice.title,
         "issuing_unit": unit_ref(notice.issuing_unit),
@@ -130,22 +147,27 @@ def verification_payload(notice: Notice, sha256: str | None = None) -> dict:
         "sha256": notice.sha256 or None,
         "revoked": notice.status == NoticeStatus.REVOKED,
     }
-    if sha256 is not None:
-        data["hash_matches"] = bool(notice.sha256) and notice.sha256 == sha256.lower()
+    if result.hash_matches is not None:
+        data["hash_matches"] = result.hash_matches
+    data.update(verification.verdict_json(result))
     return data
 
 
 class PublicVerifyView(APIView):
-    """No login. Unknown number → 404 {genuine: false}. Rate-limited (scope `public`)."""
+    """No login. Unknown number → 404 {genuine: false}. Rate-limited (scope `public`).
+    GET checks the number (+ `sha256`) and the archived file's signature; POST (multipart,
+    `number` + `pdf`) checks an uploaded file's hash and signature too."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public"
+    parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("number", str, required=True),
+            OpenApiParameter("number", str, required=True,
+                             description="发文字号; 〔〕 [] () 【】 and full-width digits alike"),
             OpenApiParameter("sha256", str, description="hex SHA-256 of the PDF at hand"),
         ],
         responses={200: VerifySerializer, 404: NotGenuineSerializer},
@@ -165,10 +187,32 @@ class PublicVerifyView(APIView):
             sha256 = sha256.strip()
             if not notice_services.is_sha256(sha256):
                 return Response({"sha256": [str(ERR_BAD_SHA256)]}, status=400)
-        notice = notice_selectors.notice_by_number(number)
-        if notice is None:
-            return Response({"number": number, "genuine": False}, status=status.HTTP_404_NOT_FOUND)
-        return Response(verification_payload(notice, sha256))
+        return self._answer(verification.verify_notice(number, sha256=sha256))
+
+    @extend_schema(
+        request=inline_serializer("VerifyUpload", {
+            "number": serializers.CharField(), "pdf": serializers.FileField(),
+        }),
+        responses={200: VerifySerializer, 404: NotGenuineSerializer},
+    )
+    def post(self, request):
+        number = (request.data.get("number") or "").strip()
+        upload = request.FILES.get("pdf")
+        if not number:
+            return Response({"number": [str(ERR_NUMBER_REQUIRED)]}, status=400)
+        if upload is None:
+            return Response({"pdf": [str(_("请上传PDF文件。"))]}, status=400)
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            return Response({"pdf": [str(ERR_UPLOAD_TOO_LARGE).format(mb=MAX_UPLOAD_MB)]},
+                            status=400)
+        return self._answer(verification.verify_notice(number, data=upload.read()))
+
+    @staticmethod
+    def _answer(result: Verdict) -> Response:
+        if result.notice is None:
+            return Response({"number": result.number, "genuine": False},
+                            status=status.HTTP_404_NOT_FOUND)
+        return Response(verification_payload(result))
 
 
 urlpatterns: list = [

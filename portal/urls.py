@@ -11,4 +11,5 @@ urlpatterns: list = [
     path("accounts/<int:pk>/", public_views.account_detail, name="public-account"),
     path("accounts/<int:pk>/feedback/", public_views.feedback, name="public-feedback"),
     path("verify/", public_views.public_verify, name="public-verify"),
+    path("notices/<int:pk>/pdf/", public_views.public_notice_pdf, name="public-notice-pdf"),
 ]

@@ -5,7 +5,6 @@ Reads come from lifecycle.selectors_public, writes from review.services."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from types import SimpleNamespace
 
@@ -14,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -26,7 +25,10 @@ from lifecycle import selectors_public as public
 from lifecycle.http import client_ip
 from lifecycle.models import Account, AccountState, Platform, Unit
 from notices import selectors as notice_selectors
+from notices import services as notice_services
 from notices.forms import VerifyForm
+from notices.selectors import is_public_notice
+from notices.verification import verify_notice
 from review.models import FeedbackKind
 from review.services import feedback_submit
 
@@ -194,22 +196,31 @@ def public_verify(request):
             return HttpResponse(html, status=429)
         if form.is_valid():
             number = form.cleaned_data["number"].strip()
-            sha256 = form.cleaned_data["sha256"] or None
             upload = form.cleaned_data.get("pdf")
-            if upload:
-                digest = hashlib.sha256()
-                for chunk in upload.chunks():
-                    digest.update(chunk)
-                sha256 = digest.hexdigest()
-            notice = notice_selectors.notice_by_number(number)
+            data = b"".join(upload.chunks()) if upload else None
+            verdict = verify_notice(number, data=data,
+                                    sha256=None if data else form.cleaned_data["sha256"] or None)
+            notice = verdict.notice
             result = SimpleNamespace(
-                number=number, notice=notice, sha256=sha256,
-                hash_matches=(notice is not None and sha256 is not None
-                              and notice.sha256 == sha256),
+                number=number, notice=notice, sha256=verdict.sha256, verdict=verdict,
+                hash_matches=verdict.hash_matches,
                 revoked_by=notice.revoked_by.first() if notice else None,
+                public_pdf=notice is not None and is_public_notice(notice),
             )
     status = 404 if result is not None and result.notice is None else 200
     return render(
         request, "portal/verify.html",
         {"form": form, "result": result, "title": _("公文真伪核验")}, status=status,
     )
+
+
+def public_notice_pdf(request, pk: int):
+    """Public kinds (announcements, published 通报) as PDF without login; any other kind
+    is 404 here whatever the caller is (staff read it in the workbench)."""
+    notice = notice_selectors.public_notice(pk)
+    if notice is None:
+        raise Http404(_("没有找到该公文。"))
+    notice_services.notice_download_record(notice=notice, user=request.user,
+                                           ip=client_ip(request), channel="public")
+    return FileResponse(notice.pdf.open("rb"), filename=f"{notice.number}.pdf",
+                        content_type="application/pdf")

@@ -36,7 +36,12 @@ def test_it_verifies_by_number_without_login(notice, world):
         "account": {"id": world.zj_account.pk, "name": "南京质检", "platform": "wechat_official",
                     "platform_id": "njzhijian"},
         "sha256": notice.sha256, "revoked": False,
+        "verdict": "genuine", "headline": "该公文真实有效。", "reason": "",
+        "signature": {"valid": True, "signer": data["signature"]["signer"],
+                      "unit": "南京市质量技术监督局", "certificate_valid": True,
+                      "modified_after_signing": False},
     }
+    assert "南京市质量技术监督局" in data["signature"]["signer"]
 
 
 @pytest.mark.django_db
@@ -94,6 +99,7 @@ def test_it_checks_an_uploaded_pdf(client, notice):
                                 content_type="application/pdf")
     page = client.post("/public/verify/", {"number": notice.number, "pdf": forged})
     assert "文件与存档不一致" in page.content.decode()
+    assert 'data-verdict="mismatch"' in page.content.decode()
     sha = hashlib.sha256(pdf_bytes(notice)).hexdigest()
     page = client.get("/public/verify/", {"number": notice.number, "sha256": sha})
     assert "文件与存档一致" in page.content.decode()
@@ -113,3 +119,87 @@ def test_it_throttles_the_page(client, notice, monkeypatch):
     codes = [client.get("/public/verify/", {"number": notice.number}).status_code
              for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def resigned_copy(notice) -> bytes:
+    """The notice re-rendered and signed by a look-alike seal from an untrusted CA."""
+    from notices import signing
+    from notices.rendering import render_notice_pdf
+
+    fresh = render_notice_pdf(notice)
+    fake = signing.new_demo_seal(notice.issuing_unit, signing.new_demo_authority("伪造CA"))
+    return signing.sign_pdf(fresh.data, seal=fake, anchor=signing.Anchor(*fresh.anchor))
+
+
+def tampered_copy(notice) -> bytes:
+    data = pdf_bytes(notice)
+    at = len(data) // 4  # one byte inside the signed range
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+
+
+@pytest.mark.django_db
+def test_page_headline_is_red_for_tampered_and_resigned_files(client, notice):
+    page = client.post("/public/verify/", {"number": notice.number, "pdf": SimpleUploadedFile(
+        "n.pdf", pdf_bytes(notice), content_type="application/pdf")}).content.decode()
+    assert 'data-verdict="genuine"' in page and "该公文真实有效" in page and "签名有效" in page
+    for forged in (tampered_copy(notice), resigned_copy(notice)):
+        page = client.post("/public/verify/", {"number": notice.number, "pdf": SimpleUploadedFile(
+            "n.pdf", forged, content_type="application/pdf")}).content.decode()
+        assert 'class="verdict bad"' in page and 'data-verdict="mismatch"' in page
+        assert "文件不一致" in page and "该公文真实有效" not in page
+        assert "SHA-256与存档不一致" in page  # the reason, in the headline box
+
+
+@pytest.mark.django_db
+def test_api_reports_tampered_and_resigned_uploads_invalid(notice):
+    api = APIClient()
+    genuine = api.post("/api/public/verify/", {"number": notice.number, "pdf": SimpleUploadedFile(
+        "n.pdf", pdf_bytes(notice), content_type="application/pdf")}, format="multipart").json()
+    assert genuine["genuine"] is True and genuine["verdict"] == "genuine"
+    assert genuine["hash_matches"] is True and genuine["signature"]["valid"] is True
+    resigned = api.post("/api/public/verify/", {"number": notice.number, "pdf": SimpleUploadedFile(
+        "n.pdf", resigned_copy(notice), content_type="application/pdf")}, format="multipart").json()
+    assert resigned["genuine"] is False and resigned["verdict"] == "mismatch"
+    assert resigned["signature"]["valid"] is False
+    assert resigned["signature"]["certificate_valid"] is False
+    assert "受信任" in resigned["reason"]
+    tampered = api.post("/api/public/verify/", {"number": notice.number, "pdf": SimpleUploadedFile(
+        "n.pdf", tampered_copy(notice), content_type="application/pdf")}, format="multipart").json()
+    assert tampered["genuine"] is False and tampered["signature"]["valid"] is False
+    by_hash = api.get("/api/public/verify/", {"number": notice.number, "sha256": "0" * 64}).json()
+    assert by_hash["genuine"] is False and by_hash["headline"] == "文件不一致"
+
+
+@pytest.mark.django_db
+def test_archived_file_with_a_broken_signature_is_invalid(notice):
+    # The archive itself altered (one byte of the stored file): 签名无效, with the reason.
+    altered = tampered_copy(notice)
+    with open(notice.pdf.path, "wb") as fh:
+        fh.write(altered)
+    data = APIClient().get("/api/public/verify/", {"number": notice.number}).json()
+    assert data["genuine"] is False and data["verdict"] == "invalid_signature"
+    assert data["headline"] == "签名无效" and data["reason"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["[{y}]", "({y})", "【{y}】", "（{y}）", "〔{y}〕"])
+def test_numbers_are_normalised(notice, typed):
+    year = str(notice.year)
+    wide = year.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    for digits in (year, wide):
+        typed_number = notice.number.replace(f"〔{year}〕", typed.format(y=digits))
+        data = APIClient().get("/api/public/verify/", {"number": typed_number}).json()
+        assert data["number"] == notice.number and data["genuine"] is True
+
+
+@pytest.mark.django_db
+def test_public_kinds_are_readable_as_pdf_without_login(client, notice, world, issue,
+                                                        django_capture_on_commit_callbacks):
+    response = client.get(f"/public/notices/{notice.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == pdf_bytes(notice)
+    with django_capture_on_commit_callbacks(execute=True):
+        approval = issue("opening_approval")
+    assert client.get(f"/public/notices/{approval.pk}/pdf/").status_code == 404
+    page = client.get("/public/verify/", {"number": notice.number}).content.decode()
+    assert f"/public/notices/{notice.pk}/pdf/" in page
