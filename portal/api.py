@@ -16,10 +16,9 @@ from rest_framework.views import APIView
 from lifecycle import selectors_public as public
 from lifecycle.api_accounts import AccountRefSerializer, UnitRefSerializer
 from lifecycle.refs import account_ref, unit_ref
-from notices import selectors as notice_selectors
 from notices import services as notice_services
-from notices.api import ERR_BAD_SHA256, ERR_NUMBER_REQUIRED
 from notices import verification
+from notices.api import ERR_BAD_SHA256, ERR_NUMBER_REQUIRED
 from notices.forms import ERR_UPLOAD_TOO_LARGE, MAX_UPLOAD_MB
 from notices.models import NoticeStatus
 from notices.verification import Verdict
