@@ -11,7 +11,8 @@ from drf_spectacular.validation import validate_schema
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {("get", "/api/public/verify/"), ("get", "/api/public/successor/"),
+PUBLIC = {("get", "/api/public/verify/"), ("post", "/api/public/verify/"),
+          ("get", "/api/public/successor/"),
           ("post", "/api/token/")}
 LISTS_WITH_FILTERS = {"/api/accounts/", "/api/tasks/", "/api/notices/"}
 OBJECT_ROUTES = {("get", "/api/accounts/{id}/"), ("get", "/api/accounts/{id}/history/"),
