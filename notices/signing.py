@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import io
@@ -21,6 +22,7 @@ import logging
 import math
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -310,6 +312,19 @@ def _signer(seal: UnitSeal):
     )
 
 
+def _outside_event_loop(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """Call one of pyHanko's synchronous entry points, which run `asyncio.run` inside.
+    Where this thread already runs an event loop (an async worker, playwright's sync API in
+    the same process), asyncio.run refuses; the call then runs in a short-lived thread of its
+    own. No database access happens inside `fn` (callers pass everything in)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def sign_pdf(
     data: bytes, *, seal: UnitSeal, anchor: Anchor, reason: str = "",
     field_name: str = SIGNATURE_FIELD,
@@ -340,7 +355,7 @@ def sign_pdf(
         meta, signer=_signer(seal), stamp_style=style,
         new_field_spec=fields.SigFieldSpec(field_name, on_page=anchor.page, box=box),
     )
-    out = pdf_signer.sign_pdf(writer)
+    out = _outside_event_loop(pdf_signer.sign_pdf, writer)
     return out.getvalue()
 
 
@@ -398,7 +413,7 @@ def verify_pdf(data: bytes, *, expected_serial: str = "", index: int = -1) -> Si
     context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False,
                                 revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(embedded, context, skip_diff=True)
+        status = _outside_event_loop(validate_pdf_signature, embedded, context, skip_diff=True)
     except Exception as exc:
         logger.info("verify: signature check failed: %s", exc)
         return SignatureCheck(valid=False, reason=str(REASON_BROKEN))

@@ -117,3 +117,31 @@ def test_unit_without_seal_fails_with_the_reason(world, issue, settings, django_
     notice = rendered(issue, django_capture_on_commit_callbacks)
     assert notice.status == NoticeStatus.FAILED and "电子印章" in notice.failure_reason
     assert not notice.sha256
+
+
+
+@pytest.mark.django_db
+def test_signs_and_verifies_while_an_event_loop_runs_in_the_thread(
+    world, issue, django_capture_on_commit_callbacks, monkeypatch
+):
+    """pyHanko's synchronous calls use asyncio.run; signing and verifying inside a thread that
+    already runs a loop (playwright's sync API in the same process, an async worker) must
+    still work. The database is read before the loop starts: inside it Django would open
+    another connection."""
+    import asyncio
+
+    notice = rendered(issue, django_capture_on_commit_callbacks)
+    data = data_of(notice)
+    seal = UnitSeal.objects.get(unit=world.u.nj)
+    assert bytes(seal.seal_png)  # loaded before the loop
+    roots = signing.trust_roots()
+    monkeypatch.setattr(signing, "trust_roots", lambda: roots)
+
+    async def inside_loop():
+        again = signing.sign_pdf(data, seal=seal, anchor=signing.Anchor(0, 300, 100, 400, 200),
+                                 field_name="Countersign")
+        return again, signing.verify_pdf(again, expected_serial=notice.signer_serial)
+
+    again, check = asyncio.run(inside_loop())
+    assert again.startswith(data) and len(again) > len(data)
+    assert check.valid, check.reason
