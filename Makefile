@@ -1,6 +1,7 @@
 # govmedia — the commands a newcomer and CI use. See README.md (Setup) and docs/deploy.md.
 #
 #   make run            set up, migrate, load the demo, serve http://127.0.0.1:8000
+#                       (PORT=8001 for another port); run_due every minute until it stops
 #   make test           the layer contracts (lint-imports), then the whole suite on SQLite
 #                       with in-process jobs
 #   make test-services  the whole suite on PostgreSQL + Redis + a real Celery worker and beat
@@ -28,16 +29,17 @@ setup-services:
 messages:
 	$(MANAGE) compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v 0
 
+# make run PORT=8001 serves on another port (and HOST=0.0.0.0 on every interface).
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
 run: setup messages
 	$(MANAGE) migrate --no-input
 	$(MANAGE) seed_demo
 	@mkdir -p var
-	@# run_due every 60 s in the background while the server runs (if the command exists).
-	@$(MANAGE) help run_due >/dev/null 2>&1 && \
-	  { (while sleep 60; do $(MANAGE) run_due || true; done) >var/run_due.log 2>&1 & \
-	    echo "run_due: every 60 s in the background (log: var/run_due.log)"; } || \
-	  echo "run_due: command not installed yet; skipped"
-	$(MANAGE) runserver 127.0.0.1:8000
+	@# run_due every 60 s in the background while the server runs; the loop ends with the
+	@# server (scripts/run.sh: a trap on exit, Ctrl-C or a kill stops it).
+	@GOVMEDIA_BASE_URL="$${GOVMEDIA_BASE_URL:-http://$(HOST):$(PORT)}" scripts/run.sh $(HOST) $(PORT)
 
 test: setup messages
 	$(VENV)/bin/lint-imports --no-logo
