@@ -12,11 +12,12 @@ from django.db.models import F, Min, Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals.chains import CHAIN_ROLES
-from approvals.models import AccountProcess, Delegation, TaskAssignment
+from approvals.chains import CHAIN_ROLES, compute_chain, step_title
+from approvals.models import AccountProcess, Delegation, ProcessKind, TaskAssignment
 from lifecycle import workdays
-from lifecycle.models import Membership
+from lifecycle.models import Membership, Unit
 from lifecycle.selectors import sees_everything, subtree_q, user_units
+from lifecycle.services import existing_on_platform
 from lifecycle.types import RequestUser, User
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
@@ -312,3 +313,28 @@ def holders_of(tasks: list[Task]) -> dict[int, list[Any]]:
         people = out.setdefault(task_id, [])
         people.extend(u for u in members.get((unit_id, role), []) if u not in people)
     return out
+
+
+def chain_preview(*, unit: Unit, platform: str) -> list[dict[str, Any]]:
+    """The sign-off chain an opening application for `unit` on `platform` would freeze
+    (approvals.chains.compute_chain, the exemption level included), each step with its
+    title, units and the names of the people who hold its role there. Raises ValidationError
+    (field "unit") when the policy forbids the application."""
+    extra = existing_on_platform(unit=unit, platform=platform) is not None
+    chain = compute_chain(process_kind=ProcessKind.OPENING, unit=unit, extra_level=extra)
+    codes = {code for step in chain for code in step["units"]}
+    people: dict[tuple[str, str], list[str]] = {}
+    for m in Membership.objects.filter(unit__code__in=codes).select_related("user", "unit").order_by(
+        "user__username"
+    ):
+        name = m.user.get_full_name() or m.user.get_username()
+        people.setdefault((m.unit.code, m.role), []).append(name)
+    return [
+        {
+            "title": step_title(step),
+            "units": step.get("unit_names") or step["units"],
+            "people": [n for code in step["units"] for n in people.get((code, step["role"]), [])],
+            "extra_level": extra,
+        }
+        for step in chain
+    ]

@@ -14,6 +14,7 @@ from lifecycle.models import Role
 from lifecycle.selectors import user_roles
 from workbench.views import accounts as views_accounts
 from workbench.views import annual as views_annual
+from workbench.views import apply as views_apply
 from workbench.views import closure as views_closure
 from workbench.views import dictionaries as views_dictionaries
 from workbench.views import feedback as views_feedback
@@ -90,7 +91,10 @@ class WorkApp(Application):
     index_path = path("", views_accounts.work_index, name="index")
     start_path = path("start/", views_start.StartView.as_view(), name="start")
     operator_path = path("demo/run-due/", views_operator.OperatorView.as_view(), name="operator")
-    apply_opening_path = path("apply/opening/", views.ApplyOpeningView.as_view(), name="apply_opening")
+    apply_opening_path = path(
+        "apply/opening/", views_apply.ApplyOpeningView.as_view(), name="apply_opening"
+    )
+    apply_chain_path = path("apply/opening/chain/", views_apply.ApplyChainView.as_view(), name="apply_chain")
     apply_closure_path = path(
         "apply/closure/<int:account_id>/", views_closure.ApplyClosureView.as_view(), name="apply_closure"
     )

@@ -26,7 +26,7 @@ def test_it_applies_from_the_web_form(client, nanjing):
     response = client.post(
         reverse("work:apply_opening"),
         {"unit": "JYXL", "platform": "weibo", "name": "兴隆微博", "purpose": "发布信息",
-         "operator": "", "contact_name": "张三", "contact_phone": "025-1"},
+         "operator": "", "contact_name": "张三", "contact_phone": "025-12345678"},
     )
     assert response.status_code == 302
     account = Account.objects.get(name="兴隆微博")
@@ -40,7 +40,7 @@ def test_it_shows_the_rule_message_on_the_form_and_writes_nothing(client, nanjin
     response = client.post(
         reverse("work:apply_opening"),
         {"unit": "JYXL", "platform": "weibo", "name": "兴隆微博二号", "purpose": "发布",
-         "contact_name": "张三", "contact_phone": "025-1"},
+         "contact_name": "张三", "contact_phone": "025-12345678"},
     )
     assert response.status_code == 400
     assert "原则上一个单位在同一平台只开设一个账号" in response.content.decode()

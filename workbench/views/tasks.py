@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -20,11 +20,11 @@ from viewflow.workflow.status import STATUS
 
 from approvals import selectors, services
 from approvals.chains import step_title
-from approvals.forms import DecisionForm, OpeningForm
+from approvals.forms import DecisionForm
 from approvals.models import AccountProcess, Decision
 from approvals.nodes import process_url, step_label, task_url
-from lifecycle.models import Account, ChannelKind, Platform, Role, Unit
-from lifecycle.selectors import account_history, user_units
+from lifecycle.models import Account, ChannelKind
+from lifecycle.selectors import account_history
 from lifecycle.services import TransitionError
 
 # Service fields shown by another form field (the closure form's channel rows).
@@ -254,34 +254,6 @@ class TaskReleaseView(TaskView):
             return render(request, self.template_name, self.context(request, task), status=409)
         messages.success(request, _("已退回待签收队列。"))
         return redirect("workflow:queue")
-
-
-class ApplyOpeningView(View):
-    template_name = "workbench/apply_opening.html"
-
-    def units(self, request):
-        return user_units(request.user, roles=(Role.APPLICANT,))
-
-    def get(self, request):
-        form = OpeningForm(units=self.units(request))
-        return render(request, self.template_name, {"form": form, "platforms": Platform.choices})
-
-    def post(self, request):
-        units = self.units(request)
-        form = OpeningForm(request.POST, request.FILES, units=units)
-        if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=400)
-        data = form.cleaned_data
-        unit = Unit.objects.get(code=data.pop("unit"))
-        try:
-            process = services.opening_apply(actor=request.user, unit=unit, **data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-            return render(request, self.template_name, {"form": form}, status=400)
-        messages.success(
-            request, _("申请已提交（流程 #{pk}），等待单位负责人审核。").format(pk=process.pk)
-        )
-        return HttpResponseRedirect(process_url(process))
 
 
 class ProcessWithdrawView(View):
