@@ -199,3 +199,54 @@ class UnitSeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {'样章' if self.sample else ''}".strip()
+
+
+class Retention(models.TextChoices):
+    """保管期限 (DA/T 22-2015): permanent, 30 years, 10 years. The value is the 档号 code."""
+
+    PERMANENT = "Y", _("永久")
+    D30 = "D30", _("30年")
+    D10 = "D10", _("10年")
+
+
+class RetentionRule(models.Model):
+    """The retention schedule: one 保管期限 per notice kind (data, edited in the admin by the
+    archivists' administrator; notices.archive.may_edit_retention)."""
+
+    kind = models.CharField(_("文种"), max_length=32, choices=kind_choices, unique=True)
+    retention = models.CharField(_("保管期限"), max_length=4, choices=Retention.choices)
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("保管期限表")
+        verbose_name_plural = _("保管期限表")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_retention_display()}"
+
+
+class ArchiveRecord(models.Model):
+    """A notice filed (归档): its 档号 `年度-机构代码-保管期限-件号`, the 件号 gapless per
+    unit × year × retention (django-sequences, like document numbers)."""
+
+    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="archive_record")
+    unit = models.ForeignKey("lifecycle.Unit", verbose_name=_("机构"), on_delete=models.PROTECT,
+                             related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    retention = models.CharField(_("保管期限"), max_length=4, choices=Retention.choices)
+    item_no = models.PositiveIntegerField(_("件号"))
+    code = models.CharField(_("档号"), max_length=80, unique=True)
+    filed_at = models.DateTimeField(_("归档时间"), auto_now_add=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("归档人"), null=True,
+                                 on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("归档记录")
+        verbose_name_plural = _("归档记录")
+        ordering = ["year", "unit", "retention", "item_no"]
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "retention", "item_no"],
+                                               name="archive_item_unique")]
+
+    def __str__(self) -> str:
+        return self.code

@@ -394,7 +394,9 @@ def trust_roots() -> list[Any]:
     return roots
 
 
-def verify_pdf(data: bytes, *, expected_serial: str = "", index: int = -1) -> SignatureCheck:
+def verify_pdf(
+    data: bytes, *, expected_serial: str = "", index: int = -1, roots: list[Any] | None = None,
+) -> SignatureCheck:
     """Check the PDF's (last) signature. `expected_serial`: the certificate the notice was
     signed with (Notice.signer_serial); another signer, even a trusted one, is invalid."""
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -410,7 +412,8 @@ def verify_pdf(data: bytes, *, expected_serial: str = "", index: int = -1) -> Si
     if not signatures:
         return SignatureCheck(valid=False, reason=str(REASON_UNSIGNED))
     embedded = signatures[index]
-    context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False,
+    context = ValidationContext(trust_roots=trust_roots() if roots is None else roots,
+                                allow_fetching=False,
                                 revocation_mode="soft-fail")
     try:
         status = _outside_event_loop(validate_pdf_signature, embedded, context, skip_diff=True)

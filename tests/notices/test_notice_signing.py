@@ -145,3 +145,22 @@ def test_signs_and_verifies_while_an_event_loop_runs_in_the_thread(
     again, check = asyncio.run(inside_loop())
     assert again.startswith(data) and len(again) > len(data)
     assert check.valid, check.reason
+
+
+@pytest.mark.django_db
+def test_seal_admin_is_for_the_security_administrator_only(
+    client, world, issue, django_user_model, django_capture_on_commit_callbacks
+):
+    rendered(issue, django_capture_on_commit_callbacks)
+    seal = UnitSeal.objects.get(unit=world.u.nj)
+    world.p.nj_approver.is_staff = True
+    world.p.nj_approver.save()
+    client.force_login(world.p.nj_approver)
+    assert client.get(f"/admin/notices/unitseal/{seal.pk}/change/").status_code in (302, 403, 404)
+    boss = django_user_model.objects.create_superuser("secadmin", "s@example.org", "x")
+    client.force_login(boss)
+    page = client.get(f"/admin/notices/unitseal/{seal.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "PRIVATE KEY" not in body and "key_encrypted" not in body
+    assert 'type="password"' in body  # the key passphrase is write-only
