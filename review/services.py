@@ -488,11 +488,12 @@ def posts_import(
                              findings=len(found), accounts_updated=updated)
 
 
-def posts_content_check(*, posts: QuerySet[Post], chunk: int = 5000) -> int:
+def posts_content_check(*, posts: QuerySet[Post], chunk: int = 5000, replace: bool = True) -> int:
     """(Re)check stored posts against the active dictionaries and for links — after a
     dictionary change, or at scale (bench/review.py: a million posts). Streams the posts and
-    writes findings per chunk, so memory stays flat; a post's earlier findings are replaced.
-    Returns how many findings were written."""
+    writes findings per chunk, so memory stays flat; a post's earlier findings are replaced
+    (``replace=False`` skips that for posts never checked). Returns how many findings were
+    written."""
     rows = (
         posts.order_by("pk")
         .values_list("pk", "account_id", "account__unit__path", "title", "text")
@@ -505,7 +506,8 @@ def posts_content_check(*, posts: QuerySet[Post], chunk: int = 5000) -> int:
 
     def flush() -> int:
         with transaction.atomic():
-            ContentFinding.objects.filter(post_id__in=[row[0] for row in batch]).delete()
+            if replace:
+                ContentFinding.objects.filter(post_id__in=[row[0] for row in batch]).delete()
             return len(ContentFinding.objects.bulk_create(
                 content_hits(batch, matcher=check, suffixes=suffixes), batch_size=CHUNK))
 
