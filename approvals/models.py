@@ -125,6 +125,13 @@ class DecisionKind(models.TextChoices):
     RETURN = "return", _("退回修改")
     # The applicant's answer to a return (the revision step; asked for as decision=approve).
     RESUBMIT = "resubmit", _("重新提交")
+    # An approver added a signer before their own step (approvals.services.oa): the round
+    # ends, the added step is fanned out, then the approver's step comes back.
+    ADD_SIGNER = "addsign", _("加签")
+
+
+# What an approver may choose on a sign-off task (the others are recorded by services).
+DECIDABLE = (DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN)
 
 
 class Decision(models.Model):
@@ -249,3 +256,64 @@ class Filing(models.Model):
         if self.filed_on is not None:
             return "late" if self.filed_on > self.due_on else "done"
         return "overdue" if today > self.due_on else "pending"
+
+
+class ProcessEventKind(models.TextChoices):
+    URGE = "urge", _("催办")
+    COPY = "copy", _("抄送")
+    COMMENT = "comment", _("评论")
+    ADD_SIGNER = "add_signer", _("加签")
+    TRANSFER = "transfer", _("转办")
+
+
+class ProcessEvent(models.Model):
+    """Append-only audit row of an OA action on a process that decides nothing: 催办, 抄送,
+    评论, 加签, 转办 (approvals.services.oa writes them; the timeline shows them)."""
+
+    process = models.ForeignKey(AccountProcess, on_delete=models.CASCADE, related_name="events")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    kind = models.CharField(_("操作"), max_length=16, choices=ProcessEventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("说明"), blank=True)
+    # who was urged / copied / added (user ids, unit codes, names for the timeline)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("流程操作记录")
+        verbose_name_plural = _("流程操作记录")
+        ordering = ["at", "pk"]
+        indexes = [
+            # The timeline and the urge rate limit (approvals.services.oa).
+            models.Index(fields=["process", "kind", "at"], name="event_process_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.process_id}: {self.kind} by {self.actor_id}"
+
+
+class ProcessCopy(models.Model):
+    """抄送: a person or a unit reads the process (read-only) although it is outside their
+    scope (approvals.selectors.processes_for includes it)."""
+
+    process = models.ForeignKey(AccountProcess, on_delete=models.CASCADE, related_name="copies")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    event = models.ForeignKey(ProcessEvent, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("抄送")
+        verbose_name_plural = _("抄送")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(unit__isnull=False),
+                name="copy_user_or_unit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user"], name="copy_user_idx"),
+            models.Index(fields=["unit"], name="copy_unit_idx"),
+        ]

@@ -7,22 +7,26 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import get_resolver, reverse
+from django.utils.translation import gettext_noop
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.models import Task
 from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import STATUS
 
 from approvals.chains import step_title
-from approvals.models import AccountProcess, StepMode, TaskAssignment
-from approvals.selectors import is_candidate
-from lifecycle import workdays
+from approvals.models import AccountProcess, Decision, DecisionKind, StepMode, TaskAssignment
+from approvals.selectors import candidates_for, is_candidate
+from lifecycle import notifications, workdays
 from lifecycle.models import Unit
 from lifecycle.types import RequestUser
 
@@ -87,7 +91,38 @@ class RoutedActivation(ViewActivation):
             TaskAssignment(task=task, unit=unit, role=role, due_on=due_on)
             for unit in Unit.objects.filter(code__in=codes)
         )
+        if task.data.get("user"):  # an added signer's own task, as viewflow assigns owners
+            task.owner_id = task.data["user"]
+            task.status = STATUS.ASSIGNED
+            task.save(update_fields=["owner", "status"])
+        transaction.on_commit(partial(announce_task, task.pk))
         return activation
+
+
+def announce_task(task_pk: int) -> None:
+    """After the commit that created a human task: tell the people who may act on it (a
+    new to-do; for the applicant's revision step, that the application was returned)."""
+    task = Task.objects.select_related("process").filter(pk=task_pk).first()
+    if task is None or task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+        return
+    process = AccountProcess.objects.select_related("account", "unit").get(pk=task.process_id)
+    params = {"account": process.account.name, "step": step_label(task),
+              "unit": process.unit.name}
+    if getattr(task.flow_task, "task_kind", "") == "revision":
+        returned = (Decision.objects.filter(process=process, decision=DecisionKind.RETURN)
+                    .select_related("actor").order_by("-at", "-pk").first())
+        notifications.notify(
+            recipients=candidates_for(task), kind=notifications.RETURNED,
+            title=gettext_noop("申请被退回：{account}，请修改后重新提交"), params=params,
+            body=returned.comment if returned else "", link=task_url(task),
+            actor=returned.actor if returned else None, key=f"task:{task.pk}",
+        )
+        return
+    notifications.notify(
+        recipients=candidates_for(task), kind=notifications.TASK_NEW,
+        title=gettext_noop("新待办：{account}（{step}），申请单位：{unit}"), params=params,
+        link=task_url(task), key=f"task:{task.pk}",
+    )
 
 
 class RoutedView(flow.View):
@@ -151,6 +186,8 @@ class ChainSplitActivation(SplitActivation):
         step = process.data["chain"][index]
         node = self.flow_task._activate_next[0][0]
         base = {"step": index, "round": process.data["round"], "role": step["role"]}
+        if step.get("user"):  # a signer added by name (approvals.services.oa)
+            base["user"] = step["user"]
         if step["mode"] == StepMode.ALL:
             items = [dict(base, units=[code]) for code in step["units"]]
         else:

@@ -10,6 +10,11 @@
   heads' own, or no head of the unit has an e-mail address, to the heads of its supervisor
   unit (主管单位; the parent when none is set).
 
+In-app: every person a reminder or escalation concerns also gets a notification
+(lifecycle.notifications, kinds `reminder` and `overdue`, once per task / assignment by
+key), whether or not they have an e-mail address; e-mail goes only to those whose
+preference for the kind keeps e-mail on (the default).
+
 Only active users with an e-mail address are written to; the others are logged and
 skipped. Every message is plain text rendered from
 `approvals/email/<kind>/{subject,body}.txt` in Simplified Chinese, with an absolute link to
@@ -39,12 +44,14 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 
 from approvals import selectors
 from approvals.models import AccountProcess, TaskAssignment
 from approvals.nodes import step_label, task_url
+from lifecycle import notifications
 from lifecycle.models import Role, Unit
 from lifecycle.workdays import add_working_days
 from notices.rendering import cn_date
@@ -66,10 +73,12 @@ def overdue_key(assignment: TaskAssignment) -> str:
 
 
 def _reachable(users: Iterable[Any], *, task: Task, key: str) -> list[Any]:
-    """Active users with an e-mail address; the ones without an address are logged."""
+    """Active users with an e-mail address who keep e-mail on for the kind; the ones
+    without an address are logged."""
+    kind = notifications.REMINDER if key == REMINDER else notifications.OVERDUE
     found = []
     for user in users:
-        if not user.is_active:
+        if not user.is_active or not notifications.wants_email(user, kind):
             continue
         if not (user.email or "").strip():
             logger.info("event=mail_skipped_no_address task=%s mail=%s user=%s",
@@ -92,6 +101,14 @@ def _heads(unit: Unit | None) -> list[Any]:
             memberships__unit=unit, memberships__role=Role.UNIT_HEAD, is_active=True
         ).order_by("pk")
     )
+
+
+def escalation_people(assignment: TaskAssignment) -> list[Any]:
+    """Whom an overdue assignment concerns in-app: the heads of the late unit, or of its
+    supervisor unit when the task is the heads' own or the unit has no active head."""
+    unit = assignment.unit
+    heads = _heads(unit) if assignment.role != Role.UNIT_HEAD else []
+    return heads or _heads(unit.supervisor or unit.parent)
 
 
 def escalation_recipients(assignment: TaskAssignment) -> list[Any]:
@@ -361,17 +378,56 @@ def escalation_assignments(today: datetime.date):
     return [a for a in rows if not _entry(a.task, overdue_key(a)).get("done")]
 
 
+# -- in-app (lifecycle.notifications) ---------------------------------------------------------
+
+
+def _facts_params(task: Task) -> dict[str, Any]:
+    process = AccountProcess.objects.select_related("account").get(pk=task.process_id)
+    return {"account": process.account.name, "step": step_label(task)}
+
+
+def notify_reminder(task: Task, *, today: datetime.date) -> None:
+    """Once per task: the people who can act on it, e-mail or not."""
+    due_on = min(a.due_on for a in TaskAssignment.objects.filter(task=task) if a.due_on)
+    notifications.notify(
+        recipients=selectors.candidates_for(task, on=today), kind=notifications.REMINDER,
+        title=gettext_noop("即将到期：{account}（{step}），请于{due}前办理"),
+        params={**_facts_params(task), "due": due_on.isoformat()},
+        link=task_url(task), key=f"reminder:{task.pk}", email=False,
+    )
+
+
+def notify_overdue(assignment: TaskAssignment, *, today: datetime.date) -> None:
+    """Once per overdue assignment: the heads it escalates to and the task's own people."""
+    task = assignment.task
+    params = {**_facts_params(task), "unit": assignment.unit.name,
+              "days": (today - assignment.due_on).days}
+    key = overdue_key(assignment)
+    notifications.notify(
+        recipients=escalation_people(assignment), kind=notifications.OVERDUE,
+        title=gettext_noop("督办：{unit}办理的{account}（{step}）已超期{days}天"),
+        params=params, link=task_url(task), key=key, email=False,
+    )
+    notifications.notify(
+        recipients=selectors.candidates_for(task, on=today), kind=notifications.OVERDUE,
+        title=gettext_noop("已超期：{account}（{step}）已超期{days}天，请尽快办理"),
+        params=params, link=task_url(task), key=key, email=False,
+    )
+
+
 def send_due_mail(*, today: datetime.date) -> dict[str, int]:
     """The e-mail part of run_due. Returns counts of messages sent and failed."""
     mailer = Mailer()
     try:
         for task in reminder_tasks(today):
+            notify_reminder(task, today=today)
             deliver(
                 mailer, task=task, key=REMINDER, kind="reminders",
                 recipients=reminder_recipients(task, today=today),
                 build=lambda users, task=task: reminder_messages(task, users),
             )
         for assignment in escalation_assignments(today):
+            notify_overdue(assignment, today=today)
             deliver(
                 mailer, task=assignment.task, key=overdue_key(assignment), kind="escalations",
                 recipients=escalation_recipients(assignment),

@@ -13,7 +13,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals.chains import CHAIN_ROLES, compute_chain, step_title
-from approvals.models import AccountProcess, Delegation, ProcessKind, TaskAssignment
+from approvals.models import AccountProcess, Delegation, ProcessCopy, ProcessKind, TaskAssignment
 from lifecycle import workdays
 from lifecycle.models import Membership, Unit
 from lifecycle.selectors import sees_everything, subtree_q, user_units
@@ -190,7 +190,18 @@ def processes_for(user: RequestUser) -> QuerySet[AccountProcess]:
     via_chain = TaskAssignment.objects.filter(unit_id__in=[u.pk for u in units]).values(
         "task__process_id"
     )
-    return qs.filter(subtree_q(units, prefix="unit__") | Q(pk__in=via_chain))
+    return qs.filter(
+        subtree_q(units, prefix="unit__") | Q(pk__in=via_chain) | Q(pk__in=copied_to(user, units))
+    )
+
+
+def copied_to(user: RequestUser, units: list[Any] | None = None) -> QuerySet[Any]:
+    """Ids of the processes copied (抄送) to the user or to one of their units: read-only
+    access (approvals.services.oa.process_copy)."""
+    units = user_units(user) if units is None else units
+    return ProcessCopy.objects.filter(
+        Q(user_id=user.pk) | Q(unit_id__in=[u.pk for u in units])
+    ).values("process_id")
 
 
 def process_in_scope(user: RequestUser, process_id: int) -> bool:

@@ -16,7 +16,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals.forms import OpeningForm
-from approvals.models import DecisionKind
+from approvals.models import DECIDABLE, DecisionKind
 from approvals.nodes import step_label
 from lifecycle import services as lifecycle_services
 from lifecycle.api_accounts import (
@@ -240,7 +240,7 @@ class TaskFilterSerializer(serializers.Serializer):
 
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(
-        choices=[c for c in DecisionKind.choices if c[0] != DecisionKind.RESUBMIT],
+        choices=[c for c in DecisionKind.choices if c[0] in DECIDABLE],
         error_messages=REQUIRED,
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="",

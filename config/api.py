@@ -92,6 +92,7 @@ urlpatterns = [
     path("", include("lifecycle.api_accounts")),  # units, accounts, history
     path("", include("review.api")),  # metrics ingestion
     path("", include("approvals.api")),  # applications, tasks
+    path("", include("approvals.api_oa")),  # urge, copy, comments, add-signer, transfer, notifications
     path("", include("notices.api")),  # notices
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),

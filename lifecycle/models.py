@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -319,3 +320,76 @@ class AccountTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.from_state or '∅'} → {self.to_state} ({self.name})"
+
+
+class Notification(models.Model):
+    """One in-app message to one user (lifecycle.notifications writes them; the workbench
+    shows them). `kind` is a code of lifecycle.notifications.KINDS — a plain string, so a
+    higher layer may register a kind without a migration. `link` is a site-local path."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类别"), max_length=40)
+    # `title` is a source-language (Chinese) template, translated when shown and filled
+    # with `params` (names, numbers): the same row reads in either language.
+    title = models.CharField(_("标题"), max_length=200)
+    params = models.JSONField(default=dict, blank=True)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Once-only key: a second notify() with the same (recipient, key) writes nothing.
+    key = models.CharField(max_length=120, blank=True)
+    created = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读于"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], condition=~models.Q(key=""),
+                name="notification_once_per_key",
+            ),
+        ]
+        indexes = [
+            # The list page and the unread badge (lifecycle.selectors.notifications_for).
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["recipient", "created"], name="notification_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.kind} {self.text}"
+
+    @property
+    def text(self) -> str:
+        """The title in the active language, filled with its params."""
+        try:
+            return gettext(self.title).format(**(self.params or {}))
+        except (KeyError, IndexError, ValueError):
+            return self.title
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind; without a row the kind's defaults apply."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("类别"), max_length=40)
+    in_app = models.BooleanField(_("站内通知"), default=True)
+    email = models.BooleanField(_("电子邮件"), default=False)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind} in_app={self.in_app} email={self.email}"

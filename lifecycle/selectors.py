@@ -7,7 +7,7 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
-from lifecycle.models import Account, AccountTransition, Membership, Unit
+from lifecycle.models import Account, AccountTransition, Membership, Notification, Unit
 from lifecycle.types import RequestUser
 
 
@@ -81,3 +81,17 @@ def successor_chain(account: Account, limit: int = 50) -> list[Account]:
         seen.add(node.pk)
         node = node.successor
     return chain
+
+
+def notifications_for(user: RequestUser, *, unread: bool = False) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (lifecycle.notifications writes them)."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    qs = Notification.objects.filter(recipient=user).select_related("actor")
+    return qs.filter(read_at__isnull=True) if unread else qs
+
+
+def unread_count(user: RequestUser) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -19,6 +19,8 @@ from workbench.views import closure as views_closure
 from workbench.views import dictionaries as views_dictionaries
 from workbench.views import feedback as views_feedback
 from workbench.views import filings as views_filings
+from workbench.views import notifications as views_notifications
+from workbench.views import oa as views_oa
 from workbench.views import operator as views_operator
 from workbench.views import review as views_review
 from workbench.views import rules as views_rules
@@ -76,6 +78,7 @@ class WorkApp(Application):
         ("work:dictionaries", "spellcheck", _("错敏词库"), SUPERVISION),
         ("work:filings", "assignment_turned_in", _("备案期限"), None),
         ("work:dashboard", "bar_chart", _("统计看板"), SUPERVISION),
+        ("work:notifications", "notifications", _("通知"), None),
     )
 
     def links_for(self, user) -> list[tuple[str, str, str]]:
@@ -127,8 +130,40 @@ class WorkApp(Application):
         name="feedback_handle",
     )
 
+    # The notification centre (lifecycle.notifications; workbench/views/notifications.py).
+    notifications_path = path(
+        "notifications/", views_notifications.NotificationListView.as_view(), name="notifications"
+    )
+    notification_read_path = path(
+        "notifications/<int:pk>/read/", views_notifications.NotificationReadView.as_view(),
+        name="notification_read",
+    )
+    notifications_read_all_path = path(
+        "notifications/read-all/", views_notifications.NotificationReadAllView.as_view(),
+        name="notifications_read_all",
+    )
+    notification_settings_path = path(
+        "notifications/settings/", views_notifications.NotificationSettingsView.as_view(),
+        name="notification_settings",
+    )
+
     delegations_path = path("delegations/", views_work.DelegationView.as_view(), name="delegations")
     bulk_approve_path = path("bulk-approve/", views_work.BulkApproveView.as_view(), name="bulk_approve")
+    # OA actions (workbench/views/oa.py → approvals.services.oa).
+    process_urge_path = path(
+        "processes/<int:process_pk>/urge/", views_oa.ProcessUrgeView.as_view(), name="process_urge"
+    )
+    process_copy_path = path(
+        "processes/<int:process_pk>/copy/", views_oa.ProcessCopyView.as_view(), name="process_copy"
+    )
+    process_comment_path = path(
+        "processes/<int:process_pk>/comment/", views_oa.ProcessCommentView.as_view(),
+        name="process_comment",
+    )
+    task_add_signer_path = path(
+        "tasks/<int:task_pk>/add-signer/", views_oa.TaskAddSignerView.as_view(),
+        name="task_add_signer",
+    )
     task_transfer_path = path(
         "tasks/<int:task_pk>/transfer/", views_work.TaskTransferView.as_view(), name="task_transfer"
     )

@@ -121,7 +121,7 @@ class ChainFlow:
         return Decision.objects.filter(
             process_id=activation.process.pk,
             round=activation.process.data["round"],
-            decision__in=[DecisionKind.REJECT, DecisionKind.RETURN],
+            decision__in=[DecisionKind.REJECT, DecisionKind.RETURN, DecisionKind.ADD_SIGNER],
         ).exists()
 
     def tally_round(self, activation) -> None:
@@ -141,6 +141,8 @@ class ChainFlow:
             else:
                 data["step"] = max(0, min(returned.return_to, data["step"]))
                 outcome = "next"
+        elif any(d.decision == DecisionKind.ADD_SIGNER for d in decisions):
+            outcome = "next"  # the added signer's step now stands at data["step"]
         else:
             data["step"] += 1
             outcome = "approved" if data["step"] >= len(data["chain"]) else "next"

@@ -10,14 +10,16 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from approvals import app_policy
-from approvals.models import DecisionKind
+from approvals.models import DECIDABLE, DecisionKind
 from lifecycle.models import Platform
 
 ERR_STOP_IN_PAST = _("日期不能早于今天。")
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("审核意见"), choices=DecisionKind.choices)
+    decision = forms.ChoiceField(
+        label=_("审核意见"), choices=[c for c in DecisionKind.choices if c[0] in DECIDABLE]
+    )
     comment = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     return_to = forms.TypedChoiceField(
         label=_("退回至"), required=False, coerce=int, empty_value=None, choices=()

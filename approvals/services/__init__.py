@@ -7,4 +7,5 @@ from approvals.services.applications import *  # noqa: F401,F403
 from approvals.services.delegation import *  # noqa: F401,F403
 from approvals.services.duties import *  # noqa: F401,F403
 from approvals.services.inspections import *  # noqa: F401,F403
+from approvals.services.oa import *  # noqa: F401,F403
 from approvals.services.tasks import *  # noqa: F401,F403

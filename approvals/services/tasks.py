@@ -4,14 +4,20 @@ transfer and bulk approval, under the process lock."""
 from __future__ import annotations
 
 import datetime
+from functools import partial, reduce
+from operator import or_
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -31,16 +37,28 @@ from approvals.errors import (
     TaskForbidden,
 )
 from approvals.forms.closure import SuccessorsForm
-from approvals.models import AccountProcess, Decision, DecisionKind, ProcessKind
+from approvals.models import (
+    DECIDABLE,
+    AccountProcess,
+    Decision,
+    DecisionKind,
+    Delegation,
+    ProcessEvent,
+    ProcessEventKind,
+    ProcessKind,
+    TaskAssignment,
+)
+from approvals.nodes import process_url, step_label, task_url
 from approvals.services.applications import (
     change_plan,
     closure_plan,
     revision_diff,
     revision_form,
 )
-from approvals.services.duties import signoff_check
+from approvals.services.duties import may_sign, signoff_check
+from lifecycle import notifications
 from lifecycle import services as lifecycle
-from lifecycle.models import Unit
+from lifecycle.models import Membership, Unit
 from lifecycle.types import User
 
 
@@ -106,7 +124,7 @@ def _validate(*, node: Any, task: Task, decision: str, comment: str, data: dict 
     """Check a decision before taking any lock; returns cleaned data for data steps."""
     if node.task_kind == "decision":
         errors: dict[str, Any] = {}
-        if decision not in DecisionKind.values:
+        if decision not in DECIDABLE:
             errors["decision"] = _("请选择同意、不同意或退回。")
         elif decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
             errors["comment"] = _("不同意或退回时必须说明理由。")
@@ -336,7 +354,7 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
             changes = revision_diff(process=process, cleaned=cleaned)
             stored_data = {**cleaned, RESUBMIT_CHANGES: changes}
             decision = DecisionKind.RESUBMIT
-        Decision.objects.create(
+        decided = Decision.objects.create(
             process=process,
             task=task,
             step=task.data.get("step") if node.task_kind == "decision" else None,
@@ -357,11 +375,51 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
             process.save(update_fields=["data"])
         activation.start(None)
         activation.execute()
+        if node.task_kind == "decision" and decision in (DecisionKind.APPROVE, DecisionKind.REJECT):
+            transaction.on_commit(partial(announce_decision, decided.pk))
     return task
 
 
-def task_transfer(*, task: Task, actor: User, to_user: User) -> Task:
-    """The holder hands a claimed task to another candidate of the same step (转办)."""
+def announce_decision(decision_pk: int) -> None:
+    """After the commit of an approver's 同意/不同意: tell the applicant (a return reaches
+    them as the revision task's notification, approvals.nodes.announce_task)."""
+    decided = Decision.objects.select_related("process__account", "task", "actor").get(
+        pk=decision_pk)
+    process = decided.process
+    notifications.notify(
+        recipients=[process.applicant_id], kind=notifications.DECIDED,
+        title=(gettext_noop("审批通过：{account}（{step}）")
+               if decided.decision == DecisionKind.APPROVE
+               else gettext_noop("审批不同意：{account}（{step}）")),
+        params={"account": process.account.name, "step": step_label(decided.task)},
+        body=decided.comment, link=process_url(process), actor=decided.actor,
+        key=f"decision:{decided.pk}",
+    )
+
+
+def transfer_targets(task: Task, actor: User) -> list[User]:
+    """Whom the holder may hand the task to (转办; the picker lists exactly these): the
+    people who may act on the step — members holding an assigned (unit, role) and their
+    delegates — who may also sign it (separation of duties), never the holder."""
+    pairs = [Q(unit_id=a.unit_id, role=a.role) for a in TaskAssignment.objects.filter(task=task)]
+    if not pairs:
+        return []
+    members = Membership.objects.filter(reduce(or_, pairs)).values("user_id")
+    delegates = Delegation.objects.filter(user_id__in=members, ended__isnull=True).values(
+        "delegate_id")
+    pool = (get_user_model().objects.filter(is_active=True)
+            .filter(Q(pk__in=members) | Q(pk__in=delegates)).exclude(pk=actor.pk)
+            .order_by("username"))
+    process = AccountProcess.objects.get(pk=task.process_id)
+    return [
+        user for user in pool
+        if selectors.is_candidate(user, task) and may_sign(process=process, task=task, actor=user)
+    ]
+
+
+def task_transfer(*, task: Task, actor: User, to_user: User, comment: str = "") -> Task:
+    """The holder hands a claimed task to another candidate of the same step (转办); the
+    ProcessEvent row records it and the new holder is told."""
     with task.flow_task.flow_class.lock(task.process_id):
         task = Task.objects.get(pk=task.pk)
         if task.status != STATUS.ASSIGNED or task.owner_id != actor.pk:
@@ -378,6 +436,19 @@ def task_transfer(*, task: Task, actor: User, to_user: User) -> Task:
              "at": timezone.now().isoformat()}
         )
         task.flow_task.activation_class(task).reassign(user=to_user)
+        process = AccountProcess.objects.select_related("account").get(pk=task.process_id)
+        ProcessEvent.objects.create(
+            process=process, task=task, kind=ProcessEventKind.TRANSFER, actor=actor,
+            comment=(comment or "").strip()[:1000],
+            data={"to": to_user.pk, "names": [to_user.get_full_name() or to_user.get_username()]},
+        )
+        notifications.notify(
+            recipients=[to_user], kind=notifications.TASK_NEW,
+            title=gettext_noop("转办给您：{account}（{step}），转办人：{actor}"),
+            params={"account": process.account.name, "step": step_label(task),
+                    "actor": actor.get_full_name() or actor.get_username()},
+            body=(comment or "").strip(), link=task_url(task), actor=actor,
+        )
     return task
 
 

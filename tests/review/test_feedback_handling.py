@@ -138,7 +138,8 @@ def test_it_lists_a_page_in_a_fixed_number_of_queries(client, world, reports):
         client.get(reverse("work:feedback"))
     # session, user, the user's units (scope), count, page of feedback with account, unit
     # and handler, handling notes, the user's handler units, and the site frame's menu
-    # (two permission lookups and the units of its role check): ten, whatever the rows.
+    # (two permission lookups), the header's unread notification count: ten, whatever the
+    # rows.
     assert len(first) == len(second) == 10, [q["sql"] for q in second.captured_queries]
 
 

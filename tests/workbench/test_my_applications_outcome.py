@@ -16,7 +16,7 @@ from approvals import services
 from tests.approvals.helpers import apply_xl, decide, only_open_task
 
 pytestmark = pytest.mark.django_db
-QUERIES = 12
+QUERIES = 13
 
 
 def _rows(client) -> dict[str, dict[str, str]]:
@@ -105,7 +105,8 @@ def test_it_lists_the_page_in_a_fixed_number_of_queries(client, nanjing):
         client.get(reverse("work:applications"))
     # session, user, the user's units (for the scope), count, page, the page's comments,
     # its open tasks, their routing and the members holding it, the site frame's menu (two
-    # permission lookups, the units of its role check): the same for any number of rows.
+    # permission lookups, the units of its role check), the header's unread notification
+    # count: the same for any number of rows.
     assert len(more) == len(few) == QUERIES, [q["sql"] for q in more.captured_queries]
 
 

@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
-from approvals.models import AccountProcess
+from approvals import services as approvals_services
+from approvals.models import AccountProcess, Decision, ProcessEvent
 from lifecycle.models import Account, AccountState, ChannelKind
+from lifecycle.selectors import unread_count
 from lifecycle.services import ACTION_LABELS
 from notices.selectors import notices_for
 
 register = template.Library()
+
+
+@register.simple_tag
+def notification_badge(user):
+    """The header's bell with the unread count (nothing for anonymous users)."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    count = unread_count(user)
+    label = gettext("通知（{count} 条未读）").format(count=count)
+    badge = format_html('<span class="govmedia-badge" data-testid="unread-count">{}</span>',
+                        count if count < 100 else "99+") if count else ""
+    return format_html(
+        '<a class="govmedia-bell mdc-icon-button" href="{}" title="{}" aria-label="{}"'
+        ' data-testid="notification-bell" data-turbo="false">'
+        '<i class="material-icons" aria-hidden="true">notifications</i>{}</a>',
+        reverse("work:notifications"), label, label, badge,
+    )
 
 
 @register.simple_tag
@@ -60,3 +82,58 @@ def channel_label(kind):
 def menu_links_for(app, user):
     """The work menu's entries for `user` (workbench.site.WorkApp.links_for: by role)."""
     return app.links_for(user)
+
+
+@register.simple_tag
+def process_oa(process, user):
+    """What the process page's OA panel offers `user` (approvals.services.oa): the record
+    of urges, copies, comments, added signers and transfers, and the forms they may use."""
+    ap = AccountProcess.objects.select_related("account", "unit").get(pk=process.pk)
+    is_open = ap.finished is None
+    may_copy = approvals_services.may_copy(user, ap)
+    people, units = approvals_services.copy_targets(user) if may_copy else (None, None)
+    return {
+        "events": ProcessEvent.objects.filter(process=ap).select_related("actor")
+        .order_by("at", "pk"),
+        "may_urge": is_open and approvals_services.may_urge(user, ap),
+        "may_copy": may_copy,
+        "copy_people": people.prefetch_related("memberships__unit") if may_copy else [],
+        "copy_units": units if may_copy else [],
+        "may_withdraw": is_open and user.pk == ap.applicant_id
+        and not Decision.objects.filter(process=ap).exists(),
+    }
+
+
+@register.simple_tag
+def task_oa(task, user):
+    """The task page's 加签 and 转办 pickers: only eligible people are listed."""
+    is_decision = getattr(task.flow_task, "task_kind", "") == "decision"
+    return {
+        "signers": approvals_services.signer_candidates(task, user).prefetch_related(
+            "memberships__unit") if is_decision else [],
+        "transfer_to": approvals_services.transfer_targets(task, user)
+        if task.owner_id == user.pk else [],
+    }
+
+
+@register.filter
+def person_label(user):
+    """"Name · unit role" for the pickers (searchable text)."""
+    name = user.get_full_name() or user.get_username()
+    roles = "、".join(f"{m.unit.name}{m.get_role_display()}" for m in user.memberships.all())
+    return f"{name}（{user.get_username()}）· {roles}" if roles else name
+
+
+@register.filter
+def person_options(users):
+    return [(u.pk, person_label(u)) for u in users]
+
+
+@register.filter
+def username_options(users):
+    return [(u.get_username(), person_label(u)) for u in users]
+
+
+@register.filter
+def unit_options(units):
+    return [(u.pk, u.name) for u in units]

@@ -19,7 +19,7 @@ User = get_user_model()
 
 
 class DelegationForm(forms.Form):
-    delegate = forms.CharField(label=_("受托人用户名"), max_length=150)
+    delegate = forms.CharField(label=_("受托人"), max_length=150)
     starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("事由"), required=False, max_length=200)
@@ -37,6 +37,9 @@ class DelegationView(View):
     def page(self, request, form, status=200):
         return render(request, self.template_name, {
             "form": form,
+            # the picker lists only colleagues with the same role in the same unit
+            "eligible": services.eligible_delegates(request.user).prefetch_related(
+                "memberships__unit"),
             "given": Delegation.objects.filter(user=request.user).select_related("delegate"),
             "received": Delegation.objects.filter(delegate=request.user).select_related("user"),
         }, status=status)
@@ -69,7 +72,8 @@ class TaskTransferView(TaskView):
         try:
             if to_user is None:
                 raise ValidationError({"to_user": services.ERR_TRANSFER_TARGET})
-            services.task_transfer(task=task, actor=request.user, to_user=to_user)
+            services.task_transfer(task=task, actor=request.user, to_user=to_user,
+                                   comment=request.POST.get("comment", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return render(request, self.template_name, self.context(request, task), status=400)

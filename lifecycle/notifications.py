@@ -1,0 +1,203 @@
+"""In-app notifications (and e-mail by preference): the one way any layer tells a person
+that something happened. The only writer of Notification and NotificationPreference.
+
+API (keep it small; docs/architecture.md "Notifications"):
+
+* ``notify(recipients=…, kind=…, title=gettext_noop("…{name}…"), params={…}, body="",
+  link="/…", actor=None, key="", email=True)`` → the rows written. Call it inside the
+  sender's transaction (after its audit row); e-mail goes out after commit. `title` is a
+  source-language template marked with django's ``gettext_noop`` (so makemessages collects
+  it), translated when shown and filled with `params`. `body` is free text shown as typed
+  (a comment, a reason). `link` is a site-local path (``/…``). The actor is never notified
+  of their own act. With `key`, a recipient gets the notification once (run_due's
+  reminders, review's warnings).
+* ``mark_read(user=…, ids=[…])``, ``mark_all_read(user=…)``.
+* ``preferences_for(user)`` / ``preferences_set(user=…, choices={kind: (in_app, email)})``,
+  ``wants_email(user, kind)``.
+* ``register_kind(code, label, email_default=False)``: a higher layer adds a kind at
+  start-up (no migration: kind is a plain string).
+
+Kinds and their defaults: everything in-app; e-mail only for reminder and overdue, which
+approvals.run_due_mail delivers itself (its ledger, retries) — it asks ``wants_email``, and
+the in-app copies it writes pass ``email=False``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from lifecycle.models import Notification, NotificationPreference
+from lifecycle.types import User
+
+logger = logging.getLogger("govmedia.notifications")
+
+__all__ = [
+    "COPIED", "DECIDED", "KINDS", "OVERDUE", "REMINDER", "RETURNED", "TASK_NEW", "URGED",
+    "WARNING", "Kind", "mark_all_read", "mark_read", "notify", "preferences_for",
+    "preferences_set", "register_kind", "wants_email",
+]
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: str | Promise
+    email_default: bool = False
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(code: str, label: str | Promise, *, email_default: bool = False) -> Kind:
+    kind = KINDS[code] = Kind(code, label, email_default)
+    return kind
+
+
+TASK_NEW = register_kind("task_new", _("新待办")).code
+RETURNED = register_kind("returned", _("申请被退回")).code
+DECIDED = register_kind("decided", _("审批结果")).code
+URGED = register_kind("urged", _("催办")).code
+COPIED = register_kind("copied", _("抄送")).code
+REMINDER = register_kind("reminder", _("即将到期提醒"), email_default=True).code
+OVERDUE = register_kind("overdue", _("超期督办"), email_default=True).code
+WARNING = register_kind("warning", _("预警")).code
+
+
+# -- preferences ----------------------------------------------------------------------------
+
+
+def _choices(user_ids: Iterable[int], kind: str) -> dict[int, tuple[bool, bool]]:
+    """(in_app, email) per user for one kind, defaults where no row exists (one query)."""
+    default = (True, KINDS[kind].email_default)
+    found = {
+        p.user_id: (p.in_app, p.email)
+        for p in NotificationPreference.objects.filter(user_id__in=list(user_ids), kind=kind)
+    }
+    return {uid: found.get(uid, default) for uid in user_ids}
+
+
+def wants_email(user: Any, kind: str) -> bool:
+    return _choices([user.pk], kind)[user.pk][1]
+
+
+def preferences_for(user: Any) -> list[dict[str, Any]]:
+    """Every kind with the user's choice: [{kind, label, in_app, email}]."""
+    rows = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    out = []
+    for kind in KINDS.values():
+        row = rows.get(kind.code)
+        out.append({
+            "kind": kind.code, "label": kind.label,
+            "in_app": row.in_app if row else True,
+            "email": row.email if row else kind.email_default,
+        })
+    return out
+
+
+def preferences_set(*, user: User, choices: Mapping[str, tuple[bool, bool]]) -> None:
+    """Store the user's (in_app, email) per kind; unknown kinds → ValueError."""
+    unknown = sorted(set(choices) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown notification kinds: {', '.join(unknown)}")
+    with transaction.atomic():
+        for kind, (in_app, email) in choices.items():
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind, defaults={"in_app": bool(in_app), "email": bool(email)}
+            )
+
+
+# -- sending --------------------------------------------------------------------------------
+
+
+def _check_link(link: str) -> str:
+    link = (link or "").strip()
+    if link and (not link.startswith("/") or link.startswith("//")):
+        raise ValueError(f"a notification link is a site-local path, not {link!r}")
+    return link
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    title: str,
+    params: Mapping[str, Any] | None = None,
+    body: str = "",
+    link: str = "",
+    actor: Any = None,
+    key: str = "",
+    email: bool = True,
+) -> list[Notification]:
+    """Tell `recipients` (users or user ids) about an event; returns the rows written.
+    In-app rows for those whose preference allows it (once per `key` when given); e-mail
+    after commit for those who chose it (when `email`), never raised."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    link = _check_link(link)
+    params = {k: str(v) for k, v in (params or {}).items()}
+    actor_id = getattr(actor, "pk", actor)
+    ids = []
+    for r in recipients:
+        uid = getattr(r, "pk", r)
+        if uid is not None and uid != actor_id and uid not in ids:
+            ids.append(uid)
+    if not ids:
+        return []
+    choices = _choices(ids, kind)
+    if key:
+        done = set(
+            Notification.objects.filter(recipient_id__in=ids, key=key)
+            .values_list("recipient_id", flat=True)
+        )
+        ids = [uid for uid in ids if uid not in done]
+    rows = Notification.objects.bulk_create(
+        Notification(recipient_id=uid, kind=kind, title=title[:200], params=params,
+                     body=body, link=link, actor_id=actor_id, key=key[:120])
+        for uid in ids if choices[uid][0]
+    )
+    mail_to = [uid for uid in ids if choices[uid][1]] if email else []
+    if mail_to:
+        message = {"title": title, "params": params, "body": body, "link": link}
+        transaction.on_commit(lambda: _send_mail(mail_to, message))
+    return rows
+
+
+def _send_mail(user_ids: list[int], message: dict[str, Any]) -> None:
+    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True).exclude(email="")
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = Notification(title=message["title"], params=message["params"]).text
+        link = settings.GOVMEDIA_BASE_URL.rstrip("/") + message["link"] if message["link"] else ""
+        text = "\n\n".join(part for part in (message["body"], link) if part) + "\n"
+    for user in users:
+        try:
+            send_mail(" ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL,
+                      [user.email.strip()])
+        except Exception:  # noqa: BLE001 — a mail failure never undoes or stops the sender
+            logger.warning("event=notification_mail_failed user=%s", user.pk, exc_info=True)
+
+
+# -- reading state --------------------------------------------------------------------------
+
+
+def mark_read(*, user: User, ids: Iterable[int]) -> int:
+    """Mark the user's own notifications read (others' ids are ignored); returns how many."""
+    return Notification.objects.filter(
+        recipient=user, pk__in=list(ids), read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
