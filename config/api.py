@@ -7,26 +7,54 @@ web fonts drf-spectacular's template fetches: no request leaves the site).
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from lifecycle import passwords, security
 from lifecycle.api_base import ApiErrorsMixin
+from lifecycle.models import SecurityEventKind
 
 
 class TokenView(ApiErrorsMixin, APIView):
-    """POST {username, password} → {token}; the same token on every call (one per user)."""
+    """POST {username, password} → {token}; the same token on every call (one per user)
+    until it expires (API_TOKEN_TTL_HOURS), the password changes or DELETE revokes it.
+    Repeated failures lock the username for the client (config.auth, 429)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+
+    def get_authenticators(self):
+        # DELETE names the token to revoke by authenticating with it.
+        if getattr(self, "request", None) is not None and self.request.method == "DELETE":
+            from config.auth import ExpiringTokenAuthentication
+
+            return [ExpiringTokenAuthentication()]
+        return []
+
+    def get_permissions(self):
+        if self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return [AllowAny()]
+
+    throttled_methods = ("POST",)
+
+    def get_throttles(self):
+        return super().get_throttles() if self.request.method in self.throttled_methods else []
     # Open to anyone, so rate-limited (guessing passwords) — in its own scope: heavy use of
     # the public lookups from one address must not block its users' logins.
     throttle_classes = [ScopedRateThrottle]
@@ -57,10 +85,27 @@ class TokenView(ApiErrorsMixin, APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        if passwords.must_change(user):
+            raise PermissionDenied(_("请先登录网页修改初始密码，再获取 API 令牌。"))
+        ttl = datetime.timedelta(seconds=settings.API_TOKEN_TTL_SECONDS)
+        Token.objects.filter(user=user, created__lt=timezone.now() - ttl).delete()
+        token, created = Token.objects.get_or_create(user=user)
+        if created:
+            security.record(kind=SecurityEventKind.TOKEN_ISSUED, request=request._request,
+                            user=user, target=f"token:{token.key[:8]}")
         return Response({"token": token.key})
+
+    @extend_schema(summary="Revoke the caller's API token", request=None,
+                   responses={204: None})
+    def delete(self, request: Request) -> Response:
+        token = request.auth
+        security.record(kind=SecurityEventKind.TOKEN_REVOKED, request=request._request,
+                        user=request.user, target=f"token:{token.key[:8]}", action="revoked")
+        token.delete()
+        return Response(status=204)
 
 
 # The docs pages load only our own static files (the sidecar's, no CDN). The browser is

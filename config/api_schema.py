@@ -100,7 +100,9 @@ class ApiAutoSchema(AutoSchema):
             codes["404"] = "404"
         elif self._is_list_view() and self._get_paginator() is not None:
             codes["404"] = "404-list"
-        if getattr(view, "throttle_classes", None):
+        if getattr(view, "throttle_classes", None) and self.method in getattr(
+            view, "throttled_methods", (self.method,)
+        ):
             codes["429"] = "429"
         # Error answers a view documents by description only (409 of the task routes …).
         for code, response in operation["responses"].items():

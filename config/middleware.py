@@ -50,3 +50,73 @@ class StripNulMiddleware:
             cleaned._mutable = False
             request.GET = cleaned
         return self.get_response(request)
+
+
+class RequestIdMiddleware:
+    """Every request gets an id (X-Request-ID if a trusted proxy set one, else new), echoed
+    in the response and written on security-log rows (lifecycle.security)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import re
+        import uuid
+
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        request.request_id = given if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", given or "") \
+            else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class SessionLimitsMiddleware:
+    """Absolute session lifetime (SESSION_ABSOLUTE_SECONDS from login, whatever the
+    activity; the idle limit is SESSION_COOKIE_AGE, renewed on every request) and the
+    forced change of a password someone else set (the login sets the session flag:
+    no query per request)."""
+
+    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/", "/api/",
+               "/public/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.contrib.auth import logout
+        from django.shortcuts import redirect
+
+        from lifecycle.signals import LOGIN_AT, MUST_CHANGE
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            started = request.session.get(LOGIN_AT)
+            if started and time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if request.session.get(MUST_CHANGE) and not request.path_info.startswith(
+                self.ALLOWED
+            ):
+                return redirect("password_change")
+        return self.get_response(request)
+
+
+class DeniedLogMiddleware:
+    """Every 403 answer is a security-log row (user, path, method, request id)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403:
+            from lifecycle import security
+            from lifecycle.models import SecurityEventKind
+
+            user = getattr(request, "user", None)
+            security.record(kind=SecurityEventKind.DENIED, request=request, user=user,
+                            action=request.method, target=request.path[:200])
+        return response

@@ -47,6 +47,20 @@ class GovUserAdmin(UserAdmin):
 
     inlines = [MembershipInline]
     PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+    actions = ["revoke_tokens"]
+
+    @admin.action(description=_("吊销所选用户的 API 令牌"), permissions=["change"])
+    def revoke_tokens(self, request, queryset):
+        from rest_framework.authtoken.models import Token
+
+        from lifecycle import security
+        from lifecycle.models import SecurityEventKind
+
+        for user in queryset:
+            if Token.objects.filter(user=user).delete()[0]:
+                security.record(kind=SecurityEventKind.TOKEN_REVOKED, request=request,
+                                user=request.user, target=f"user:{user.pk}", action="admin")
+        self.message_user(request, _("已吊销所选用户的 API 令牌。"))
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -86,3 +100,36 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 admin.site.site_header = _("政务新媒体管理 · 系统管理")
+
+
+# API tokens (DRF): listed by prefix only, never the key (the key is the row's primary key,
+# so the list has no links and no checkboxes); no adding here (tokens come from POST
+# /api/token/); a user's tokens are revoked with the user list's action.
+from rest_framework.authtoken.models import TokenProxy  # noqa: E402
+
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "created")
+    fields = ("prefix", "user", "created")
+    readonly_fields = ("prefix", "user", "created")
+    search_fields = ("user__username",)
+    ordering = ("-created",)
+    list_display_links = None
+    actions = None
+
+    @admin.display(description=_("令牌前缀"))
+    def prefix(self, obj) -> str:
+        return f"{obj.key[:8]}…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

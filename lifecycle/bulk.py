@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lifecycle import services
+from lifecycle import passwords, services
 from lifecycle.models import (
     LIVE_STATES,
     Account,
@@ -386,13 +386,16 @@ def users_import(*, rows: Rows) -> ImportResult:
 
     def upsert(username: str, person: dict[str, Any]) -> Any:
         def run() -> None:
-            services.user_upsert(
+            user = services.user_upsert(
                 username=username,
                 full_name=person["full_name"],
                 email=person["email"],
                 password=person["password"] or None,
                 memberships=person["memberships"],
             )
+            if person["password"]:
+                # set by an operator: the user chooses their own at the first login
+                passwords.require_change(user)
             if username in existing:
                 result.updated += 1
             else:

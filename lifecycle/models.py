@@ -393,3 +393,72 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.kind} in_app={self.in_app} email={self.email}"
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", _("登录成功")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出登录")
+    LOCKOUT = "lockout", _("账户锁定")
+    UNLOCK = "unlock", _("解除锁定")
+    TOKEN_ISSUED = "token_issued", _("签发令牌")
+    TOKEN_REVOKED = "token_revoked", _("吊销令牌")
+    PASSWORD_CHANGED = "password_changed", _("修改密码")
+    DENIED = "denied", _("拒绝访问")
+    DELEGATION = "delegation", _("委托代办")
+    ROLE_CHANGE = "role_change", _("角色变更")
+    ADMIN_CHANGE = "admin_change", _("后台变更")
+
+
+class SecurityEvent(models.Model):
+    """The security log (等保 安全审计): append-only and hash-chained. Each row's `hash` is
+    SHA-256 over the previous row's hash and this row's content (lifecycle.security), so an
+    edited or deleted row breaks the chain (`manage.py verify_audit`); on PostgreSQL a
+    trigger also rejects UPDATE and DELETE (migration lifecycle/0002)."""
+
+    at = models.DateTimeField(_("时间"), db_index=True)
+    kind = models.CharField(_("事件"), max_length=24, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip = models.CharField(_("地址"), max_length=64, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+    action = models.CharField(_("操作"), max_length=200, blank=True)
+    target = models.CharField(_("对象"), max_length=200, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("安全日志")
+        verbose_name_plural = _("安全日志")
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["kind", "at"], name="security_event_kind_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords (no reuse of the last N) and whether the
+    current one was set by an administrator and must be changed at the next login."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="password_history")
+    password = models.CharField(max_length=128)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+
+class PasswordState(models.Model):
+    """`must_change`: the password was set by someone else (an import, an administrator);
+    the user is sent to the password change page until they choose their own."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="password_state")
+    must_change = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(null=True, blank=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "sequences",
+    "axes",
     "viewflow",
     "viewflow.workflow",
     # The layers of DESIGN §3, lowest first (import-linter keeps imports pointing down).
@@ -50,11 +52,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.RequestIdMiddleware",
+    "config.middleware.DeniedLogMiddleware",
     "config.middleware.LoginRequiredExceptPublicMiddleware",
+    "config.middleware.SessionLimitsMiddleware",
     "workbench.middleware.ProcessScopeMiddleware",
+    # Last: turns a lockout raised during authentication into its answer (config.auth).
+    "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "config.auth.LockoutBackend",  # first: counts failures, refuses a locked client
     "django.contrib.auth.backends.ModelBackend",
     "approvals.auth.MembershipBackend",
 ]
@@ -92,9 +100,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", 10)}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "lifecycle.passwords.ComplexityValidator"},
+    {"NAME": "lifecycle.passwords.NotLikeUserOrUnitValidator"},
+    {"NAME": "lifecycle.passwords.HistoryValidator"},
 ]
+PASSWORD_HISTORY = envint("PASSWORD_HISTORY", 5)  # no reuse of the last N passwords
+
+# Logins (DESIGN §8, docs/security.md): N consecutive failures lock that username for that
+# client (username + address) for a while; never more than 10 tries. The security
+# administrator unlocks in the admin (django-axes' access attempts) or with `axes_reset`.
+AXES_FAILURE_LIMIT = min(envint("LOGIN_FAILURE_LIMIT", 5), 10)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
+AXES_VERBOSE = False
+
+# Sessions: idle expiry (renewed on every request) and an absolute limit from login.
+SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_HOURS", 10) * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# API tokens expire (and die with a password change, and on DELETE /api/token/).
+API_TOKEN_TTL_SECONDS = envint("API_TOKEN_TTL_HOURS", 24 * 7) * 3600
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -132,7 +167,7 @@ CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -152,7 +187,9 @@ REST_FRAMEWORK = {
     # passwords still end in 429).
     "DEFAULT_THROTTLE_RATES": {
         "public": envstr("PUBLIC_RATE_LIMIT", "60/min"),
-        "login": envstr("LOGIN_RATE_LIMIT", "20/min"),
+        # A generous ceiling per address (a whole office behind one NAT logs in at 9:00);
+        # guessing is stopped by the per-username lockout (AXES_*), not by this.
+        "login": envstr("LOGIN_RATE_LIMIT", "600/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

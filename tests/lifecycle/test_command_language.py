@@ -20,9 +20,12 @@ def test_import_users_reports_password_rules_in_chinese(nanjing, tmp_path):
     result = run("import_users", str(write_csv(tmp_path / "p.csv", USER_HEADER, rows)))
 
     assert result.code == 1
+    # issue 12: at least 10 characters, not all digits, three character classes
     assert result.err_lines == [
-        "row 2: password: 密码太短，至少需要 8 个字符。",
+        "row 2: password: 密码太短，至少需要 10 个字符。",
         "row 2: password: 密码过于常见。",
+        "row 2: password: 密码不能全是数字。",
+        "row 2: password: 密码须包含大写字母、小写字母、数字、符号中的至少三类。",
     ]
 
 
