@@ -1,5 +1,6 @@
 """Django admin of the lifecycle app: units, accounts, memberships (review data: review/admin.py)."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -29,9 +30,65 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Read-only for the system administrator (roles are the security administrator's,
+    granted on the memberships page); nobody edits their own roles here."""
+
     model = Membership
     extra = 1
     raw_id_fields = ("unit",)
+
+    def _own(self, request, obj) -> bool:
+        return obj is not None and obj.pk == request.user.pk and not request.user.is_superuser
+
+    def has_add_permission(self, request, obj=None):
+        return not self._own(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._own(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._own(request, obj) and super().has_delete_permission(request, obj)
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("user", "unit", "role")
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user")
+        if user is not None and user.pk == self.request_user.pk and not self.request_user.is_superuser:
+            raise forms.ValidationError(services.ERR_OWN_ROLES)
+        if user is not None and (user.is_superuser or services.holds_admin_role(user)):
+            raise forms.ValidationError(services.ERR_ADMIN_NO_BUSINESS_ROLE)
+        return data
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Roles (memberships): granted and removed by the security administrator (三员分立);
+    never one's own; never to a superuser, security administrator or auditor. Every change
+    is in the security log (lifecycle.signals)."""
+
+    form = MembershipForm
+    list_display = ("user", "unit", "role")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__first_name", "unit__name", "unit__code")
+    raw_id_fields = ("user", "unit")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        own = obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser
+        return not own and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        own = obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser
+        return not own and super().has_delete_permission(request, obj)
 
 
 User = get_user_model()
@@ -49,7 +106,7 @@ class GovUserAdmin(UserAdmin):
     PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
     actions = ["revoke_tokens"]
 
-    @admin.action(description=_("吊销所选用户的 API 令牌"), permissions=["change"])
+    @admin.action(description=_("吊销所选用户的 API 令牌"), permissions=["revoke"])
     def revoke_tokens(self, request, queryset):
         from rest_framework.authtoken.models import Token
 
@@ -67,6 +124,18 @@ class GovUserAdmin(UserAdmin):
         if not request.user.is_superuser:
             fields += [f for f in self.PRIVILEGE_FIELDS if f not in fields]
         return fields
+
+    def get_queryset(self, request):
+        # Superusers (installation), security administrators and auditors are the
+        # installer's: the system administrator neither sees nor resets them (三员分立).
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(is_superuser=False).exclude(
+            groups__name__in=services.ADMIN_ROLES.values())
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("authtoken.delete_tokenproxy")
 
 
 class TransitionInline(admin.TabularInline):
@@ -133,3 +202,72 @@ class TokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+
+# -- the security auditor's pages (read-only): the security log and the admin history ------
+import csv  # noqa: E402
+
+from django.contrib.admin.models import LogEntry  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.urls import path as url_path  # noqa: E402
+
+from lifecycle.models import SecurityEvent  # noqa: E402
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(_ReadOnlyAdmin):
+    """The security log for the security auditor: filters, search, CSV export of what the
+    filters select (`export/` keeps the list's query string). Nobody changes a row."""
+
+    list_display = ("at", "kind", "username", "ip", "action", "target", "request_id")
+    list_filter = ("kind", "at")
+    search_fields = ("username", "ip", "target", "request_id", "action")
+    date_hierarchy = "at"
+    actions = None
+    change_list_template = "admin/lifecycle/securityevent/change_list.html"
+
+    def get_urls(self):
+        return [url_path("export/", self.admin_site.admin_view(self.export),
+                         name="lifecycle_securityevent_export")] + super().get_urls()
+
+    def export(self, request):
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        rows = changelist.get_queryset(request).order_by("pk")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="security-log.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 with a BOM
+        writer = csv.writer(response)
+        writer.writerow(["id", "at", "kind", "username", "ip", "request_id", "action", "target",
+                         "detail", "hash"])
+        for e in rows.iterator():
+            cells = [e.pk, e.at.isoformat(), e.kind, e.username, e.ip, e.request_id, e.action,
+                     e.target, e.detail, e.hash]
+            # no cell starts a spreadsheet formula
+            writer.writerow([f"'{c}" if str(c)[:1] in "=+-@" else c for c in cells])
+        return response
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(_ReadOnlyAdmin):
+    """The admin's own change history, for the auditor."""
+
+    list_display = ("action_time", "user", "content_type", "object_repr", "action_flag")
+    list_filter = ("action_flag", "content_type", "action_time")
+    search_fields = ("object_repr", "user__username")
+    date_hierarchy = "action_time"

@@ -118,7 +118,8 @@ ADMIN_GROUP = "govmedia admins"
 ADMIN_GROUP_PERMISSIONS = {
     ("auth", "user"): ("view", "add", "change"),
     ("lifecycle", "unit"): ("view", "add", "change"),
-    ("lifecycle", "membership"): ("view", "add", "change"),
+    # roles are the security administrator's (三员分立): the system administrator reads them
+    ("lifecycle", "membership"): ("view",),
     ("approvals", "approvalpolicy"): ("view", "add", "change"),
     ("review", "ruleset"): ("view", "add", "change"),
     ("review", "indicator"): ("view", "add", "change"),
@@ -130,22 +131,95 @@ ADMIN_GROUP_PERMISSIONS = {
 }
 
 
-def admin_group_ensure() -> Any:
-    """The ADMIN_GROUP with at least ADMIN_GROUP_PERMISSIONS (idempotent; permissions an
-    operator added in /admin/ are kept)."""
-    from django.contrib.auth.models import Group, Permission
+ERR_ADMIN_NO_BUSINESS_ROLE = _("三员分立：安全管理员和安全审计员不能担任业务角色。")
+ERR_OWN_ROLES = _("三员分立：不能修改自己的角色。")
+
+# Never held by the system administrator, whatever an operator added: granting roles
+# (memberships) is the security administrator's (三员分立, issue 12 item 2).
+ADMIN_GROUP_FORBIDDEN = {("lifecycle", "membership"): ("add", "change", "delete")}
+
+# The other two of the three administrators (三员分立). Granted by the installer (a
+# superuser) with `manage.py admin_role`; a user holds at most one of the three.
+SECURITY_ADMIN_GROUP = "govmedia security administrators"
+SECURITY_ADMIN_GROUP_PERMISSIONS = {
+    ("auth", "user"): ("view",),
+    ("lifecycle", "unit"): ("view",),
+    ("lifecycle", "membership"): ("view", "add", "change", "delete"),
+    ("axes", "accessattempt"): ("view", "delete"),
+    ("axes", "accessfailurelog"): ("view",),
+    ("authtoken", "tokenproxy"): ("view", "delete"),
+}
+AUDITOR_GROUP = "govmedia security auditors"
+AUDITOR_GROUP_PERMISSIONS = {
+    ("lifecycle", "securityevent"): ("view",),
+    ("admin", "logentry"): ("view",),
+    ("axes", "accessattempt"): ("view",),
+    ("axes", "accessfailurelog"): ("view",),
+    ("axes", "accesslog"): ("view",),
+}
+ADMIN_ROLES = {"security": SECURITY_ADMIN_GROUP, "audit": AUDITOR_GROUP}
+
+
+def _perms_q(table: dict) -> Any:
     from django.db.models import Q
 
-    group, _created = Group.objects.get_or_create(name=ADMIN_GROUP)
-    wanted = Q()
-    for (app_label, model), actions in ADMIN_GROUP_PERMISSIONS.items():
+    wanted = Q(pk__in=[])
+    for (app_label, model), actions in table.items():
         wanted |= Q(
             content_type__app_label=app_label,
             content_type__model=model,
             codename__in=[f"{action}_{model}" for action in actions],
         )
-    group.permissions.add(*Permission.objects.filter(wanted))
+    return wanted
+
+
+def _group_ensure(name: str, table: dict) -> Any:
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name=name)
+    group.permissions.add(*Permission.objects.filter(_perms_q(table)))
     return group
+
+
+def admin_group_ensure() -> Any:
+    """The ADMIN_GROUP with at least ADMIN_GROUP_PERMISSIONS (idempotent; permissions an
+    operator added in /admin/ are kept, except ADMIN_GROUP_FORBIDDEN)."""
+    from django.contrib.auth.models import Permission
+
+    group = _group_ensure(ADMIN_GROUP, ADMIN_GROUP_PERMISSIONS)
+    group.permissions.remove(*Permission.objects.filter(_perms_q(ADMIN_GROUP_FORBIDDEN)))
+    return group
+
+
+@transaction.atomic
+def admin_role_grant(*, user: User, role: str, actor: User | None = None) -> None:
+    """Make `user` the security administrator (`security`) or the security auditor
+    (`audit`), or remove both (`none`). Only the installer (a superuser, or the command
+    line: actor None) does this; a user holds at most one of the three administrator roles
+    and an administrator of security or audit holds no business role. Logged."""
+    from lifecycle import security
+    from lifecycle.models import SecurityEventKind
+
+    if actor is not None and not actor.is_superuser:
+        raise ValidationError({"role": _("只有系统安装者（超级用户）可以任命安全管理员或安全审计员。")})
+    if role not in (*ADMIN_ROLES, "none"):
+        raise ValidationError({"role": _("未知管理角色：{role}").format(role=role)})
+    if role != "none" and Membership.objects.filter(user=user).exists():
+        raise ValidationError({"role": _("三员分立：该用户已担任系统管理员或业务角色，不能再任命为安全管理员或安全审计员。")})
+    user.groups.remove(*user.groups.filter(name__in=ADMIN_ROLES.values()))
+    if role != "none":
+        user.groups.add(_group_ensure(ADMIN_ROLES[role], {
+            "security": SECURITY_ADMIN_GROUP_PERMISSIONS, "audit": AUDITOR_GROUP_PERMISSIONS}[role]))
+    user.is_staff = role != "none" or user.is_superuser or \
+        Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+    user.save(update_fields=["is_staff"])
+    security.record(kind=SecurityEventKind.ROLE_CHANGE, user=actor, action=f"admin_role:{role}",
+                    target=f"user:{user.pk}", username=user.get_username())
+
+
+def holds_admin_role(user: User) -> bool:
+    """A security administrator or auditor (who may hold no business role)."""
+    return user.groups.filter(name__in=ADMIN_ROLES.values()).exists()
 
 
 @transaction.atomic
@@ -191,6 +265,8 @@ def user_upsert(
 def membership_add(*, user: User, unit: Unit, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": _("未知角色：{role}").format(role=role)})
+    if holds_admin_role(user):
+        raise ValidationError({"role": ERR_ADMIN_NO_BUSINESS_ROLE})
     membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     return membership
 
