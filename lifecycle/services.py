@@ -133,6 +133,8 @@ ADMIN_GROUP_PERMISSIONS = {
 
 ERR_ADMIN_NO_BUSINESS_ROLE = _("三员分立：安全管理员和安全审计员不能担任业务角色。")
 ERR_OWN_ROLES = _("三员分立：不能修改自己的角色。")
+ERR_ADMIN_ROLE_EXCLUSIVE = _(
+    "三员分立：该用户已担任系统管理员或业务角色，不能再任命为安全管理员或安全审计员。")
 
 # Never held by the system administrator, whatever an operator added: granting roles
 # (memberships) is the security administrator's (三员分立, issue 12 item 2).
@@ -205,7 +207,7 @@ def admin_role_grant(*, user: User, role: str, actor: User | None = None) -> Non
     if role not in (*ADMIN_ROLES, "none"):
         raise ValidationError({"role": _("未知管理角色：{role}").format(role=role)})
     if role != "none" and Membership.objects.filter(user=user).exists():
-        raise ValidationError({"role": _("三员分立：该用户已担任系统管理员或业务角色，不能再任命为安全管理员或安全审计员。")})
+        raise ValidationError({"role": ERR_ADMIN_ROLE_EXCLUSIVE})
     user.groups.remove(*user.groups.filter(name__in=ADMIN_ROLES.values()))
     if role != "none":
         user.groups.add(_group_ensure(ADMIN_ROLES[role], {
