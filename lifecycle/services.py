@@ -210,8 +210,8 @@ def admin_role_grant(*, user: User, role: str, actor: User | None = None) -> Non
         raise ValidationError({"role": ERR_ADMIN_ROLE_EXCLUSIVE})
     user.groups.remove(*user.groups.filter(name__in=ADMIN_ROLES.values()))
     if role != "none":
-        user.groups.add(_group_ensure(ADMIN_ROLES[role], {
-            "security": SECURITY_ADMIN_GROUP_PERMISSIONS, "audit": AUDITOR_GROUP_PERMISSIONS}[role]))
+        table = SECURITY_ADMIN_GROUP_PERMISSIONS if role == "security" else AUDITOR_GROUP_PERMISSIONS
+        user.groups.add(_group_ensure(ADMIN_ROLES[role], table))
     user.is_staff = role != "none" or user.is_superuser or \
         Membership.objects.filter(user=user, role=Role.ADMIN).exists()
     user.save(update_fields=["is_staff"])
