@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lifecycle.selectors import accounts_for
 from lifecycle.tabular import RowErrors, rows_from_dicts
 from review.selectors import review_input_accounts
 from review.services import MetricsImportError, PostsImportError, metrics_import, posts_import
@@ -102,8 +101,11 @@ class MetricsView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
-            # Scope: an account outside the user's subtree is "unknown" (never leak existence).
-            result = metrics_import(rows=rows_from_dicts(data), scope=accounts_for(request.user))
+            # Scope: inspectors / supervisor reviewers of a unit above the account's, or an
+            # integration account; anything else is "unknown" (never leak existence).
+            result = metrics_import(rows=rows_from_dicts(data),
+                                    scope=review_input_accounts(request.user),
+                                    actor=request.user, source="api")
         except MetricsImportError as exc:
             return Response(_errors_body(exc.errors), status=status.HTTP_400_BAD_REQUEST)
         return Response(

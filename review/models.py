@@ -306,6 +306,12 @@ class MetricSnapshot(models.Model):
     posts_total = models.PositiveIntegerField(_("发文总数"), null=True, blank=True)
     last_post_on = models.DateField(_("最近发文日期"), null=True, blank=True)
     interaction_enabled = models.BooleanField(_("互动功能"), default=True)
+    # Who wrote the figures and through which door (issue 12 item 3): `api`, `cli`, `demo`.
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("写入人"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    source = models.CharField(_("来源"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("监测数据")

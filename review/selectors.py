@@ -6,7 +6,7 @@ import datetime
 
 from django.db.models import Q, QuerySet
 
-from lifecycle.models import Account, AccountTransition, Role
+from lifecycle.models import Account, AccountTransition, Membership, Role
 from lifecycle.selectors import sees_everything, subtree_q, user_units
 from lifecycle.types import RequestUser
 from review.models import ContentFinding, Dictionary, Feedback, FeedbackKind
@@ -53,10 +53,16 @@ def feedback_notes(feedbacks: list[Feedback]) -> dict[int, str]:
 REVIEW_INPUT_ROLES = (Role.INSPECTOR, Role.SUPERVISOR_REVIEWER)
 
 
+INTEGRATION_PERMISSION = "review.add_metricsnapshot"
+
+
 def review_input_accounts(user: RequestUser) -> QuerySet[Account]:
-    """Accounts the user may push posts for: strictly below a unit where they inspect or
-    review (superusers: all)."""
-    if sees_everything(user):
+    """Accounts the user may push metrics and posts for (issue 12 item 3): strictly below a
+    unit where they inspect or review, never an account of any of their own units;
+    superusers and integration accounts (a service user holding review.add_metricsnapshot,
+    granted by the installer): all."""
+    if sees_everything(user) or (getattr(user, "is_authenticated", False)
+                                 and user.has_perm(INTEGRATION_PERMISSION)):
         return Account.objects.all()
     units = user_units(user, roles=REVIEW_INPUT_ROLES)
     if not units:
@@ -64,7 +70,8 @@ def review_input_accounts(user: RequestUser) -> QuerySet[Account]:
     q = Q()
     for unit in units:
         q |= Q(unit__path__startswith=unit.path) & ~Q(unit_id=unit.pk)
-    return Account.objects.filter(q)
+    own = Membership.objects.filter(user_id=int(user.pk or 0)).values("unit_id")
+    return Account.objects.filter(q).exclude(unit_id__in=own)
 
 
 def dictionaries_for(user: RequestUser) -> QuerySet[Dictionary]:

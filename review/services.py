@@ -156,6 +156,8 @@ def metrics_import(
     rows: list[tuple[int, dict[str, str]]],
     scope: QuerySet[Account] | None = None,
     today: datetime.date | None = None,
+    actor: User | None = None,
+    source: str = "",
 ) -> MetricsImportResult:
     """Import monitoring rows (DESIGN §4, §8): the only writer of MetricSnapshot and, through
     lifecycle.services.account_set_metrics, of the accounts' latest figures.
@@ -198,6 +200,8 @@ def metrics_import(
             posts_total=p.posts_total,
             last_post_on=p.last_post_on,
             interaction_enabled=p.interaction_enabled,
+            written_by=actor,
+            source=source,
         )
         pk = existing.get((p.account_id, p.as_of))
         if pk is None:
@@ -208,7 +212,8 @@ def metrics_import(
     MetricSnapshot.objects.bulk_create(to_create, batch_size=CHUNK)
     MetricSnapshot.objects.bulk_update(
         to_update,
-        ["followers", "posts_total", "last_post_on", "interaction_enabled"],
+        ["followers", "posts_total", "last_post_on", "interaction_enabled", "written_by",
+         "source"],
         batch_size=CHUNK,
     )
 

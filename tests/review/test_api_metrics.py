@@ -1,4 +1,9 @@
-"""POST /api/metrics/: monitoring systems push metric rows as JSON, scoped to the user."""
+"""POST /api/metrics/: monitoring systems push metric rows as JSON, scoped to the user.
+
+Issue 12 item 3: the writer is an inspector or supervisor reviewer of a unit above the
+account's (here 建邺区's inspector for 兴隆's account), or an integration account — no longer
+any user in scope (these tests used the district approver; the own-unit and approver cases
+are in test_metrics_writers below)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,14 @@ def accounts(nanjing):
     }
 
 
+@pytest.fixture
+def inspector(nanjing):
+    from lifecycle import services
+
+    return services.user_upsert(username="jy_inspector", full_name="建邺检查员", password="pw",
+                                memberships=[(nanjing.u.jy, "inspector")])
+
+
 def client_for(user) -> APIClient:
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)
@@ -45,27 +58,27 @@ def row(pid: str, **extra):
     }
 
 
-def test_it_imports_rows_of_the_users_subtree(accounts, nanjing):
-    response = client_for(nanjing.p.jy_approver).post(URL, [row("xlfb")], format="json")
+def test_it_imports_rows_of_the_users_subtree(accounts, nanjing, inspector):
+    response = client_for(inspector).post(URL, [row("xlfb")], format="json")
     assert response.status_code == 200, response.json()
     assert response.json() == {"rows": 1, "created": 1, "updated": 0, "accounts_updated": 1}
     acc = Account.objects.get(pk=accounts["xl"].pk)
     assert (acc.followers, acc.last_post_on) == (1200, datetime.date(2019, 6, 9))
 
 
-def test_it_accepts_a_rows_object(accounts, nanjing):
-    response = client_for(nanjing.p.jy_approver).post(URL, {"rows": [row("xlfb")]}, format="json")
+def test_it_accepts_a_rows_object(accounts, nanjing, inspector):
+    response = client_for(inspector).post(URL, {"rows": [row("xlfb")]}, format="json")
     assert response.status_code == 200
     assert MetricSnapshot.objects.count() == 1
 
 
-def test_it_answers_400_with_every_bad_row_and_writes_nothing(accounts, nanjing):
+def test_it_answers_400_with_every_bad_row_and_writes_nothing(accounts, nanjing, inspector):
     rows = [
         row("xlfb"),
         row("xlfb", as_of="2019-06-11", followers=-1, interaction_enabled="maybe"),
         row("nobody"),
     ]
-    response = client_for(nanjing.p.jy_approver).post(URL, rows, format="json")
+    response = client_for(inspector).post(URL, rows, format="json")
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert [(e["row"], e["index"], e["field"]) for e in errors] == [
@@ -77,8 +90,8 @@ def test_it_answers_400_with_every_bad_row_and_writes_nothing(accounts, nanjing)
     assert Account.objects.get(pk=accounts["xl"].pk).followers == 10
 
 
-def test_it_treats_accounts_outside_the_scope_as_unknown(accounts, nanjing):
-    response = client_for(nanjing.p.jy_approver).post(URL, [row("dsfb")], format="json")
+def test_it_treats_accounts_outside_the_scope_as_unknown(accounts, nanjing, inspector):
+    response = client_for(inspector).post(URL, [row("dsfb")], format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "platform_id"
     assert "dsfb" in response.json()["errors"][0]["message"]
@@ -100,13 +113,42 @@ def test_it_requires_authentication(accounts):
     assert MetricSnapshot.objects.count() == 0
 
 
-def test_it_rejects_a_body_that_is_not_a_list(accounts, nanjing):
-    response = client_for(nanjing.p.jy_approver).post(URL, {"platform": "weibo"}, format="json")
+def test_it_rejects_a_body_that_is_not_a_list(accounts, nanjing, inspector):
+    response = client_for(inspector).post(URL, {"platform": "weibo"}, format="json")
     assert response.status_code == 400
     assert MetricSnapshot.objects.count() == 0
 
 
-def test_it_works_with_a_session_too(accounts, nanjing):
+def test_it_works_with_a_session_too(accounts, nanjing, inspector):
     client = APIClient()
-    client.force_login(nanjing.p.jy_approver)
+    client.force_login(inspector)
     assert client.post(URL, [row("xlfb")], format="json").status_code == 200
+
+
+
+def test_metrics_writers(accounts, nanjing, inspector):
+    """The finding: the inspected unit's own clerk (or any user in scope) turned a zombie
+    into a pass. Now only a supervising unit's inspector writes, and the snapshot says who."""
+    from lifecycle import services
+
+    own_inspector = services.user_upsert(username="xl_inspector", full_name="兴隆检查员",
+                                         password="pw", memberships=[(nanjing.u.xl, "inspector")])
+    for user in (nanjing.p.xl_clerk, nanjing.p.jy_approver, nanjing.p.nj_archivist, own_inspector):
+        response = client_for(user).post(URL, [row("xlfb")], format="json")
+        assert response.status_code == 400, user
+    assert MetricSnapshot.objects.count() == 0
+    assert client_for(inspector).post(URL, [row("xlfb")], format="json").status_code == 200
+    snap = MetricSnapshot.objects.get()
+    assert snap.written_by == inspector and snap.source == "api"
+
+
+def test_an_integration_account_writes_any_account(accounts, nanjing):
+    from django.contrib.auth.models import Permission
+
+    from lifecycle import services
+
+    bot = services.user_upsert(username="monitor_bot", full_name="监测系统", password="pw")
+    bot.user_permissions.add(Permission.objects.get(codename="add_metricsnapshot"))
+    response = client_for(bot).post(URL, [row("xlfb"), row("dsfb")], format="json")
+    assert response.status_code == 200
+    assert set(MetricSnapshot.objects.values_list("source", flat=True)) == {"api"}

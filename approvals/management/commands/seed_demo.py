@@ -399,7 +399,8 @@ class Command(GovCommand):
         if metric_rows:
             result = self.attempt(
                 _("演示监测数据"),
-                lambda: metrics_import(rows=list(enumerate(metric_rows, start=2)), today=today),
+                lambda: metrics_import(rows=list(enumerate(metric_rows, start=2)), today=today,
+                                       source="demo"),
             )
             if result is not None:
                 tally.add(_("监测数据"), result.created)
