@@ -52,7 +52,7 @@ class OpeningApplicationSerializer(serializers.Serializer):
     unit = _text(max_length=32, help_text="code of a unit where the caller is an applicant")
     platform = PlatformField(error_messages=REQUIRED)
     name = _text(max_length=200)
-    purpose = _text()
+    purpose = _text(max_length=2000)  # approvals.forms.PURPOSE_MAX_LENGTH: bounded for the renderer
     operator = _text(required=False, max_length=200,
                      help_text="free text: the unit or contractor running the account")
     contact_name = _text(max_length=100)

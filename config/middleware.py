@@ -120,3 +120,39 @@ class DeniedLogMiddleware:
             security.record(kind=SecurityEventKind.DENIED, request=request, user=user,
                             action=request.method, target=request.path[:200])
         return response
+
+
+class UploadLimitMiddleware:
+    """A request body larger than MAX_REQUEST_BYTES is refused before anything reads it
+    (413; JSON under /api/): uploads, public verification and every form alike. Django's
+    own DATA_UPLOAD_MAX_MEMORY_SIZE (form fields) answers the same way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            return self.too_large(request)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import RequestDataTooBig
+
+        if isinstance(exception, RequestDataTooBig):
+            return self.too_large(request)
+        return None
+
+    @staticmethod
+    def too_large(request):
+        from django.http import HttpResponse, JsonResponse
+        from django.utils.translation import gettext as _
+
+        message = _("提交的内容过大（上限 %(mb)d MB）。") % {
+            "mb": settings.MAX_REQUEST_BYTES // (1024 * 1024)}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

@@ -78,6 +78,58 @@ class RevisionForm(forms.Form):
     contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=50)
 
 
+# Bounded text (issue 12 item 8): the notice renderer gets bounded input.
+PURPOSE_MAX_LENGTH = 2000
+PLAN_KINDS = ("pdf", "png", "jpg", "docx", "xlsx")
+ERR_UPLOAD_KIND = _("只接受以下类型的文件：{kinds}（按文件内容判断）。")
+ERR_UPLOAD_SIZE = _("文件不能超过 {mb} MB。")
+
+
+def upload_kind(f) -> str:
+    """The kind of an uploaded file judged by its content (not its name or declared type):
+    pdf, png, jpg, docx, xlsx, or "" for anything else (HTML, SVG, scripts …)."""
+    import zipfile
+
+    head = f.read(8)
+    f.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(f) as z:
+                names = set(z.namelist())
+        except zipfile.BadZipFile:
+            names = set()
+        finally:
+            f.seek(0)
+        if "[Content_Types].xml" in names:
+            if any(n.startswith("word/") for n in names):
+                return "docx"
+            if any(n.startswith("xl/") for n in names):
+                return "xlsx"
+    return ""
+
+
+def check_upload(f, kinds):
+    """ValidationError unless `f` (or None) is one of `kinds` by content and within the
+    size limit (settings.MAX_UPLOAD_FILE_BYTES)."""
+    from django.conf import settings
+
+    if f is None:
+        return f
+    if f.size > settings.MAX_UPLOAD_FILE_BYTES:
+        raise forms.ValidationError(
+            str(ERR_UPLOAD_SIZE).format(mb=settings.MAX_UPLOAD_FILE_BYTES // (1024 * 1024)))
+    if upload_kind(f) not in kinds:
+        raise forms.ValidationError(
+            str(ERR_UPLOAD_KIND).format(kinds="、".join(k.upper() for k in kinds)))
+    return f
+
+
 class OpeningForm(forms.Form):
     """The web application form (POST /api/applications/opening/ takes the same fields)."""
 
@@ -87,7 +139,8 @@ class OpeningForm(forms.Form):
         help_text=format_lazy("{}（{}）", app_policy.RULE_TEXT, app_policy.RULE_SOURCE),
     )
     name = forms.CharField(label=_("账号名称"), max_length=200)
-    purpose = forms.CharField(label=_("开设用途"), widget=forms.Textarea(attrs={"rows": 3}))
+    purpose = forms.CharField(label=_("开设用途"), max_length=PURPOSE_MAX_LENGTH,
+                              widget=forms.Textarea(attrs={"rows": 3}))
     operator = forms.CharField(label=_("运维单位"), required=False, max_length=200)
     contact_name = forms.CharField(label=_("联系人"), max_length=100)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=50)
@@ -95,11 +148,17 @@ class OpeningForm(forms.Form):
         label=_("同平台多账号理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("本单位在该平台已有账号时必须填写，审批将上提一级。"),
     )
-    plan = forms.FileField(label=_("实施方案（可选）"), required=False)
+    plan = forms.FileField(
+        label=_("实施方案（可选）"), required=False,
+        help_text=_("PDF、Word（DOCX）、Excel（XLSX）或图片（PNG、JPG），不超过 10 MB。"),
+    )
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [(u.code, u.name) for u in units]
+
+    def clean_plan(self):
+        return check_upload(self.cleaned_data.get("plan"), PLAN_KINDS)
 
 
 def today():

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.UploadLimitMiddleware",
     "config.middleware.StripNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -127,6 +128,12 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_HOURS", 10) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Request bodies (uploads included) are capped in Django, not only in the web server.
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_MB", 20) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form fields and JSON bodies
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+MAX_UPLOAD_FILE_BYTES = envint("MAX_UPLOAD_FILE_MB", 10) * 1024 * 1024
 
 # API tokens expire (and die with a password change, and on DELETE /api/token/).
 API_TOKEN_TTL_SECONDS = envint("API_TOKEN_TTL_HOURS", 24 * 7) * 3600

@@ -259,7 +259,17 @@ class RectifyStartView(View):
 
 
 def _as_of(request) -> datetime.date:
-    return parse_date(request.GET.get("as_of") or "") or timezone.localdate()
+    """The as-of date of a list; a malformed one (9999-99-99) is a 400, never a 500."""
+    from django.core.exceptions import BadRequest
+
+    raw = request.GET.get("as_of") or ""
+    try:
+        day = parse_date(raw)
+    except ValueError:
+        day = None
+    if raw and day is None:
+        raise BadRequest(_("日期格式应为 YYYY-MM-DD：{value}").format(value=raw[:40]))
+    return day or timezone.localdate()
 
 
 class AttentionListView(View):
