@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0005_rule_sources'),
+        ('review', '0006_posts_and_dictionaries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -29,7 +29,8 @@ class Command(GovCommand):
         parser.add_argument("file", help="CSV (UTF-8) or XLSX file")
 
     def handle(self, *args: Any, **options: Any) -> str:
-        result = strict_import(options["file"], METRIC_COLUMNS, lambda rows: metrics_import(rows=rows, source="cli"))
+        result = strict_import(options["file"], METRIC_COLUMNS,
+                               lambda rows: metrics_import(rows=rows, source="cli"))
         return _(
             "已导入 {rows} 行：新增快照 {created} 条，更新快照 {updated} 条，"
             "更新账号 {accounts} 个。"

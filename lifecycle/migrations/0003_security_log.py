@@ -35,7 +35,7 @@ def _remove(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lifecycle', '0001_initial'),
+        ('lifecycle', '0002_quick_app_platform'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
