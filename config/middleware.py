@@ -73,7 +73,8 @@ class RequestIdMiddleware:
 
 class SessionLimitsMiddleware:
     """Absolute session lifetime (SESSION_ABSOLUTE_SECONDS from login, whatever the
-    activity; the idle limit is SESSION_COOKIE_AGE, renewed on every request) and the
+    activity), idle expiry (SESSION_IDLE_SECONDS since the last request, recorded at most
+    once a minute) and the
     forced change of a password someone else set (the login sets the session flag:
     no query per request)."""
 
@@ -89,14 +90,20 @@ class SessionLimitsMiddleware:
         from django.contrib.auth import logout
         from django.shortcuts import redirect
 
-        from lifecycle.signals import LOGIN_AT, MUST_CHANGE
+        from lifecycle.signals import LAST_SEEN, LOGIN_AT, MUST_CHANGE
 
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
             started = request.session.get(LOGIN_AT)
-            if started and time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+            seen = request.session.get(LAST_SEEN) or started
+            if (started and now - started > settings.SESSION_ABSOLUTE_SECONDS) or (
+                seen and now - seen > settings.SESSION_IDLE_SECONDS
+            ):
                 logout(request)
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if not seen or now - seen >= 60:
+                request.session[LAST_SEEN] = now  # at most one session write a minute
             if request.session.get(MUST_CHANGE) and not request.path_info.startswith(
                 self.ALLOWED
             ):

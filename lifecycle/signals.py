@@ -17,12 +17,13 @@ from lifecycle import passwords, security
 from lifecycle.models import Membership, SecurityEventKind
 
 LOGIN_AT = "_govmedia_login_at"
+LAST_SEEN = "_govmedia_last_seen"
 MUST_CHANGE = "_govmedia_must_change"
 
 
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
-        request.session[LOGIN_AT] = int(time.time())
+        request.session[LOGIN_AT] = request.session[LAST_SEEN] = int(time.time())
         request.session[MUST_CHANGE] = passwords.must_change(user)
     security.record(kind=SecurityEventKind.LOGIN, request=request, user=user,
                     action=getattr(request, "path", "")[:200] if request else "")

@@ -122,10 +122,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
 AXES_VERBOSE = False
 
-# Sessions: idle expiry (renewed on every request) and an absolute limit from login.
-SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Sessions: idle expiry and an absolute limit from login (config.middleware
+# .SessionLimitsMiddleware; the last-seen time is written at most once a minute, so a page
+# costs no session write).
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_HOURS", 10) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
