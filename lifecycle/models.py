@@ -414,7 +414,7 @@ class SecurityEvent(models.Model):
     """The security log (等保 安全审计): append-only and hash-chained. Each row's `hash` is
     SHA-256 over the previous row's hash and this row's content (lifecycle.security), so an
     edited or deleted row breaks the chain (`manage.py verify_audit`); on PostgreSQL a
-    trigger also rejects UPDATE and DELETE (migration lifecycle/0003)."""
+    trigger also rejects UPDATE and DELETE (migration lifecycle/0004)."""
 
     at = models.DateTimeField(_("时间"), db_index=True)
     kind = models.CharField(_("事件"), max_length=24, choices=SecurityEventKind.choices)

@@ -1,5 +1,5 @@
 """On PostgreSQL the security log refuses UPDATE and DELETE of its rows (migration
-lifecycle/0003's trigger), and concurrent writers keep one unbroken hash chain (the
+lifecycle/0004's trigger), and concurrent writers keep one unbroken hash chain (the
 advisory lock in lifecycle.security.record)."""
 
 from __future__ import annotations

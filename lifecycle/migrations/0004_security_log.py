@@ -35,7 +35,7 @@ def _remove(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lifecycle', '0002_quick_app_platform'),
+        ('lifecycle', '0003_notifications'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
