@@ -20,14 +20,15 @@ class RectificationFlow(flow.Flow):
     """账号整改
 
     整改通知 with a deadline → the owning unit reports → the supervisor unit rechecks:
-    pass → active; fail, or no report by the deadline (run_due) → forced closure."""
+    pass → active; more → the report again (more material, same deadline); fail, or no
+    report by the deadline (run_due) → forced closure."""
 
     process_class = AccountProcess
     lock_impl = lock.select_for_update_lock
     process_title = _("账号整改")
     process_description = _(
         "下发整改通知（含整改期限）→ 主办单位提交整改报告 → 主管单位复核：通过则账号"
-        "恢复运行；不通过或逾期未提交报告则强制关停。"
+        "恢复运行；材料不足可退回补充；不通过或逾期未提交报告则强制关停。"
     )
 
     start = flow.StartHandle(this.start_process).Annotation(title=_("发起")).Next(this.order)
@@ -61,6 +62,7 @@ class RectificationFlow(flow.Flow):
         flow.Switch()
         .Annotation(title=_("复核结论"))
         .Case(this.passed, this.recheck_passed)
+        .Case(this.report, this.needs_more)
         .Default(this.failed)
     )
 
@@ -85,6 +87,10 @@ class RectificationFlow(flow.Flow):
 
     def recheck_passed(self, activation) -> bool:
         return (activation.process.data.get("recheck") or {}).get("result") == "pass"
+
+    def needs_more(self, activation) -> bool:
+        """The reviewer asks for more material: the report step again, same deadline."""
+        return (activation.process.data.get("recheck") or {}).get("result") == "more"
 
     def on_passed(self, activation) -> None:
         actions.rectification_pass(process=activation.process, audit=audit_of(activation))

@@ -171,7 +171,8 @@ class RectificationReportForm(forms.Form):
         return f
 
 
-RECHECK_CHOICES = (("pass", _("复核通过（恢复运行）")), ("fail", _("复核不通过（强制关停）")))
+RECHECK_CHOICES = (("pass", _("复核通过（恢复运行）")), ("fail", _("复核不通过（强制关停）")),
+                   ("more", _("退回补充材料（重新提交整改报告）")))
 
 
 class RecheckForm(forms.Form):

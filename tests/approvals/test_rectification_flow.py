@@ -89,6 +89,30 @@ def test_it_passes_the_recheck_through_the_web(client, review_world):
         "order_rectification", "pass_recheck"]
 
 
+def test_the_recheck_may_return_for_more_material(client, review_world):
+    w = review_world
+    process = _order(client, w, w.stale)
+    _report(client, w, process)
+    task = only_open_task(process)
+    client.force_login(w.p.jy_reviewer)
+    assert "退回补充材料" in client.get(reverse("work:task", args=[task.pk])).content.decode()
+    response = _post(client, w.p.jy_reviewer, task, result="more", opinion="请补充近两周截图")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    w.stale.refresh_from_db()
+    assert w.stale.state == AccountState.RECTIFYING  # still rectifying, same deadline
+    again = only_open_task(process)
+    assert again.flow_task == RectificationFlow.report and again.pk != task.pk
+    client.force_login(w.p.xl_clerk)
+    page = client.get(reverse("work:task", args=[again.pk])).content.decode()
+    assert "请补充近两周截图" in page and "退回补充材料" in page  # the timeline says why
+    _report(client, w, process)
+    response = _post(client, w.p.jy_reviewer, only_open_task(process), result="pass",
+                     opinion="材料齐全")
+    assert response.status_code == 302
+    w.stale.refresh_from_db()
+    assert w.stale.state == AccountState.ACTIVE
+
+
 def test_it_fails_the_recheck_into_a_forced_closure(client, review_world):
     w = review_world
     process = _order(client, w, w.stale)

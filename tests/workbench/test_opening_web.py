@@ -53,11 +53,13 @@ def test_it_runs_the_chain_through_three_approvers_in_the_browser_views(client, 
     for approver in (p.xl_head, p.jy_approver, p.nj_approver):
         task = only_open_task(process)
         client.force_login(approver)
-        queue = client.get(reverse("workflow:queue"))
-        assert queue.status_code == 200
-        assert "兴隆发布" in queue.content.decode()
-        page = client.get(reverse("work:task", args=[task.pk]))
-        assert page.status_code == 200 and "提交意见" in page.content.decode()
+        todo = client.get(reverse("workflow:inbox"))
+        assert todo.status_code == 200
+        assert "兴隆发布" in todo.content.decode()
+        page = client.get(reverse("work:task", args=[task.pk])).content.decode()
+        for button in ('value="approve" data-testid="approve"', 'value="reject" data-testid="reject"',
+                       'value="return" data-testid="return"'):
+            assert button in page
         response = _decide(client, approver, task, decision="approve", comment="同意")
         assert response.status_code == 302, response.content.decode()[:2000]
     task = only_open_task(process)

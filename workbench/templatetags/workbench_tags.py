@@ -13,6 +13,7 @@ from lifecycle.models import Account, AccountState, ChannelKind
 from lifecycle.selectors import unread_count
 from lifecycle.services import ACTION_LABELS
 from notices.selectors import notices_for
+from workbench.timeline import process_timeline
 
 register = template.Library()
 
@@ -38,6 +39,12 @@ def notification_badge(user):
 def process_notices(process, user):
     """The notices a process issued that `user` may read."""
     return notices_for(user).filter(process_id=process.pk).order_by("issued_on", "pk")
+
+
+@register.simple_tag
+def timeline_of(process):
+    """The human steps, the current step and the chain of an AccountProcess (for people)."""
+    return process_timeline(process)
 
 
 @register.simple_tag

@@ -3,11 +3,17 @@ approvals.services (writes) and approvals.selectors (reads)."""
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -21,11 +27,13 @@ from viewflow.workflow.status import STATUS
 from approvals import selectors, services
 from approvals.chains import step_title
 from approvals.forms import DecisionForm
-from approvals.models import AccountProcess, Decision
+from approvals.models import AccountProcess, Decision, ProcessKind
 from approvals.nodes import process_url, step_label, task_url
 from lifecycle.models import Account, ChannelKind
 from lifecycle.selectors import account_history
 from lifecycle.services import TransitionError
+from notices.selectors import notices_for
+from workbench.timeline import FILE_KEYS, latest_changes, person, process_timeline
 
 # Service fields shown by another form field (the closure form's channel rows).
 ERROR_FIELD_ALIASES = {"successor_channels": "channel_value_0"}
@@ -51,7 +59,7 @@ class TaskView(View):
         # read without asking again (approvals.selectors.is_candidate).
         task = (
             selectors.tasks_in_scope(request.user).filter(pk=task_pk)
-            .select_related("owner", "process__accountprocess__account",
+            .select_related("owner", "process__accountprocess__account__unit",
                             "process__accountprocess__unit", "process__accountprocess__applicant")
             .prefetch_related("assignments")
             .first()
@@ -70,17 +78,26 @@ class TaskView(View):
         ) and services.may_sign(process=process, task=task, actor=request.user)
         if form is None and may_act:
             form = self.make_form(task)
+        account = process.account
+        timeline = process_timeline(process)
+        is_decision = node.task_kind == "decision"
         return {
             "task": task,
             "node": node,
             "process": process,
-            "account": process.account,
-            "chain": [dict(step, title=step_title(step)) for step in process.chain],
+            "account": account,
+            "applicant": person(process.applicant),
+            "timeline": timeline,
             "current_step": task.data.get("step"),
-            "decisions": Decision.objects.filter(process=process).select_related("actor", "unit"),
+            "return_choices": self.return_choices(task) if is_decision else [],
+            "is_last_step": is_decision and task.data.get("step", 0) + 1 >= len(process.chain),
+            "changes": latest_changes(process),
+            "rectification": rectification_facts(process, request.user),
+            "plan": attachment(task.pk, "plan", account.plan.name)
+            if account.plan and default_storage.exists(account.plan.name) else None,
             "submissions": submissions(process),
             "application": application_summary(process),
-            "history": account_history(account=process.account),
+            "history": account_history(account=account),
             "form": form,
             "may_act": may_act,
             "is_open": is_open,
@@ -89,13 +106,15 @@ class TaskView(View):
             "due_on": min((a.due_on for a in task.assignments.all() if a.due_on), default=None),
         }
 
+    @staticmethod
+    def return_choices(task: Task) -> list[tuple[int, str]]:
+        chain = task.process.coerced.chain
+        return [(i, step_title(s)) for i, s in enumerate(chain[: task.data.get("step", 0)])]
+
     def make_form(self, task: Task, data=None, files=None):
         node = task.flow_task
         if node.task_kind == "decision":
-            chain = task.process.coerced.chain
-            step = task.data.get("step", 0)
-            choices = [(i, step_title(s)) for i, s in enumerate(chain[:step])]
-            return DecisionForm(data, return_choices=choices, prefix="d")
+            return DecisionForm(data, return_choices=self.return_choices(task), prefix="d")
         if node.task_kind == "revision":
             return services.revision_form(process=task.process.coerced, data=data, prefix="d")
         if node.task_kind == "successors":
@@ -142,6 +161,26 @@ class TaskView(View):
         return redirect("workflow:inbox")
 
 
+def rectification_facts(process: AccountProcess, user) -> dict[str, Any] | None:
+    """What a rectification's report and recheck answer to: the findings, the 整改事由,
+    the deadline and the 整改通知 (when the user may read it)."""
+    plan = (process.data or {}).get("rectification")
+    if process.kind != ProcessKind.RECTIFICATION or not plan:
+        return None
+    findings = []
+    for f in plan.get("findings") or []:
+        if isinstance(f, dict):
+            title = f.get("label") or f.get("indicator") or f.get("code") or ""
+            text = f.get("text") or f.get("evidence") or ""
+            findings.append({"title": title, "text": text, "points": f.get("points")})
+        else:
+            findings.append({"title": str(f), "text": "", "points": None})
+    notice_ref = plan.get("notice") or {}
+    notice = notices_for(user).filter(pk=notice_ref.get("id")).first() if notice_ref else None
+    return {"reason": plan.get("reason", ""), "deadline": plan.get("deadline", ""),
+            "findings": findings, "notice": notice, "notice_number": notice_ref.get("number", "")}
+
+
 def application_summary(process: AccountProcess) -> dict[str, Any] | None:
     """What a closure or change application asks for, for the approvers deciding it."""
     data = process.data or {}
@@ -173,10 +212,6 @@ def application_summary(process: AccountProcess) -> dict[str, Any] | None:
     return None
 
 
-# Keys of Decision.data that name a stored file (data-step uploads, inspection screenshots).
-FILE_KEYS = ("evidence_file", "screenshot")
-
-
 def submissions(process: AccountProcess) -> list[dict[str, Any]]:
     """What the clerks and inspectors submitted in the process's data steps, labelled by
     the step's form, for the approvers who decide next (report, evidence, registration…)."""
@@ -194,9 +229,9 @@ def submissions(process: AccountProcess) -> list[dict[str, Any]]:
             if value in ("", None, [], {}) or key not in labels:
                 continue
             if key in FILE_KEYS:
-                url = reverse("work:task_evidence", args=[row.task_id, key])
-                fields.append({"label": labels[key], "file": str(value).rsplit("/", 1)[-1],
-                               "url": url})
+                if default_storage.exists(str(value)):
+                    fields.append({"label": labels[key],
+                                   "attachment": attachment(row.task_id, key, str(value))})
             elif isinstance(value, list):
                 fields.append({"label": labels[key], "text": "；".join(
                     "-".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
@@ -211,22 +246,97 @@ def submissions(process: AccountProcess) -> list[dict[str, Any]]:
     return out
 
 
+PREVIEW_PAGES = 3  # PDF pages previewed on the task page (the file itself has them all)
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
+files_log = logging.getLogger("govmedia.files")
+
+
+def task_file_name(user, task_pk: int, key: str) -> str:
+    """The stored file `key` of a task the user may see: `plan` (the account's 实施方案)
+    or a file submitted with that data step (FILE_KEYS). 404 for anything else."""
+    task = selectors.tasks_in_scope(user).filter(pk=task_pk).select_related("process").first()
+    name = ""
+    if task is not None and key == "plan":
+        process = AccountProcess.objects.select_related("account").get(pk=task.process_id)
+        name = process.account.plan.name if process.account.plan else ""
+    elif task is not None and key in FILE_KEYS:
+        decision = Decision.objects.filter(task_id=task_pk).first()
+        name = str((decision.data or {}).get(key) or "") if decision else ""
+    if not name or not default_storage.exists(name):
+        raise Http404(_("没有找到该附件。"))
+    return name
+
+
+def file_kind(name: str) -> str:
+    extension = name.rsplit(".", 1)[-1].lower()
+    return "pdf" if extension == "pdf" else "image" if extension in IMAGE_TYPES else "other"
+
+
+def pdf_page_count(name: str) -> int:
+    from pypdf import PdfReader
+
+    try:
+        with default_storage.open(name, "rb") as fh:
+            return len(PdfReader(fh).pages)
+    except Exception:  # a damaged PDF: offer the download only
+        return 0
+
+
+def render_pdf_page(name: str, page: int) -> bytes | None:
+    """One page as PNG (poppler's pdftoppm, a setup dependency), bounded in time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "in.pdf")
+        with default_storage.open(name, "rb") as fh, open(source, "wb") as out:
+            shutil.copyfileobj(fh, out)
+        target = os.path.join(tmp, "page")
+        try:
+            subprocess.run(["pdftoppm", "-f", str(page), "-l", str(page), "-r", "70", "-png",
+                            "-singlefile", source, target], check=True, timeout=15,
+                           capture_output=True)
+            with open(target + ".png", "rb") as fh:
+                return fh.read()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+
 class TaskEvidenceView(View):
-    """A file submitted with a data step, for anyone who may see the task (else 404)."""
+    """A task's file (the account's 实施方案, or a file submitted with a data step) for
+    anyone who may see the task, else 404. `?inline=1` shows an image in the page,
+    `?page=N` a PDF page as PNG; otherwise it downloads. Every read is logged."""
 
     def get(self, request, task_pk: int, key: str):
-        from django.core.files.storage import default_storage
-        from django.http import FileResponse
-
-        task = selectors.tasks_in_scope(request.user).filter(pk=task_pk).first()
-        decision = Decision.objects.filter(task_id=task_pk).first() if task else None
-        name = (decision.data.get(key) if decision and key in FILE_KEYS else "") or ""
-        if not name or not default_storage.exists(name):
-            raise Http404(_("没有找到该附件。"))
-        response = FileResponse(default_storage.open(name, "rb"), as_attachment=True,
-                                filename=name.rsplit("/", 1)[-1])
+        name = task_file_name(request.user, task_pk, key)
+        kind = file_kind(name)
+        page = request.GET.get("page", "")
+        mode = "page" if page else "inline" if request.GET.get("inline") else "download"
+        files_log.info("file read: user=%s task=%s key=%s mode=%s file=%s",
+                       request.user.pk, task_pk, key, mode, name)
+        if mode == "page":
+            if kind != "pdf" or not page.isdigit() or not 1 <= int(page) <= PREVIEW_PAGES:
+                raise Http404(_("没有找到该附件。"))
+            png = render_pdf_page(name, int(page))
+            if png is None:
+                raise Http404(_("没有找到该附件。"))
+            response = HttpResponse(png, content_type="image/png")
+        elif mode == "inline" and kind == "image":
+            response = FileResponse(default_storage.open(name, "rb"),
+                                    content_type=IMAGE_TYPES[name.rsplit(".", 1)[-1].lower()])
+        else:
+            response = FileResponse(default_storage.open(name, "rb"), as_attachment=True,
+                                    filename=name.rsplit("/", 1)[-1])
         response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
         return response
+
+
+def attachment(task_pk: int, key: str, name: str) -> dict[str, Any]:
+    """A file of the task page: its download link and what the page previews."""
+    url = reverse("work:task_evidence", args=[task_pk, key])
+    kind = file_kind(name)
+    pages = min(pdf_page_count(name), PREVIEW_PAGES) if kind == "pdf" else 0
+    return {"name": name.rsplit("/", 1)[-1], "url": url, "kind": kind,
+            "inline": f"{url}?inline=1" if kind == "image" else "",
+            "pages": [f"{url}?page={n}" for n in range(1, pages + 1)]}
 
 
 class TaskClaimView(TaskView):
