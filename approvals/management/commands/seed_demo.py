@@ -465,14 +465,18 @@ class Command(GovCommand):
         got = step(what, [("wechat_official", "hushufabu")], ["inspector"])
         if got and got[0].state == AccountState.ACTIVE:
             today = timezone.localdate()
+            # A real RectificationFlow: the 整改通知 is issued and the report waits in the
+            # hushu clerk's to-do list (docs/demo.md, docs/workbench.md).
             changed(
                 what,
-                lambda: services.account_order_rectification(
-                    account=got[0],
+                lambda: approvals.rectification_start(
                     actor=users["inspector"],
+                    account=got[0],
                     reason=_(
                         "{year}年第{quarter}季度抽查：监测时间点前2周内无更新（单项否决），限期整改。"
                     ).format(year=today.year, quarter=(today.month - 1) // 3 + 1),
+                    findings=[{"label": _("内容更新"),
+                               "text": _("监测时间点前2周内无更新（单项否决）")}],
                 ),
                 counts_as=_("状态变更"),
             )
