@@ -1,8 +1,9 @@
 """The approvers' and clerks' journeys in Debian's Chromium at desk (1366 px) and phone
 (390 px) width (issue 11 §10): apply → three sign-offs with a return and a changed
-resubmission (the chain restarts); a rectification report with evidence, a recheck that
-asks for more material, the second report and the pass. Every page is screenshotted under
-var/test-artifacts/ and any console error or uncaught page error fails the test."""
+resubmission (the chain restarts); a closure through its notice period to deregistration;
+a rectification report with evidence, a recheck that asks for more material, the second
+report and the pass. Every page is screenshotted under var/test-artifacts/workbench/, and
+any console error, uncaught page error or sideways scrolling fails the test."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PIL import Image
 from approvals import services
 from approvals.models import AccountProcess, Decision, DecisionKind
 from lifecycle.models import Account, AccountState
+from tests.approvals.closure_helpers import world_fixture  # noqa: F401
 from tests.approvals.review_helpers import review_world_fixture  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -197,3 +199,33 @@ def test_rectification_report_recheck_more_material_and_pass(as_user, review_wor
     assert len(re.findall("提交整改报告", text)) >= 2
     shot(as_user, reviewer, "15-rectification-timeline")
     assert Account.objects.get(pk=w.stale.pk).state == AccountState.ACTIVE
+
+
+def test_closure_sign_offs_notice_period_and_deregistration(as_user, world):
+    from django.utils import timezone
+
+    from tests.approvals.closure_helpers import apply_closure, end_notice_period
+
+    process = apply_closure(world)
+    head = as_user("njzj_head")
+    open_from_todo(as_user, head, "南京质检", "21-closure-head")
+    closure = head.locator("[data-testid=closure-request]").inner_text()
+    assert "职能划转，账号停止运营" in closure and "https://amr.nanjing.gov.cn" in closure
+    shot(as_user, head, "21-closure-head-task")
+    head.fill("#id_d-comment", "同意关停")
+    with head.expect_navigation():
+        head.click("[data-testid=approve]")
+    approve(as_user, as_user("nj_approver"), "南京质检", "22-closure-city", comment="同意")
+    process.refresh_from_db()
+    end_notice_period(process)  # run_due on the period's last day
+
+    clerk = as_user("njzj_clerk")
+    open_from_todo(as_user, clerk, "南京质检", "23-deregister")
+    clerk.fill("#id_d-deregistered_on", timezone.localdate().isoformat())
+    shot(as_user, clerk, "23-deregister-task")
+    with clerk.expect_navigation():
+        clerk.click("[data-testid=submit]")
+    world.zj.refresh_from_db()
+    assert world.zj.state == AccountState.CLOSED
+    clerk.goto(as_user.base + reverse("workflow:archive"))
+    shot(as_user, clerk, "24-closure-done")
