@@ -476,6 +476,12 @@ def main() -> None:
     print(f"{'leg':10} {'decisions':>9} {'dec/s':>7} {'÷bare':>6} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'app CPU ms':>10} {'db CPU ms':>9} {'SQL':>5}")
     rates = {}
+
+    def db_ms(res) -> str:
+        # PostgreSQL backends that ended during a leg take their CPU with them: n/a then.
+        value = res["db_cpu"] / res["n"] * 1000
+        return f"{value:9.1f}" if value >= 0 and not args.sqlite else f"{'n/a':>9}"
+
     for leg in LEGS:
         res = results[leg]
         lat = sorted(res["latencies"])
@@ -484,7 +490,7 @@ def main() -> None:
         p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
         print(f"{leg:10} {res['n']:9} {rate:7.1f} {rate / bare_rate:6.2f} "
               f"{statistics.median(lat) * 1000:7.0f} {p95 * 1000:7.0f} "
-              f"{res['cpu'] / res['n'] * 1000:10.1f} {res['db_cpu'] / res['n'] * 1000:9.1f} "
+              f"{res['cpu'] / res['n'] * 1000:10.1f} {db_ms(res)} "
               f"{statistics.median(sql[leg]):5.0f}")
     print("gunicorn worker RSS MiB (now/peak): "
           + ", ".join(f"{now:.0f}/{peak:.0f}" for now, peak in rss))
