@@ -127,7 +127,7 @@ def test_it_reports_every_bad_row_and_writes_nothing(nanjing, tmp_path):
     assert lines[0] == "row 3: name: 此项为必填项。"
     assert lines[1] == (
         "row 4: platform: 「wechat」不是有效的平台，可选：wechat_official|wechat_channels|"
-        "mini_program|weibo|douyin|kuaishou|toutiao|baijiahao|xiaohongshu|bilibili|app|other。"
+        "mini_program|weibo|douyin|kuaishou|toutiao|baijiahao|xiaohongshu|bilibili|app|quick_app|other。"
     )
     assert lines[2] == "row 5: unit_code: 单位代码「NOPE」不存在。"
     assert lines[3].startswith("row 6: opened_on: 「2019/13/45」不是有效日期")
