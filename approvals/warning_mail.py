@@ -3,8 +3,10 @@ threshold crossings (review.warnings.warnings_record), then tell each unit once 
 — one e-mail per reachable applicant or unit head of the account's own unit, listing its new
 warnings. A warning row is claimed (notified_at set) before the message goes out, so two
 runs never both send it; when every message of a unit failed the claim is released and the
-next run tries again. The in-app notification centre is pending (helper 11b): the unit sees
-its open warnings on /work/review/warnings/, the dashboard and the account pages.
+next run tries again. Every applicant and head of the unit also gets one in-app
+notification per warning (lifecycle.notifications, kind `warning`, once per warning by its
+key; e-mail is sent here, so the centre sends none). The unit sees its open warnings on
+/work/review/warnings/, the dashboard and the account pages.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from approvals.run_due_mail import Mailer
 from lifecycle.models import Role
+from lifecycle.notifications import WARNING, notify
 from notices.rendering import cn_date
 from review.evaluation import ReviewError
 from review.models import EarlyWarning
@@ -41,6 +45,24 @@ def warning_recipients(unit_id: int) -> list[Any]:
             memberships__unit_id=unit_id, memberships__role__in=WARNING_ROLES, is_active=True,
         ).exclude(Q(email="") | Q(email__isnull=True)).distinct().order_by("pk")
     )
+
+
+WARNING_TITLE = gettext_noop("预警：{account}（{platform}）{label}，剩余{days}天，触线日期{line}")
+
+
+def notify_in_app(unit_id: int, rows: list[EarlyWarning]) -> None:
+    people = get_user_model().objects.filter(
+        memberships__unit_id=unit_id, memberships__role__in=WARNING_ROLES, is_active=True,
+    ).distinct()
+    code = rows[0].account.unit.code
+    for w in rows:
+        notify(
+            recipients=people, kind=WARNING, title=WARNING_TITLE,
+            params={"account": w.account.name, "platform": w.account.get_platform_display(),
+                    "label": w.get_code_display(), "days": w.days_left,
+                    "line": w.line_on.isoformat()},
+            link=reverse("work:warnings") + f"?unit={code}", key=f"warning:{w.pk}", email=False,
+        )
 
 
 def _message(user: Any, unit_name: str, rows: list[EarlyWarning]) -> EmailMessage:
@@ -92,6 +114,7 @@ def send_warning_mail(*, today: datetime.date) -> dict[str, int]:
             )
             if claimed != len(ids):
                 continue  # another run holds some of them: it sends this unit's message
+            notify_in_app(unit_id, rows)
             users = warning_recipients(unit_id)
             if not users:
                 logger.warning("event=warning_no_recipient unit=%s warnings=%s", unit_id, len(ids))

@@ -70,12 +70,19 @@ def test_run_due_warns_each_unit_once_per_crossing(review_world):
     assert "十一天" in sent[0].body and "剩余3天" in sent[0].body
     warning = EarlyWarning.objects.get(account=acc)
     assert warning.notified_at is not None and "xl_clerk" in warning.notified_to
+    # In-app too: one notification per person of the unit, linking the unit's warnings page.
+    from lifecycle.models import Notification
+
+    notes = Notification.objects.filter(kind="warning", key=f"warning:{warning.pk}")
+    assert {n.recipient_id for n in notes} == {w.p.xl_clerk.pk, w.p.xl_head.pk}
+    assert all(n.link.endswith("?unit=JYXL") and n.params["account"] == "十一天" for n in notes)
     # Once per crossing: the next days (still at risk, then vetoed) send nothing more.
     mail.outbox.clear()
     _run(_today() + datetime.timedelta(days=1))
     _run(_today() + datetime.timedelta(days=6))
     assert not [m for m in mail.outbox if "预警" in m.subject]
     assert EarlyWarning.objects.filter(account=acc).count() == 1
+    assert Notification.objects.filter(kind="warning").count() == 2
     # The account posts again: the warning clears; crossing again is a new warning + e-mail.
     Account.objects.filter(pk=acc.pk).update(last_post_on=_today())
     assert warnings_record(today=_today() + datetime.timedelta(days=1)) == {"opened": 0, "cleared": 1}
