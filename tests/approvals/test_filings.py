@@ -128,6 +128,12 @@ def test_run_due_reminds_once_and_notifies_once_when_overdue(nanjing):
     overdue = [m for m in mail.outbox if "备案逾期" in m.subject]
     assert overdue and all(m.to == ["xl_head@xl.example"] for m in overdue)
     assert filings.filings_for(p.xl_clerk, state="overdue", today=after).count() == 2
+    from lifecycle.models import Notification
+
+    assert Notification.objects.filter(kind="reminder", recipient=p.xl_clerk,
+                                       key__startswith="filing-remind:").count() == 2
+    assert Notification.objects.filter(kind="overdue", recipient=p.xl_head,
+                                       key__startswith="filing-overdue:").count() == 2
 
 
 def test_export_filings_lists_pending_and_done(nanjing, tmp_path):
