@@ -89,6 +89,10 @@ def step_title(step: dict[str, Any]) -> str:
     """A chain step's title in the language of the reader (the frozen step keeps codes and
     names; the stored "label" is only a fallback for rows written before this existed)."""
     names = step.get("unit_names") or step.get("units") or []
+    added = step.get("added")
+    if added:  # a signer added by name (approvals.services.oa)
+        return str(_("加签：{name}（{unit}）")).format(name=added.get("name", ""),
+                                                   unit="、".join(names))
     if step.get("role") == Role.UNIT_HEAD:
         return str(_("单位负责人审核"))
     if step.get("mode") == StepMode.ALL and len(names) > 1:

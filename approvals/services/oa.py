@@ -297,7 +297,8 @@ def _signer_step(signer: Any, actor: User, task: Task, reason: str, position: st
         "units": [unit.code], "unit_names": [unit.name], "role": membership.role,
         "mode": StepMode.ANY, "user": signer.pk,
         "label": str(_("加签：{name}（{unit}）")).format(name=_name(signer), unit=unit.name),
-        "added": {"by": actor.pk, "by_name": _name(actor), "reason": reason,
+        "added": {"by": actor.pk, "by_name": _name(actor), "name": _name(signer),
+                  "reason": reason,
                   "position": position, "task": task.pk, "at": timezone.now().isoformat()},
     }
 

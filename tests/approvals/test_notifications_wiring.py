@@ -106,3 +106,15 @@ def test_an_email_preference_turned_off_stops_run_due_mail(world):
     _run(assignment.due_on)
     assert mail.outbox == []
     assert len(_rows(head, n.REMINDER)) == 1
+
+
+def test_seed_demo_leaves_notifications_for_the_personas(db, django_capture_on_commit_callbacks):
+    from tests.lifecycle.import_files import run
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run("seed_demo")
+    assert result.code == 0, result.err
+    kinds = set(Notification.objects.values_list("recipient__username", "kind"))
+    assert ("xinglong_head", n.TASK_NEW) in kinds  # a to-do waiting at the street's head
+    assert ("hushu_clerk", n.RETURNED) in kinds  # 湖熟's returned application
+    assert ("xinglong_clerk", n.DECIDED) in kinds  # sign-offs of 兴隆's applications

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from approvals import selectors, services
+from approvals.chains import step_title
 from approvals.models import Decision, ProcessEvent, ProcessEventKind
 from lifecycle import notifications as n
 from lifecycle import services as lifecycle
@@ -134,6 +135,7 @@ def test_add_a_signer_after_ones_own_step(nanjing):
                              reason="涉及网络安全，请二审把关")
     labels = _labels(process)
     assert labels[2] == "加签：建邺二审（建邺区人民政府办公室）"
+    assert step_title(process.data["chain"][2]) == labels[2]  # the task page's chain
     decide(process, p.jy_approver)
     added = only_open_task(process)
     assert added.owner == extra and added.data["step"] == 2  # assigned to the person
