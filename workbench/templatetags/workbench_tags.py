@@ -13,6 +13,7 @@ from lifecycle.models import Account, AccountState, ChannelKind
 from lifecycle.selectors import unread_count
 from lifecycle.services import ACTION_LABELS
 from notices.selectors import notices_for
+from review.labels import indicator_label
 from workbench.timeline import process_timeline
 
 register = template.Library()
@@ -144,3 +145,9 @@ def username_options(users):
 @register.filter
 def unit_options(units):
     return [(u.pk, u.name) for u in units]
+
+
+@register.filter
+def indicator_labels(codes):
+    """Indicator codes (NO_UPDATE_14D, …) as their labels, joined with 、 (review.labels)."""
+    return "、".join(indicator_label(str(code)) for code in (codes or []))
