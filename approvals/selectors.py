@@ -122,15 +122,35 @@ def candidates_for(task: Task, *, on: datetime.date | None = None) -> list[User]
     users = get_user_model().objects.filter(is_active=True).order_by("pk")
     if task.owner_id is not None:
         return list(users.filter(pk=task.owner_id))
-    pairs = [Q(unit_id=a.unit_id, role=a.role) for a in TaskAssignment.objects.filter(task=task)]
+    rows = list(TaskAssignment.objects.filter(task=task))
+    pairs = [Q(unit_id=a.unit_id, role=a.role) for a in rows]
     if not pairs:
         return []
     members = Membership.objects.filter(reduce(or_, pairs)).values("user_id")
     delegates = Delegation.objects.filter(user_id__in=members, ended__isnull=True).values(
         "delegate_id"
     )
-    pool = users.filter(Q(pk__in=members) | Q(pk__in=delegates))
-    return [user for user in pool if is_candidate(user, task, on=on)]
+    pool = list(users.filter(Q(pk__in=members) | Q(pk__in=delegates)))
+    # is_candidate's rule for the whole pool at once (three queries, not three per person:
+    # the new-task notification asks this after every decision): own (unit, role) pairs,
+    # plus those of colleagues who delegated to them on the day.
+    day = on or workdays.today()
+    delegators: dict[int, list[int]] = {}
+    for delegate_id, user_id in Delegation.objects.filter(
+        delegate_id__in=[u.pk for u in pool], starts_on__lte=day, ends_on__gte=day,
+        ended__isnull=True,
+    ).values_list("delegate_id", "user_id"):
+        delegators.setdefault(delegate_id, []).append(user_id)
+    ids = {u.pk for u in pool} | {d for ds in delegators.values() for d in ds}
+    held: dict[int, set[tuple[int, str]]] = {}
+    for user_id, unit_id, role in Membership.objects.filter(user_id__in=ids).values_list(
+            "user_id", "unit_id", "role"):
+        held.setdefault(user_id, set()).add((unit_id, role))
+    wanted = {(a.unit_id, a.role) for a in rows}
+    return [
+        user for user in pool
+        if any(wanted & held.get(uid, set()) for uid in [user.pk, *delegators.get(user.pk, [])])
+    ]
 
 
 def inbox_for(user: RequestUser) -> QuerySet[Task]:
