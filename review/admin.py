@@ -134,8 +134,24 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class AppendOnlyAdmin(admin.ModelAdmin):
+    """Review records are append-only (issue 12 item 3): shown here, never added, edited or
+    deleted — campaigns, inspections and their findings come from the review services and
+    the workbench, snapshots from POST /api/metrics/ and import_metrics (which record who
+    wrote them), feedback from the public form; corrections are new rows."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AppendOnlyAdmin):
     list_display = [
         "period",
         "kind",
@@ -164,13 +180,21 @@ class CampaignAdmin(admin.ModelAdmin):
 class FindingInline(admin.TabularInline):
     model = Finding
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ["indicator", "points", "automatic", "evidence_text", "evidence_url", "evidence_file"]
     raw_id_fields = ["indicator"]
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(AppendOnlyAdmin):
     list_display = [
         "account",
         "as_of",
@@ -190,8 +214,9 @@ class InspectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(MetricSnapshot)
-class MetricSnapshotAdmin(admin.ModelAdmin):
-    list_display = ["account", "as_of", "followers", "posts_total", "last_post_on", "interaction_enabled"]
+class MetricSnapshotAdmin(AppendOnlyAdmin):
+    list_display = ["account", "as_of", "followers", "posts_total", "last_post_on", "interaction_enabled",
+                    "written_by", "source"]
     list_filter = ["interaction_enabled"]
     search_fields = ["account__name", "account__platform_id"]
     list_select_related = ["account"]
@@ -200,7 +225,7 @@ class MetricSnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(AppendOnlyAdmin):
     list_display = ["account", "kind", "short_text", "created", "handled_at", "handled_by"]
     list_filter = ["kind", ("handled_at", admin.EmptyFieldListFilter)]
     search_fields = ["account__name", "text", "contact"]
