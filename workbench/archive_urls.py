@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.notice_detail, name="detail"),
     path("<int:pk>/pdf/", views.notice_pdf, name="pdf"),
     path("<int:pk>/revoke/", views.notice_revoke, name="revoke"),
+    path("<int:pk>/sheet/", views.notice_sheet, name="sheet"),
+    path("filing/", views.filing, name="filing"),
 ]

@@ -132,3 +132,33 @@ def test_export_without_filed_notices_is_refused(world, tmp_path):
         call_command("archive_export", "--year", "2001", "--unit", world.u.nj.code,
                      "--out", str(tmp_path / "x"))
     assert not ArchiveRecord.objects.exists()
+
+
+def test_archivist_files_and_downloads_the_package_on_the_web(
+    client, world, issue, django_capture_on_commit_callbacks, tmp_path
+):
+    import io
+    import zipfile
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = issue("opening_approval")
+    year = timezone.localdate().year
+    client.force_login(world.p.nj_approver)  # not an archivist
+    assert client.get("/notices/filing/").status_code == 404
+    client.force_login(world.p.nj_archivist)
+    page = client.get("/notices/filing/", {"unit": world.u.nj.code, "year": year})
+    assert "待归档 1 件" in page.content.decode()
+    client.post("/notices/filing/", {"unit": world.u.nj.code, "year": year, "action": "file"})
+    code = ArchiveRecord.objects.get(notice=notice).code
+    assert code == f"{year}-{world.u.nj.code}-Y-0001"
+    response = client.post("/notices/filing/", {"unit": world.u.nj.code, "year": year,
+                                                "action": "export"})
+    assert response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as zf:
+        zf.extractall(tmp_path)
+    (root,) = list(tmp_path.iterdir())
+    assert (root / "items" / code / "notice.pdf").exists()
+    assert archive.check_package(root).passed
+    detail = client.get(f"/notices/{notice.pk}/").content.decode()
+    assert code in detail and f"/notices/{notice.pk}/sheet/" in detail
+    assert client.get(f"/notices/{notice.pk}/sheet/").status_code == 200

@@ -8,15 +8,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lifecycle.http import client_address
 from lifecycle.selectors import units_for
-from notices import selectors, services
+from notices import archive, selectors, services
 from notices.forms import NoticeSearchForm, RevokeForm
 from notices.kinds import REVOCATION
-from notices.models import NoticeStatus
+from notices.models import ArchiveRecord, NoticeStatus
 
 PAGE_SIZE = 50
 
@@ -90,3 +91,67 @@ def notice_pdf(request, pk: int):
     )
 
 
+
+
+@login_required
+def notice_sheet(request, pk: int):
+    """The 公文处理单 archived with the notice (readers of the notice only)."""
+    notice = selectors.notice_get(user=request.user, pk=pk)
+    if notice is None or not notice.sheet_pdf:
+        raise Http404
+    return FileResponse(notice.sheet_pdf.open("rb"), as_attachment=True,
+                        filename=f"公文处理单-{notice.number}.pdf", content_type="application/pdf")
+
+
+def _filing_units(user):
+    return [u for u in units_for(user) if archive.may_file(user=user, unit=u)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def filing(request):
+    """归档与移交: an archivist files a year of a unit's notices and downloads the transfer
+    package (the same folder `archive_export` writes, zipped)."""
+    units = _filing_units(request.user)
+    if not units:
+        raise Http404
+    by_code = {u.code: u for u in units}
+    data = request.POST if request.method == "POST" else request.GET
+    unit = by_code.get(data.get("unit") or "") or units[0]
+    try:
+        year = int(data.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    if request.method == "POST":
+        if request.POST.get("action") == "export":
+            return _package_download(unit=unit, year=year)
+        records = archive.file_year(unit=unit, year=year, actor=request.user)
+        messages.success(request, _("已归档 {n} 件。").format(n=len(records)))
+        return redirect(f"{request.path}?unit={unit.code}&year={year}")
+    records = ArchiveRecord.objects.filter(unit=unit, year=year).select_related("notice")
+    return render(request, "workbench/archive/filing.html", {
+        "units": units, "unit": unit, "year": year, "records": records,
+        "unfiled": archive.fileable(unit=unit, year=year).count(),
+    })
+
+
+def _package_download(*, unit, year: int):
+    import io
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{year}-{unit.code}"
+        try:
+            archive.export_package(unit=unit, year=year, out=out)
+        except ValidationError as exc:
+            raise Http404(" ".join(exc.messages)) from exc
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(out.rglob("*")):
+                if path.is_file():
+                    zf.write(path, f"{out.name}/{path.relative_to(out).as_posix()}")
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=f"移交包-{year}-{unit.code}.zip",
+                        content_type="application/zip")
