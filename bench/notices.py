@@ -11,6 +11,14 @@ same run and interleaved sample by sample:
      (a new FontConfiguration per call), and the same with one shared FontConfiguration.
 Reports the median ms of each and their ratio (goal ≤ 1.15), then issues a batch of
 `--batch` notices and reports notices/second and the process RSS before/after the batch.
+
+Further sections (issue 13), chosen with --only (comma-separated; default all):
+  sign     render + seal/sign per notice (notices.rendering + notices.signing) vs bare
+           WeasyPrint with a shared FontConfiguration on the same HTML (goal: ≤ 1.15);
+  archive  file, archive_export and archive_check of --archive notices (default 1000;
+           goal < 60 s): one notice is rendered and signed, its files are copied for the rest;
+  search   archive search over --search-rows notices (default 50,000; goal < 100 ms/query).
+Each section is one function `bench_<name>(args, unit, account)`: add one the same way.
 """
 
 from __future__ import annotations
@@ -78,71 +86,202 @@ CONTEXT = {
 }
 
 
+def bench_render(args, unit, account) -> None:
+    from weasyprint import HTML
+
+    from notices import services as notices_services
+    from notices.models import NoticeStatus
+    from notices.rendering import notice_html
+
+    def pipeline_once():
+        t0 = time.perf_counter()
+        notice = notices_services.issue(kind=args.kind, account=account, issuing_unit=unit,
+                                        actor=None, context=CONTEXT)
+        elapsed = time.perf_counter() - t0
+        notice.refresh_from_db()
+        assert notice.status == NoticeStatus.RENDERED, notice.failure_reason
+        return elapsed, notice
+
+    # Warm up both paths (fonts, templates, imports).
+    _, sample = pipeline_once()
+    html = notice_html(sample)
+    HTML(string=html).write_pdf()
+    pipeline_once()
+
+    from weasyprint.text.fonts import FontConfiguration
+
+    shared = FontConfiguration()
+    HTML(string=html).write_pdf(font_config=shared)
+    pipe, bare, bare_shared = [], [], []
+    for _ in range(args.samples):
+        elapsed, _n = pipeline_once()
+        pipe.append(elapsed)
+        t0 = time.perf_counter()
+        HTML(string=html).write_pdf()
+        bare.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        HTML(string=html).write_pdf(font_config=shared)
+        bare_shared.append(time.perf_counter() - t0)
+    p_med = statistics.median(pipe) * 1000
+    b_med = statistics.median(bare) * 1000
+    s_med = statistics.median(bare_shared) * 1000
+    print(f"kind={args.kind} pages={sample.pages} samples={args.samples}")
+    print(f"pipeline median: {p_med:.1f} ms/notice (issue: render, seal + sign, 处理单)")
+    print(f"bare WeasyPrint median: {b_med:.1f} ms/notice (same HTML)")
+    print(f"bare WeasyPrint + one shared FontConfiguration: {s_med:.1f} ms/notice")
+    print(f"ratio pipeline/bare: {p_med / b_med:.3f} (goal <= 1.15)")
+    print(f"ratio pipeline/bare-with-shared-fonts: {p_med / s_med:.3f}")
+
+    rss_before = rss_mib()
+    t0 = time.perf_counter()
+    for _ in range(args.batch):
+        pipeline_once()
+    batch_s = time.perf_counter() - t0
+    rss_after = rss_mib()
+    print(f"batch of {args.batch}: {batch_s:.1f} s, {args.batch / batch_s:.2f} notices/s")
+    print(f"RSS before batch: {rss_before:.0f} MiB, after: {rss_after:.0f} MiB "
+          f"(+{rss_after - rss_before:.0f} MiB)")
+
+
+def _one_signed(args, unit, account):
+    from notices import services as notices_services
+
+    notice = notices_services.issue(kind=args.kind, account=account, issuing_unit=unit,
+                                    actor=None, context=CONTEXT)
+    notice.refresh_from_db()
+    return notice
+
+
+def bench_sign(args, unit, account) -> None:
+    """Render + sign (our renderer, then pyHanko with the unit's seal) vs bare WeasyPrint."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from notices import signing
+    from notices.rendering import notice_html, render_notice_pdf
+
+    notice = _one_signed(args, unit, account)
+    seal = signing.seal_for(unit)
+    html = notice_html(notice)
+    shared = FontConfiguration()
+    HTML(string=html).write_pdf(font_config=shared)
+    render, signed, bare = [], [], []
+    for _ in range(args.samples):
+        t0 = time.perf_counter()
+        rendered = render_notice_pdf(notice)
+        t1 = time.perf_counter()
+        signing.sign_pdf(rendered.data, seal=seal, anchor=signing.Anchor(*rendered.anchor))
+        t2 = time.perf_counter()
+        HTML(string=html).write_pdf(font_config=shared)
+        t3 = time.perf_counter()
+        render.append(t1 - t0)
+        signed.append(t2 - t0)
+        bare.append(t3 - t2)
+    r, g, b = (statistics.median(x) * 1000 for x in (render, signed, bare))
+    print(f"render median {r:.1f} ms; render+sign {g:.1f} ms (sign {g - r:.1f} ms); "
+          f"bare WeasyPrint (shared fonts) {b:.1f} ms")
+    print(f"ratio render+sign/bare: {g / b:.3f} (goal <= 1.15); sign alone adds {100 * (g - r) / r:.0f}%")
+
+
+def bench_archive(args, unit, account) -> None:
+    """File + export + check of --archive notices (copies of one signed notice's files)."""
+    import shutil
+
+    from django.core.files.base import ContentFile
+
+    from notices import archive
+    from notices.models import Notice
+
+    notice = _one_signed(args, unit, account)
+    pdf = notice.pdf.read()
+    sheet = notice.sheet_pdf.read()
+    start = Notice.objects.filter(issuing_unit=unit, year=notice.year).count()
+    t0 = time.perf_counter()
+    for i in range(args.archive - 1):
+        copy = Notice(
+            kind=notice.kind, number=f"{notice.number}-{i}", series=notice.series,
+            year=notice.year, seq=notice.seq + 1 + i + start, title=notice.title,
+            issuing_unit=unit, account=account, issued_on=notice.issued_on,
+            context=notice.context, status=notice.status, sha256=notice.sha256, sm3=notice.sm3,
+            size=notice.size, pages=notice.pages, rendered_at=notice.rendered_at,
+            signer=notice.signer, signer_serial=notice.signer_serial,
+            sheet_sha256=notice.sheet_sha256,
+        )
+        copy.pdf.save(f"bench-{i}.pdf", ContentFile(pdf), save=False)
+        copy.sheet_pdf.save(f"bench-{i}-sheet.pdf", ContentFile(sheet), save=False)
+        copy.save()
+    print(f"prepared {args.archive} notices in {time.perf_counter() - t0:.1f} s")
+    out = Path(tempfile.mkdtemp(prefix="archive-bench-"))
+    try:
+        t0 = time.perf_counter()
+        records = archive.file_year_system(unit=unit, year=notice.year)
+        t1 = time.perf_counter()
+        archive.export_package(unit=unit, year=notice.year, out=out / "pkg")
+        t2 = time.perf_counter()
+        result = archive.check_package(out / "pkg")
+        t3 = time.perf_counter()
+        print(f"file {len(records)}: {t1 - t0:.1f} s; archive_export: {t2 - t1:.1f} s; "
+              f"archive_check: {t3 - t2:.1f} s ({len(result.checks)} checks, "
+              f"passed={result.passed}); export+check {t3 - t1:.1f} s (goal < 60 s)")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def bench_search(args, unit, account) -> None:
+    """Archive search over --search-rows notices (rows only: no PDFs needed)."""
+    from notices import selectors
+    from notices.models import Notice
+
+    notice = _one_signed(args, unit, account)
+    words = ["关停", "整合", "批复", "通报", "整改", "备案", "迁移", "食药监", "质检", "发布"]
+    rows = []
+    for i in range(args.search_rows):
+        rows.append(Notice(
+            kind=notice.kind, number=f"{notice.number}-s{i}", series=notice.series,
+            year=2000 + i % 27, seq=10_000 + i, title=f"关于“测试账号{i}”{words[i % 10]}的公告",
+            issuing_unit=unit, account=account, issued_on=notice.issued_on, context={},
+            status=notice.status, search_text=f"{words[(i * 7) % 10]} 账号{i} 南京食药监{i % 97}",
+        ))
+    t0 = time.perf_counter()
+    Notice.objects.bulk_create(rows, batch_size=2000)
+    from notices import search
+
+    search.reindex()
+    print(f"inserted + indexed {args.search_rows} rows in {time.perf_counter() - t0:.1f} s")
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model()(username="bench", is_superuser=True)
+    timings = []
+    for q in ["账号4242", "南京食药监13", "关停", "测试账号999", "迁移"] * 4:
+        t0 = time.perf_counter()
+        list(selectors.notice_fulltext(user=admin, q=q)[:20])
+        timings.append(time.perf_counter() - t0)
+    print(f"full-text search over {args.search_rows}: median "
+          f"{statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms "
+          f"(goal < 100 ms)")
+
+
+SECTIONS = {"render": bench_render, "sign": bench_sign, "archive": bench_archive,
+            "search": bench_search}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--kind", default="closure_announcement")
+    parser.add_argument("--archive", type=int, default=1000)
+    parser.add_argument("--search-rows", type=int, default=50_000)
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help="sections to run: " + ",".join(SECTIONS))
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="notices-bench-") as tmp:
         setup_django(Path(tmp))
-        from weasyprint import HTML
-
-        from notices import services as notices_services
-        from notices.models import NoticeStatus
-        from notices.rendering import notice_html
-
         unit, account = world()
-
-        def pipeline_once():
-            t0 = time.perf_counter()
-            notice = notices_services.issue(kind=args.kind, account=account, issuing_unit=unit,
-                                  actor=None, context=CONTEXT)
-            elapsed = time.perf_counter() - t0
-            notice.refresh_from_db()
-            assert notice.status == NoticeStatus.RENDERED, notice.failure_reason
-            return elapsed, notice
-
-        # Warm up both paths (fonts, templates, imports).
-        _, sample = pipeline_once()
-        html = notice_html(sample)
-        HTML(string=html).write_pdf()
-        pipeline_once()
-
-        from weasyprint.text.fonts import FontConfiguration
-
-        shared = FontConfiguration()
-        HTML(string=html).write_pdf(font_config=shared)
-        pipe, bare, bare_shared = [], [], []
-        for _ in range(args.samples):
-            elapsed, _n = pipeline_once()
-            pipe.append(elapsed)
-            t0 = time.perf_counter()
-            HTML(string=html).write_pdf()
-            bare.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            HTML(string=html).write_pdf(font_config=shared)
-            bare_shared.append(time.perf_counter() - t0)
-        p_med = statistics.median(pipe) * 1000
-        b_med = statistics.median(bare) * 1000
-        s_med = statistics.median(bare_shared) * 1000
-        print(f"kind={args.kind} pages={sample.pages} samples={args.samples}")
-        print(f"pipeline median: {p_med:.1f} ms/notice")
-        print(f"bare WeasyPrint median: {b_med:.1f} ms/notice (same HTML)")
-        print(f"bare WeasyPrint + one shared FontConfiguration: {s_med:.1f} ms/notice")
-        print(f"ratio pipeline/bare: {p_med / b_med:.3f} (goal <= 1.15)")
-        print(f"ratio pipeline/bare-with-shared-fonts: {p_med / s_med:.3f}")
-
-        rss_before = rss_mib()
-        t0 = time.perf_counter()
-        for _ in range(args.batch):
-            pipeline_once()
-        batch_s = time.perf_counter() - t0
-        rss_after = rss_mib()
-        print(f"batch of {args.batch}: {batch_s:.1f} s, {args.batch / batch_s:.2f} notices/s")
-        print(f"RSS before batch: {rss_before:.0f} MiB, after: {rss_after:.0f} MiB "
-              f"(+{rss_after - rss_before:.0f} MiB)")
+        for name in args.only.split(","):
+            print(f"== {name}")
+            SECTIONS[name.strip()](args, unit, account)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lifecycle.models import Unit
 from notices.kinds import kind_choices
-from notices.models import NoticeStatus
+from notices.models import NoticeStatus, Retention
 from notices.services import is_sha256
 
 ERR_UPLOAD_TOO_LARGE = _("文件过大（上限 {mb} MB）。")
@@ -13,6 +13,7 @@ MAX_UPLOAD_MB = 30
 
 
 class NoticeSearchForm(forms.Form):
+    q = forms.CharField(label=_("全文"), required=False, max_length=100)
     number = forms.CharField(label=_("发文字号"), required=False, max_length=64)
     kind = forms.ChoiceField(label=_("文种"), required=False)
     unit = forms.ModelChoiceField(
@@ -25,11 +26,14 @@ class NoticeSearchForm(forms.Form):
     date_to = forms.DateField(label=_("至"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("状态"), required=False)
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+    retention = forms.ChoiceField(label=_("保管期限"), required=False)
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", _("全部"))] + kind_choices()
         self.fields["status"].choices = [("", _("全部"))] + list(NoticeStatus.choices)
+        self.fields["retention"].choices = [("", _("全部"))] + list(Retention.choices)
         if units is not None:
             self.fields["unit"].queryset = units
 

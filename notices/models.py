@@ -71,6 +71,9 @@ class Notice(models.Model):
     # PAdES signature: who signed (certificate subject) and the certificate's serial.
     signer = models.CharField(_("签名人"), max_length=300, blank=True)
     signer_serial = models.CharField(_("签名证书序列号"), max_length=80, blank=True)
+    # The notice's text for full-text search (title, facts, account and successor names),
+    # written with the PDF (notices.search).
+    search_text = models.TextField(_("全文"), blank=True)
     revokes = models.ForeignKey(
         "self", verbose_name=_("撤销的公文"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="revoked_by",

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from lifecycle.models import Role, Unit
 from lifecycle.selectors import sees_everything, subtree_q, user_units
 from lifecycle.types import RequestUser
+from notices import search
 from notices.kinds import KINDS
 from notices.models import Notice
 from notices.numbers import normalize_number
@@ -76,6 +77,8 @@ def notice_search(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     status: str = "",
+    q: str = "",
+    retention: str = "",
 ) -> QuerySet[Notice]:
     """Archive search. `unit` matches the issuing or owning unit anywhere in its subtree;
     `account` is an id or part of the account's name / platform id."""
@@ -102,7 +105,17 @@ def notice_search(
         qs = qs.filter(issued_on__lte=date_to)
     if status:
         qs = qs.filter(status=status)
+    if retention:
+        qs = qs.filter(archive_record__retention=retention)
+    if q:
+        qs = search.matching(qs, q)
     return qs.order_by("-issued_on", "-pk")
+
+
+def notice_fulltext(*, user: RequestUser, q: str, **filters: Any) -> QuerySet[Notice]:
+    """Full-text search (notices.search) within what the user may read, with the archive
+    filters (kind, unit, year, retention …)."""
+    return notice_search(user=user, q=q, **filters)
 
 
 def notice_by_number(number: str) -> Notice | None:

@@ -20,6 +20,8 @@ from lifecycle.types import RequestUser, User
 from notices.kinds import KINDS, REVOCATION, get_kind
 from notices.models import Notice, NoticeDownload, NoticeStatus
 from notices.rendering import RenderError, notice_title, render_notice_pdf, render_sheet_pdf
+from notices.search import index as search_index
+from notices.search import text_for as search_text_for
 from notices.signing import SealError, sign_rendered
 from notices.tasks import notice_render as notice_render_task
 
@@ -250,6 +252,7 @@ def notice_render(*, notice: Notice) -> Notice:
         locked.sheet_sha256 = sheet.sha256
         locked.sha256 = rendered.sha256
         locked.sm3 = rendered.sm3
+        locked.search_text = search_text_for(locked)
         locked.signer = signer[:300]
         locked.signer_serial = serial
         locked.size = len(rendered.data)
@@ -261,9 +264,10 @@ def notice_render(*, notice: Notice) -> Notice:
         locked.save(
             update_fields=[
                 "pdf", "sha256", "sm3", "size", "pages", "rendered_at", "failure_reason",
-                "status", "sheet_pdf", "sheet_sha256", "signer", "signer_serial",
+                "status", "sheet_pdf", "sheet_sha256", "signer", "signer_serial", "search_text",
             ]
         )
+        search_index(locked.pk, locked.search_text)
     notice.refresh_from_db()
     return notice
 

@@ -179,3 +179,11 @@ def clause(value: Any) -> str:
     if _ELLIPSIS_RE.search(text):
         return text
     return _END_RUN_RE.sub("", text)
+
+
+@register.filter
+def hit(text: str, q: str):
+    """An excerpt of `text` around the first match of `q`, the match marked (escaped)."""
+    from notices.search import highlight
+
+    return highlight(text, q)

@@ -25,3 +25,26 @@ def test_archive_search_normalises_numbers(world, issue, django_capture_on_commi
     admin = world.p.nj_approver
     assert list(notice_search(user=admin, number=typed)) == [notice]
     assert list(notice_search(user=admin, number=typed[-6:])) == [notice]
+
+
+@pytest.mark.django_db
+def test_full_text_search_finds_body_and_successor_names(
+    client, world, issue, django_capture_on_commit_callbacks
+):
+    from tests.notices.conftest import closure_context
+
+    with django_capture_on_commit_callbacks(execute=True):
+        closure = issue("closure_announcement", unit=world.u.njzj, account=world.zj_account,
+                        context=closure_context(world.successor))
+        issue("opening_approval")
+    archivist = world.p.nj_archivist
+    # A successor's name (only in the body), a phrase of the reason, two characters.
+    assert list(notice_search(user=archivist, q="南京食药监")) == [closure]
+    assert list(notice_search(user=archivist, q="统一发布")) == [closure]
+    assert closure in notice_search(user=archivist, q="关停")
+    assert list(notice_search(user=archivist, q="南京食药监", kind="opening_approval")) == []
+    client.force_login(archivist)
+    page = client.get("/notices/", {"q": "食药监<b>"}).content.decode()
+    assert "<mark>食药监&lt;b&gt;</mark>" not in page  # no match, and nothing unescaped
+    page = client.get("/notices/", {"q": "食药监"}).content.decode()
+    assert "<mark>食药监</mark>" in page and closure.number in page

@@ -34,7 +34,7 @@ def notice_list(request):
     query.pop("page", None)
     return render(
         request, "workbench/archive/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode(), "q": filters.get("q", "")},
     )
 
 
