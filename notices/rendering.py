@@ -344,3 +344,19 @@ def render_notice_pdf(notice: Any) -> RenderedPDF:
     html = notice_html(notice)
     issuer = (notice.context or {}).get("issuer") or {}
     return html_to_pdf(html, title=f"{notice.number} {notice.title}", author=issuer.get("name", ""))
+
+
+def page_one_png(pdf: bytes, *, dpi: int = 24) -> bytes:
+    """Page 1 of a PDF as PNG (poppler's pdftoppm), for previews in the archive list."""
+    import tempfile
+
+    pdftoppm = shutil.which("pdftoppm")
+    if not pdftoppm:
+        raise RenderError("pdftoppm is not installed")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "in.pdf"
+        source.write_bytes(pdf)
+        subprocess.run([pdftoppm, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
+                        str(source), str(Path(tmp) / "out")], check=True, timeout=60,
+                       capture_output=True)
+        return (Path(tmp) / "out.png").read_bytes()

@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/pdf/", views.notice_pdf, name="pdf"),
     path("<int:pk>/revoke/", views.notice_revoke, name="revoke"),
     path("<int:pk>/sheet/", views.notice_sheet, name="sheet"),
+    path("<int:pk>/preview.png", views.notice_preview, name="preview"),
     path("filing/", views.filing, name="filing"),
 ]

@@ -48,3 +48,18 @@ def test_full_text_search_finds_body_and_successor_names(
     assert "<mark>食药监&lt;b&gt;</mark>" not in page  # no match, and nothing unescaped
     page = client.get("/notices/", {"q": "食药监"}).content.decode()
     assert "<mark>食药监</mark>" in page and closure.number in page
+
+
+@pytest.mark.django_db
+def test_archive_list_previews_page_one(client, world, issue, django_capture_on_commit_callbacks,
+                                        settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = issue("opening_approval")
+    client.force_login(world.p.nj_archivist)
+    page = client.get("/notices/").content.decode()
+    assert f"/notices/{notice.pk}/preview.png" in page
+    response = client.get(f"/notices/{notice.pk}/preview.png")
+    assert response.status_code == 200 and response.content.startswith(b"\x89PNG")
+    other = client.get("/notices/999999/preview.png")
+    assert other.status_code == 404

@@ -155,3 +155,28 @@ def _package_download(*, unit, year: int):
     buffer.seek(0)
     return FileResponse(buffer, as_attachment=True, filename=f"移交包-{year}-{unit.code}.zip",
                         content_type="application/zip")
+
+
+@login_required
+def notice_preview(request, pk: int):
+    """Page 1 as a small PNG (archive list previews), cached by the PDF's hash."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.http import HttpResponse
+
+    from notices.rendering import page_one_png
+
+    notice = selectors.notice_get(user=request.user, pk=pk)
+    if notice is None or not notice.is_rendered:
+        raise Http404
+    name = f"previews/{notice.sha256}.png"
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as fh:
+            data = fh.read()
+    else:
+        with notice.pdf.open("rb") as fh:
+            data = page_one_png(fh.read())
+        default_storage.save(name, ContentFile(data))
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
