@@ -252,7 +252,7 @@ def _pdf_checks(result: CheckResult, rel: str, data: bytes, pages: str | None) -
     try:
         reader = PdfReader(io.BytesIO(data))
         count = len(reader.pages)
-        reader.pages[0].extract_text()  # the first page's content decodes
+        reader.pages[0].get_contents().get_data()  # the first page's content decodes
     except Exception as exc:
         result.add(USABLE, rel, False, f"PDF无法打开：{exc}")
         return
@@ -323,6 +323,10 @@ def check_package(root: Path) -> CheckResult:
             roots = list(load_certs_from_pemder_data(contents["trust/ca.pem"]))
         except Exception:
             roots = []
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=roots, allow_fetching=False,
+                                revocation_mode="soft-fail")
     result.add(AUTHENTIC, "trust/ca.pem", bool(roots),
                "包内含证书颁发机构证书" if roots else "缺少可用的CA证书，无法脱离系统验证签名")
     # Items: metadata complete, files present, signatures, gapless 件号 per retention group.
@@ -357,7 +361,8 @@ def check_package(root: Path) -> CheckResult:
             data = contents[pdf_rel]
             ok = hashlib.sha256(data).hexdigest() == meta.get("digest_sha256")
             result.add(AUTHENTIC, pdf_rel, ok, "与元数据的数字摘要一致" if ok else "与元数据的数字摘要不一致")
-            check = verify_pdf(data, expected_serial=meta.get("signer_serial", ""), roots=roots)
+            check = verify_pdf(data, expected_serial=meta.get("signer_serial", ""),
+                               context=context)
             result.add(AUTHENTIC, pdf_rel, check.valid,
                        "电子签名有效" if check.valid else f"电子签名无效：{check.reason}")
             _pdf_checks(result, pdf_rel, data, meta.get("pages"))

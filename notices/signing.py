@@ -396,6 +396,7 @@ def trust_roots() -> list[Any]:
 
 def verify_pdf(
     data: bytes, *, expected_serial: str = "", index: int = -1, roots: list[Any] | None = None,
+    context: Any = None,
 ) -> SignatureCheck:
     """Check the PDF's (last) signature. `expected_serial`: the certificate the notice was
     signed with (Notice.signer_serial); another signer, even a trusted one, is invalid."""
@@ -412,9 +413,9 @@ def verify_pdf(
     if not signatures:
         return SignatureCheck(valid=False, reason=str(REASON_UNSIGNED))
     embedded = signatures[index]
-    context = ValidationContext(trust_roots=trust_roots() if roots is None else roots,
-                                allow_fetching=False,
-                                revocation_mode="soft-fail")
+    if context is None:  # a batch (archive_check) passes one context: paths are cached
+        context = ValidationContext(trust_roots=trust_roots() if roots is None else roots,
+                                    allow_fetching=False, revocation_mode="soft-fail")
     try:
         status = _outside_event_loop(validate_pdf_signature, embedded, context, skip_diff=True)
     except Exception as exc:
