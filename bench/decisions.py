@@ -401,6 +401,8 @@ def start_gunicorn(env: dict[str, str], workers: int, port: int) -> subprocess.P
         except requests.RequestException:
             time.sleep(0.2)
     else:
+        os.killpg(proc.pid, signal.SIGTERM)  # not left behind when it never answered
+        proc.wait(30)
         raise SystemExit("gunicorn did not start: see var/bench-gunicorn.log")
     return proc
 
