@@ -59,21 +59,19 @@ REASON_OTHER_SIGNER = _("签名人不是该公文的发文单位。")
 # -- who may manage seals ----------------------------------------------------------------------
 
 
-SECURITY_ADMIN_ROLE = "security_admin"
 
 
 def may_manage_seals(user: Any) -> bool:
-    """The one check for seal and certificate management (三员分立: the security
-    administrator). Until lifecycle defines the role, a superuser or a user holding the
-    `notices.manage_seals`-style model permission `notices.change_unitseal` qualifies."""
+    """The one check for seal and certificate management (三员分立): the security
+    administrator (appointed with `manage.py admin_role USER security`), or the installer
+    (a superuser). The system administrator (role admin) and business roles never qualify."""
+    from lifecycle.services import ADMIN_ROLES
+
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_superuser:
         return True
-    memberships = getattr(user, "memberships", None)
-    if memberships is not None and memberships.filter(role=SECURITY_ADMIN_ROLE).exists():
-        return True
-    return bool(user.has_perm("notices.change_unitseal"))
+    return bool(user.groups.filter(name=ADMIN_ROLES["security"]).exists())
 
 
 # -- keys at rest ------------------------------------------------------------------------------

@@ -157,7 +157,16 @@ def test_seal_admin_is_for_the_security_administrator_only(
     world.p.nj_approver.save()
     client.force_login(world.p.nj_approver)
     assert client.get(f"/admin/notices/unitseal/{seal.pk}/change/").status_code in (302, 403, 404)
-    boss = django_user_model.objects.create_superuser("secadmin", "s@example.org", "x")
+    # The system administrator (role admin) manages units and users, not seals.
+    from lifecycle.models import Membership, Role
+    from lifecycle.services import admin_role_grant
+
+    sysadmin = django_user_model.objects.create_user("sysadmin", "a@example.org", "x", is_staff=True)
+    Membership.objects.create(user=sysadmin, unit=world.u.nj, role=Role.ADMIN)
+    client.force_login(sysadmin)
+    assert client.get(f"/admin/notices/unitseal/{seal.pk}/change/").status_code in (302, 403, 404)
+    boss = django_user_model.objects.create_user("secadmin", "s@example.org", "x")
+    admin_role_grant(user=boss, role="security")
     client.force_login(boss)
     page = client.get(f"/admin/notices/unitseal/{seal.pk}/change/")
     assert page.status_code == 200
