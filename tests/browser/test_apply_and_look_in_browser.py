@@ -120,7 +120,9 @@ def test_the_chain_preview_follows_the_platform(open_page, live_server, nanjing,
 def test_the_login_page(open_page, live_server, width):
     page, errors = open_page(width)
     page.goto(live_server.url + "/accounts/login/")
-    color = page.evaluate("getComputedStyle(document.querySelector('button[type=submit]:not([name])')).backgroundColor")
+    color = page.evaluate(
+        "getComputedStyle(document.querySelector('button[type=submit]:not([name])')).backgroundColor"
+    )
     assert color == "rgb(31, 78, 140)"  # the one palette's primary, not the old red
     assert "Noto Sans CJK SC" in page.evaluate("getComputedStyle(document.body).fontFamily")
     _no_horizontal_scroll(page)
