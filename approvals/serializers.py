@@ -57,6 +57,8 @@ class OpeningApplicationSerializer(serializers.Serializer):
                      help_text="free text: the unit or contractor running the account")
     contact_name = _text(max_length=100)
     contact_phone = _text(max_length=50)
+    contact_email = _text(required=False, max_length=254,
+                          help_text="optional; checked as an e-mail address (400 naming the field)")
     exemption_reason = _text(
         required=False,
         help_text="required when the unit already has an account on this platform",

@@ -189,6 +189,7 @@ class Account(ConcurrentTransitionMixin, models.Model):
     operator = models.CharField(_("运维单位"), max_length=200, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=50, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), max_length=254, blank=True)
     purpose = models.TextField(_("开设用途"), blank=True)
     verified_subject = models.CharField(_("认证主体"), max_length=200, blank=True)
     interaction_enabled = models.BooleanField(_("互动功能"), default=True)

@@ -144,6 +144,10 @@ class OpeningForm(forms.Form):
     operator = forms.CharField(label=_("运维单位"), required=False, max_length=200)
     contact_name = forms.CharField(label=_("联系人"), max_length=100)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=50)
+    contact_email = forms.EmailField(
+        label=_("联系邮箱"), required=False, max_length=254,
+        error_messages={"invalid": _("联系邮箱格式不正确，例如 name@example.gov.cn。")},
+    )
     exemption_reason = forms.CharField(
         label=_("同平台多账号理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("本单位在该平台已有账号时必须填写，审批将上提一级。"),

@@ -75,6 +75,7 @@ def opening_apply(
     operator: str = "",
     contact_name: str = "",
     contact_phone: str = "",
+    contact_email: str = "",
     exemption_reason: str = "",
     plan: Any = None,
 ) -> AccountProcess:
@@ -88,6 +89,7 @@ def opening_apply(
         account = lifecycle.account_apply(
             unit=unit, platform=platform, name=name, actor=actor, purpose=purpose,
             operator=operator, contact_name=contact_name, contact_phone=contact_phone,
+            contact_email=contact_email,
             exemption_reason=exemption_reason, plan=plan,
         )
         return OpeningFlow.start.run(account=account, unit=unit, actor=actor, chain=chain)

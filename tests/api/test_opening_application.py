@@ -108,3 +108,15 @@ def test_it_refuses_a_non_object_body(nanjing, client_for):
 def test_it_refuses_malformed_json(nanjing, client_for):
     response = client_for(nanjing.p.xl_clerk).post(URL, "{not json", content_type="application/json")
     assert response.status_code == 400
+
+
+def test_a_contact_email_is_optional_and_checked(nanjing, client_for):
+    client = client_for(nanjing.p.xl_clerk)
+    response = client.post(URL, {**BODY, "contact_email": "zhangsan"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["contact_email"]
+    assert "联系邮箱" in response.json()["contact_email"][0]
+    assert not Account.objects.exists()
+    response = client.post(URL, {**BODY, "contact_email": "zhangsan@jianye.gov.cn"}, format="json")
+    assert response.status_code == 201, response.content
+    assert Account.objects.get(name="兴隆发布").contact_email == "zhangsan@jianye.gov.cn"

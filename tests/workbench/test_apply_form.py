@@ -125,3 +125,26 @@ def test_a_draft_can_be_discarded(client, nanjing):
     client.force_login(nanjing.p.xl_clerk)
     client.post(reverse("work:apply_opening"), {"action": "discard"})
     assert not ApplicationDraft.objects.exists()
+
+
+@pytest.mark.parametrize("email", ["zhangsan", "a@b", "张三@", "x@@example.gov.cn"])
+def test_it_refuses_a_malformed_email_naming_the_field(client, nanjing, email):
+    client.force_login(nanjing.p.xl_clerk)
+    response = client.post(reverse("work:apply_opening"), dict(GOOD, contact_email=email))
+    html = response.content.decode()
+    assert response.status_code == 400
+    error = html.split('data-testid="field-error-contact_email"', 1)[1].split("</span>", 1)[0]
+    assert "联系邮箱" in error and "格式不正确" in error
+    assert not Account.objects.filter(name="兴隆微博").exists()
+
+
+def test_it_keeps_a_valid_email_and_shows_it_to_the_approver(client, nanjing):
+    client.force_login(nanjing.p.xl_clerk)
+    response = client.post(reverse("work:apply_opening"),
+                           dict(GOOD, contact_email=" zhangsan@jianye.gov.cn "))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    account = Account.objects.get(name="兴隆微博")
+    assert account.contact_email == "zhangsan@jianye.gov.cn"
+    html = client.get(reverse("work:apply_opening")).content.decode()
+    block = html.split('data-testid="field-contact_email"', 1)[1].split("</label>", 2)[1]
+    assert 'type="email"' in block
