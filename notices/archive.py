@@ -151,7 +151,8 @@ def file_year_system(*, unit: Unit, year: int) -> list[ArchiveRecord]:
 @transaction.atomic
 def _file(*, unit: Unit, year: int, actor: Any) -> list[ArchiveRecord]:
     records = []
-    for notice in fileable(unit=unit, year=year).select_for_update():
+    # of=self: PostgreSQL cannot lock the nullable side of the outer join with archive records.
+    for notice in fileable(unit=unit, year=year).select_for_update(of=("self",)):
         retention = retention_for(notice.kind)
         item_no = get_next_value(f"archive-{unit.pk}-{year}-{retention}")
         records.append(ArchiveRecord.objects.create(

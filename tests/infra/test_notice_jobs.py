@@ -65,7 +65,8 @@ def test_it_redelivers_a_render_killed_midway_and_keeps_one_pdf(
     wait_for(rendered, timeout=180, message="the redelivered render")
     assert Notice.objects.filter(number=notice.number).count() == 1
     assert Notice.objects.count() == 1
-    # Files are named "<pk>-<sha256 prefix>.pdf": one file for this notice, the stored one.
+    # Files are named "<pk>-<sha256 prefix>.pdf" (the notice) and "<pk>-sheet-<prefix>.pdf"
+    # (its 公文处理单): one of each for this notice, the stored ones.
     pdf_dir = Path(settings.MEDIA_ROOT) / Path(notice.pdf.name).parent
     files = sorted(p.name for p in pdf_dir.glob(f"{notice.pk}-*.pdf"))
-    assert files == [Path(notice.pdf.name).name]
+    assert files == sorted([Path(notice.pdf.name).name, Path(notice.sheet_pdf.name).name])
