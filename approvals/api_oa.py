@@ -130,15 +130,22 @@ class ProcessEventsView(ApiErrorsMixin, APIView):
         return Response(EventSerializer(services.events_of(process), many=True).data)
 
 
-class ProcessUrgeView(ApiErrorsMixin, APIView):
-    @extend_schema(summary="Urge the current holders (催办)", request=CommentSerializer,
-                   responses={201: EventSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+class _ProcessCommentAction(ApiErrorsMixin, APIView):
+    """POST {comment} on a process in scope → one approvals.services.oa writer."""
+
+    def act(self, request: Request, pk: int, service: Any) -> Response:
         process = _process_or_404(request.user, pk)
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return _event(services.process_urge(process=process, actor=request.user,
-                                            comment=data.validated_data["comment"]))
+        return _event(service(process=process, actor=request.user,
+                              comment=data.validated_data["comment"]))
+
+
+class ProcessUrgeView(_ProcessCommentAction):
+    @extend_schema(summary="Urge the current holders (催办)", request=CommentSerializer,
+                   responses={201: EventSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        return self.act(request, pk, services.process_urge)
 
 
 class ProcessCopyView(ApiErrorsMixin, APIView):
@@ -157,15 +164,11 @@ class ProcessCopyView(ApiErrorsMixin, APIView):
                                             units=units, comment=values["comment"]))
 
 
-class ProcessCommentView(ApiErrorsMixin, APIView):
+class ProcessCommentView(_ProcessCommentAction):
     @extend_schema(summary="Comment without deciding (评论)", request=CommentSerializer,
                    responses={201: EventSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        process = _process_or_404(request.user, pk)
-        data = CommentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return _event(services.process_comment(process=process, actor=request.user,
-                                               comment=data.validated_data["comment"]))
+        return self.act(request, pk, services.process_comment)
 
 
 class TaskAddSignerView(ApiErrorsMixin, APIView):
