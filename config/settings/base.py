@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "approvals",
     "workbench",
     "portal",
+    # The composition root, for its commands only (backup, restore: config/backup.py).
+    "config.apps.SiteConfig",
 ]
 
 MIDDLEWARE = [
