@@ -15,6 +15,7 @@ from drf_spectacular.plumbing import ResolvedComponent, build_examples_list
 from rest_framework.permissions import AllowAny
 
 from config.api_errors import MAX_JSON_DEPTH
+from lifecycle.http import PAGE_SIZE_PARAM, page_size
 
 ERROR_DETAIL_SCHEMA = {
     "type": "object",
@@ -55,6 +56,14 @@ _DESCRIPTIONS = {
     "409": "Conflicts with the current state.",
     "429": "Too many requests from this client; retry after `Retry-After` seconds.",
 }
+
+
+def _page_size_message() -> str:
+    try:
+        page_size("bogus", 0)
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError("bogus is not a page size")
 
 
 def _is_filter(parameter: dict[str, Any]) -> bool:
@@ -154,7 +163,9 @@ class ApiAutoSchema(AutoSchema):
             # The first validated query parameter, refused the way the filters refuse it.
             param = next(p for p in operation["parameters"] if _is_filter(p))
             spec = param.get("schema", {})
-            if param.get("required"):
+            if param["name"] == PAGE_SIZE_PARAM:
+                message = _page_size_message()
+            elif param.get("required"):
                 message = "此项为必填项。"
             elif spec.get("enum"):
                 allowed = ", ".join(str(v) for v in spec["enum"] if v not in (None, ""))

@@ -7,6 +7,8 @@ from django.views.generic import RedirectView
 from config.accounts import PasswordChangeDoneView, PasswordChangeView
 from config.healthz import healthz
 
+handler400 = "config.errors.bad_request"  # shows the reason of a BadRequest
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("govmedia/favicon.ico"), permanent=True)),

@@ -3,8 +3,12 @@ settings (REST_FRAMEWORK["EXCEPTION_HANDLER"] = config.api_errors.api_exception_
 
 from __future__ import annotations
 
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+
+from lifecycle.http import PAGE_SIZE_PARAM, PAGE_SIZES, page_size
 
 
 class ApiErrorsMixin:
@@ -21,3 +25,24 @@ class ApiErrorsMixin:
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+
+
+class Pagination(PageNumberPagination):
+    """`{count, next, previous, results}` (DESIGN §8) with `?page_size=` one of PAGE_SIZES;
+    any other size is a 400 naming the parameter (DRF's own would quietly cap it)."""
+
+    page_size_query_param = PAGE_SIZE_PARAM
+    max_page_size = max(PAGE_SIZES)
+
+    def get_page_size(self, request):
+        try:
+            return page_size(request.query_params.get(PAGE_SIZE_PARAM), self.page_size)
+        except ValueError as exc:
+            raise ValidationError({PAGE_SIZE_PARAM: [str(exc)]}) from None
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == PAGE_SIZE_PARAM:
+                parameter["schema"]["enum"] = list(PAGE_SIZES)
+        return parameters

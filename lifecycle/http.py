@@ -33,3 +33,22 @@ def client_address(request) -> str | None:
     """client_ip for logs: None when unknown; takes a DRF request too."""
     address = client_ip(getattr(request, "_request", request))
     return None if address == "unknown" else address
+
+
+# Page sizes a list may be asked for with `?page_size=` (web lists and the REST API alike);
+# every list costs the same statements at each of them (tests/workbench/test_lists_flat.py).
+PAGE_SIZE_PARAM = "page_size"
+PAGE_SIZES = (10, 20, 25, 50, 100)
+
+
+def page_size(raw: str | None, default: int) -> int:
+    """The page size a request asks for (`?page_size=`), `default` when it names none; a
+    size outside PAGE_SIZES raises ValueError with a message naming the parameter."""
+    if raw is None or raw == "":
+        return default
+    if raw.isdigit() and int(raw) in PAGE_SIZES:
+        return int(raw)
+    from django.utils.translation import gettext
+
+    raise ValueError(gettext("page_size（每页条数）只能是 {sizes}，收到的是“{value}”。").format(
+        sizes="、".join(str(s) for s in PAGE_SIZES), value=raw[:20]))

@@ -69,7 +69,10 @@ def test_verify_and_filtered_lists_declare_400(schema):
         response = schema["paths"][path]["get"]["responses"]["400"]
         (field, messages), = json_example(response).items()
         assert field in {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
-    assert "400" not in schema["paths"]["/api/units/"]["get"]["responses"]
+    # a list without filters refuses only a page size it does not offer
+    units = schema["paths"]["/api/units/"]["get"]["responses"]["400"]
+    assert list(json_example(units)) == ["page_size"]
+    assert "10、20、25、50、100" in json_example(units)["page_size"][0]
 
 
 def test_every_json_body_may_be_refused_with_400(schema):

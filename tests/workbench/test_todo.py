@@ -103,14 +103,14 @@ def test_the_lists_run_a_fixed_number_of_queries_whatever_the_page_size(client, 
         decide(process, p.xl_head, comment=f"意见{i}")
     client.force_login(p.jy_approver)
     todo = reverse("workflow:inbox")
-    small, large = _queries(client, todo, per_page=1), _queries(client, todo, per_page=50)
+    small, large = _queries(client, todo, page_size=10), _queries(client, todo, page_size=50)
     # session, user, the frame's two permission lookups and the user's units, delegations
     # and (unit, role) pairs (scope), count, page, the menu count, the unit filter's units,
     # the header's unread notification count
     assert small == large == TODO_QUERIES, (small, large)
     client.force_login(p.xl_head)
     done = reverse("workflow:archive")
-    small, large = _queries(client, done, per_page=1), _queries(client, done, per_page=50)
+    small, large = _queries(client, done, page_size=10), _queries(client, done, page_size=50)
     assert small == large == DONE_QUERIES, (small, large)  # no filter; the page's decisions
     # come with the page (select_related), not one query a row
 

@@ -4,7 +4,6 @@ archive (已办) list's links."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from lifecycle.selectors import account_history, accounts_for, successor_chain, 
 from notices.selectors import notices_for
 from review.warnings import warnings_of
 from workbench.views import tasks as views
+from workbench.views.paging import paginate
 
 
 def work_index(request):
@@ -45,7 +45,7 @@ class AccountListView(View):
             from django.db.models import Q
 
             qs = qs.filter(Q(name__icontains=q) | Q(platform_id__icontains=q))
-        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        page = paginate(request, qs, 50)
         return render(request, self.template_name, {
             "page": page, "states": AccountState.choices, "platforms": Platform.choices,
             "state": state, "platform": platform, "q": q,
@@ -136,7 +136,7 @@ class MyApplicationsView(View):
             .annotate(decided=Exists(Decision.objects.filter(process=OuterRef("pk"))))
             .order_by("-created")
         )
-        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        page = paginate(request, qs, 50)
         ids = [p.pk for p in page]
         # The last comment of each process (one query for the page).
         comments: dict[int, Decision] = {}

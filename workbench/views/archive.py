@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from notices import archive, selectors, services
 from notices.forms import NoticeSearchForm, RevokeForm
 from notices.kinds import REVOCATION
 from notices.models import ArchiveRecord, NoticeStatus
+from workbench.views.paging import paginate
 
 PAGE_SIZE = 50
 
@@ -29,7 +29,7 @@ def notice_list(request):
     if form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     notices = selectors.notice_search(user=request.user, **filters)
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, notices, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -34,6 +34,7 @@ from lifecycle.selectors import account_history
 from lifecycle.services import TransitionError
 from notices.selectors import notices_for
 from workbench.timeline import FILE_KEYS, latest_changes, person, process_timeline
+from workbench.views.paging import size_of
 
 # Service fields shown by another form field (the closure form's channel rows).
 ERROR_FIELD_ALIASES = {"successor_channels": "channel_value_0"}
@@ -446,6 +447,9 @@ class QueueView(_TaskColumns, vf_list.WorkflowQueueListView):
     title = _("待签收")
     bulk_actions = ()
     filterset_class = None
+
+    def get_paginate_by(self, queryset):
+        return size_of(self.request, self.paginate_by)
 
     @viewprop
     def queryset(self):

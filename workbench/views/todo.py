@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -16,9 +15,9 @@ from approvals.models import ProcessKind
 from approvals.nodes import process_url, step_label, task_url
 from lifecycle import workdays
 from lifecycle.models import Platform, Unit
+from workbench.views.paging import paginate
 
 PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
 DUE_LABELS = {"overdue": _("已逾期"), "near": _("临期"), "ok": _("未到期")}
 SORT_LABELS = {"due": _("按期限（最早在前）"), "-due": _("按期限（最晚在前）"),
                "-received": _("按收到时间（最新在前）"), "received": _("按收到时间（最早在前）")}
@@ -26,11 +25,6 @@ SORT_LABELS = {"due": _("按期限（最早在前）"), "-due": _("按期限（�
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
-
-
-def page_size(request) -> int:
-    size = _int(request.GET.get("per_page"))
-    return min(size, MAX_PAGE_SIZE) if size else PAGE_SIZE
 
 
 def _task_link(task) -> str:
@@ -65,7 +59,7 @@ class TodoView(View):
         today = workdays.today()
         chosen = self.filters(request)
         qs = selectors.todo_for(request.user, today=today, **chosen)
-        page = Paginator(qs, page_size(request)).get_page(request.GET.get("page"))
+        page = paginate(request, qs, PAGE_SIZE)
         rows = []
         for task in page:
             process = task.process.accountprocess
@@ -96,8 +90,7 @@ class DoneView(View):
     template_name = "workbench/done.html"
 
     def get(self, request):
-        page = Paginator(selectors.done_for(request.user), page_size(request)).get_page(
-            request.GET.get("page"))
+        page = paginate(request, selectors.done_for(request.user), PAGE_SIZE)
         rows = []
         for task in page:
             process = task.process.accountprocess
