@@ -8,10 +8,16 @@ _OPEN = "[(【（［{｛〖"
 _CLOSE = "])】）］}｝〗"
 
 
+_TABLE = {ord(c): "〔" for c in _OPEN} | {ord(c): "〕" for c in _CLOSE}
+
+
+def fold_number(value: str) -> str:
+    """NFKC (full-width digits and brackets to ASCII), then every bracket pair to 〔〕;
+    spaces are kept (the full-text search folds a query with this)."""
+    return unicodedata.normalize("NFKC", value or "").translate(_TABLE)
+
+
 def normalize_number(value: str) -> str:
     """`宁政办复[２０２６]3号`, `宁政办复(2026)3号`, `宁政办复【2026】3号` → `宁政办复〔2026〕3号`.
-    NFKC folds full-width digits and brackets; every bracket pair becomes 〔〕; spaces go."""
-    text = unicodedata.normalize("NFKC", value or "")
-    text = "".join(text.split())
-    table = {ord(c): "〔" for c in _OPEN} | {ord(c): "〕" for c in _CLOSE}
-    return text.translate(table)
+    `fold_number`, and spaces go."""
+    return "".join(fold_number(value).split())

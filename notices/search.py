@@ -2,8 +2,11 @@
 
 SQLite: an FTS5 table `notices_fts` with the trigram tokenizer (substring matches of three or
 more characters, which suits Chinese without a segmenter), kept by `index()` when a notice is
-rendered; shorter queries fall back to LIKE. PostgreSQL: `search_text` LIKE (a pg_trgm GIN
-index is the next step; see docs/archive.md). Matches are highlighted by `highlight()`.
+rendered; shorter queries fall back to LIKE. PostgreSQL: Django's `icontains` on
+`search_text`, i.e. `UPPER(search_text) LIKE UPPER('%q%')`, served by the pg_trgm GIN index
+`notice_search_trgm` on `UPPER(search_text)` (migration 0008). On both, a query is also tried
+with its document-number spelling folded (`variants`: [] () 【】 and full-width digits → 〔〕),
+and matches are highlighted by `highlight()`.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import html
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
 from notices.models import Notice
+from notices.numbers import fold_number
 
 FTS_TABLE = "notices_fts"
 MIN_FTS = 3  # the trigram tokenizer needs three characters
@@ -72,22 +76,38 @@ def reindex() -> int:
         return cursor.rowcount
 
 
-def matching(qs: QuerySet[Notice], q: str) -> QuerySet[Notice]:
+def variants(q: str) -> list[str]:
+    """The query as typed (spaces collapsed) and, when it differs, with a document number's
+    brackets and full-width digits folded to how numbers are written (notices.numbers) —
+    the same on SQLite and PostgreSQL."""
     q = " ".join((q or "").split())
     if not q:
+        return []
+    folded = fold_number(q)
+    return [q] if folded == q else [q, folded]
+
+
+def matching(qs: QuerySet[Notice], q: str) -> QuerySet[Notice]:
+    terms = variants(q)
+    if not terms:
         return qs
-    if uses_fts() and len(q) >= MIN_FTS:
-        phrase = '"' + q.replace('"', '""') + '"'
+    if uses_fts() and all(len(t) >= MIN_FTS for t in terms):
+        phrases = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         return qs.filter(pk__in=RawSQL(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [phrase]))
-    return qs.filter(search_text__icontains=q)
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [phrases]))
+    found = Q()
+    for term in terms:
+        found |= Q(search_text__icontains=term)  # PostgreSQL: the notice_search_trgm index
+    return qs.filter(found)
 
 
 def highlight(text: str, q: str, *, width: int = 40) -> SafeString:
-    """An escaped excerpt of `text` around the first match of `q`, the match in <mark>."""
-    q = " ".join((q or "").split())
+    """An escaped excerpt of `text` around the first match of `q` (or its folded number
+    spelling), the match in <mark>."""
     text = text or ""
-    at = text.lower().find(q.lower()) if q else -1
+    lowered = text.lower()
+    hits = [(lowered.find(t.lower()), t) for t in variants(q)]
+    at, q = min(((i, t) for i, t in hits if i >= 0), default=(-1, ""))
     if at < 0:
         return mark_safe(html.escape(text[: width * 2]))  # noqa: S308 - escaped
     start, end = max(0, at - width), min(len(text), at + len(q) + width)

@@ -28,6 +28,21 @@ def test_archive_search_normalises_numbers(world, issue, django_capture_on_commi
 
 
 @pytest.mark.django_db
+def test_full_text_search_folds_a_typed_number_and_highlights_it(
+    client, world, issue, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = issue("opening_approval")
+    typed = notice.number.replace("〔", "【").replace("〕", "】").replace("2", "２")
+    archivist = world.p.nj_archivist
+    assert list(notice_search(user=archivist, q=typed)) == [notice]
+    assert list(notice_search(user=archivist, q=typed[-4:])) == [notice]  # short: LIKE
+    client.force_login(archivist)
+    page = client.get("/notices/", {"q": typed}).content.decode()
+    assert f"<mark>{notice.number}</mark>" in page
+
+
+@pytest.mark.django_db
 def test_full_text_search_finds_body_and_successor_names(
     client, world, issue, django_capture_on_commit_callbacks
 ):
