@@ -193,3 +193,26 @@ def test_it_shows_a_pending_filing(seeded):
 def test_it_shows_an_app_application_at_its_cac_step(seeded):
     process = AccountProcess.objects.get(account__platform="mini_program", account__unit__code="NJZJ")
     assert [t.flow_task.task_kind for t in open_tasks(process)] == ["cac_filing"]
+
+
+def test_it_seeds_the_security_administrator_and_the_auditor(seeded, client):
+    """三员分立 personas (docs/demo.md): appointed through lifecycle.services.admin_role_grant,
+    no business role, password demo12345, each sees its own admin pages only."""
+    from lifecycle.models import Membership
+    from lifecycle.services import AUDITOR_GROUP, SECURITY_ADMIN_GROUP
+
+    security = User.objects.get(username="security_admin")
+    auditor = User.objects.get(username="security_auditor")
+    assert list(security.groups.values_list("name", flat=True)) == [SECURITY_ADMIN_GROUP]
+    assert list(auditor.groups.values_list("name", flat=True)) == [AUDITOR_GROUP]
+    assert security.is_staff and auditor.is_staff
+    assert not security.is_superuser and not auditor.is_superuser
+    assert not Membership.objects.filter(user__in=[security, auditor]).exists()
+
+    assert client.login(username="security_auditor", password="demo12345")
+    assert client.get("/admin/lifecycle/securityevent/").status_code == 200
+    assert client.get("/admin/lifecycle/membership/").status_code == 403
+    client.logout()
+    assert client.login(username="security_admin", password="demo12345")
+    assert client.get("/admin/lifecycle/membership/").status_code == 200
+    assert client.get("/admin/lifecycle/securityevent/").status_code == 403

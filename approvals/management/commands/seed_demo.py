@@ -137,6 +137,12 @@ USERS = [
     ("cangshan_head", "苍山社区负责人", [("JNHSSQ", "unit_head")]),
 ]
 SUPERUSER = ("admin", "系统管理员")
+# The other two of the three administrators (三员分立), appointed by the same service as
+# `manage.py admin_role`: no business role, staff for their admin pages only.
+ADMIN_ROLE_USERS = [
+    ("security_admin", "安全管理员", "security"),
+    ("security_auditor", "安全审计员", "audit"),
+]
 
 
 @dataclass(frozen=True)
@@ -307,7 +313,10 @@ class Command(GovCommand):
         password_hash = make_password(DEMO_PASSWORD)
         users = {
             u.username: u
-            for u in User.objects.filter(username__in=[row[0] for row in USERS] + [SUPERUSER[0]])
+            for u in User.objects.filter(
+                username__in=[row[0] for row in USERS]
+                + [row[0] for row in ADMIN_ROLE_USERS] + [SUPERUSER[0]]
+            )
         }
         for username, full_name, roles in USERS:
             what = _("演示用户「{username}」").format(username=username)
@@ -352,6 +361,24 @@ class Command(GovCommand):
             users[SUPERUSER[0]].password = password_hash
             users[SUPERUSER[0]].save(update_fields=["password"])
             tally.add(_("用户"))
+        for username, full_name, role in ADMIN_ROLE_USERS:
+            if username in users:
+                continue  # an existing one keeps its password and whatever role it holds now
+
+            def appoint(username=username, full_name=full_name, role=role):
+                user = services.user_upsert(
+                    username=username, full_name=full_name,
+                    email=f"{username}@demo.govmedia.invalid",
+                )
+                user.password = password_hash
+                user.save(update_fields=["password"])
+                services.admin_role_grant(user=user, role=role)
+                return user
+
+            user = self.attempt(_("演示用户「{username}」").format(username=username), appoint)
+            if user is not None:
+                users[username] = user
+                tally.add(_("用户"))
         return users
 
     # -- accounts already in the register ------------------------------------------------
