@@ -19,6 +19,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,7 +63,9 @@ class TokenView(ApiErrorsMixin, APIView):
 
     @extend_schema(
         summary="Obtain an API token",
-        description="Use it as `Authorization: Token <key>`. Wrong credentials → 400.",
+        description="Use it as `Authorization: Token <key>`. Wrong credentials → 400. "
+                    "An administrator who enabled the second factor also sends `otp` (the "
+                    "authenticator's code or a backup code); missing or wrong → 400 on `otp`.",
         request=AuthTokenSerializer,
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
@@ -71,7 +74,8 @@ class TokenView(ApiErrorsMixin, APIView):
                 {"non_field_errors": serializers.ListField(child=serializers.CharField(),
                                                            required=False),
                  "username": serializers.ListField(child=serializers.CharField(), required=False),
-                 "password": serializers.ListField(child=serializers.CharField(), required=False)},
+                 "password": serializers.ListField(child=serializers.CharField(), required=False),
+                 "otp": serializers.ListField(child=serializers.CharField(), required=False)},
             ),
         },
         auth=[],
@@ -90,6 +94,7 @@ class TokenView(ApiErrorsMixin, APIView):
         user = serializer.validated_data["user"]
         if passwords.must_change(user):
             raise PermissionDenied(_("请先登录网页修改初始密码，再获取 API 令牌。"))
+        self.check_second_factor(request, user)
         ttl = datetime.timedelta(seconds=settings.API_TOKEN_TTL_SECONDS)
         Token.objects.filter(user=user, created__lt=timezone.now() - ttl).delete()
         token, created = Token.objects.get_or_create(user=user)
@@ -97,6 +102,29 @@ class TokenView(ApiErrorsMixin, APIView):
             security.record(kind=SecurityEventKind.TOKEN_ISSUED, request=request._request,
                             user=user, target=f"token:{token.key[:8]}")
         return Response({"token": token.key})
+
+    @staticmethod
+    def check_second_factor(request: Request, user) -> None:
+        """Administrators (lifecycle.second_factor): with a device, `otp` (a code or a
+        backup code) is required with the password; a wrong one counts as a login failure.
+        Other users are unaffected (DESIGN §8)."""
+        from config.otp import count_failure
+        from lifecycle import second_factor
+
+        if not second_factor.applies_to(user):
+            return
+        if not second_factor.has_device(user):
+            if second_factor.required():
+                raise PermissionDenied(_("管理员须先在网页上启用双因素认证（/accounts/otp/），"
+                                         "再获取 API 令牌。"))
+            return
+        code = str(request.data.get("otp") or "").strip()
+        if not code:
+            raise ValidationError({"otp": [_("该账户已启用双因素认证：请同时提交动态验证码 otp。")]})
+        problem = second_factor.verify(user=user, token=code, request=request._request)
+        if problem is not None:
+            count_failure(request._request, user)
+            raise ValidationError({"otp": [problem]})
 
     @extend_schema(summary="Revoke the caller's API token", request=None,
                    responses={204: None})

@@ -79,7 +79,7 @@ class SessionLimitsMiddleware:
     no query per request)."""
 
     ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/", "/api/",
-               "/public/", "/healthz")
+               "/public/", "/healthz", "/accounts/login/otp/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -108,6 +108,45 @@ class SessionLimitsMiddleware:
                 self.ALLOWED
             ):
                 return redirect("password_change")
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Administrators' second factor (lifecycle.second_factor). A session whose password
+    was accepted but whose code is still missing reaches only the code page (and logout,
+    static files, the public pages); with ADMIN_OTP_REQUIRED an administrator without a
+    device is sent from /admin/ to the enrolment page. The state is in the session (set at
+    login): no query per page."""
+
+    STEP_ALLOWED = ("/accounts/login/", "/accounts/logout/", "/static/", "/i18n/", "/healthz",
+                    "/favicon.ico", "/public/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+        from django.utils.translation import gettext as _
+
+        from lifecycle import second_factor as otp
+
+        user = getattr(request, "user", None)
+        if user is None or not hasattr(request, "session") or not user.is_authenticated:
+            return self.get_response(request)
+        state = request.session.get(otp.OTP_STATE)
+        if state is None and otp.applies_to(user):  # a session older than this check
+            state = request.session[otp.OTP_STATE] = otp.login_state(user)
+        path = request.path_info
+        if state == otp.PENDING and not path.startswith(self.STEP_ALLOWED):
+            if path.startswith("/api/"):
+                return JsonResponse({"detail": _("请先输入动态验证码完成登录。")}, status=401)
+            return redirect(f"{reverse('login_otp')}?{urlencode({'next': request.get_full_path()})}")
+        if (state == otp.NONE and otp.required() and path.startswith("/admin/")
+                and not path.startswith("/admin/logout/")):
+            return redirect(f"{reverse('otp_setup')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
 

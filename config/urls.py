@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from config.accounts import PasswordChangeDoneView, PasswordChangeView
 from config.healthz import healthz
+from config.otp import login_otp, otp_setup
 
 handler400 = "config.errors.bad_request"  # shows the reason of a BadRequest
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/otp/", login_otp, name="login_otp"),
+    path("accounts/otp/", otp_setup, name="otp_setup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", PasswordChangeDoneView.as_view(), name="password_change_done"),

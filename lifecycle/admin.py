@@ -205,6 +205,62 @@ class TokenAdmin(admin.ModelAdmin):
 
 
 
+# -- second-factor devices (lifecycle.second_factor): the security administrator resets a
+# user's devices (a lost phone); secrets are never shown. The plugins' own admins (which
+# show the key and its QR code) are replaced.
+from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(TOTPDevice)
+class SecondFactorDeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username",)
+    fields = list_display
+    readonly_fields = list_display
+    ordering = ("user__username",)
+    actions = ["reset_devices"]
+
+    def get_queryset(self, request):
+        # Never one's own (a second pair of hands for a security administrator's phone).
+        return super().get_queryset(request).select_related("user").exclude(user=request.user)
+
+    @admin.action(description=_("重置所选用户的双因素认证（删除验证器与备用码）"),
+                  permissions=["delete"])
+    def reset_devices(self, request, queryset):
+        from lifecycle import second_factor
+
+        users = {device.user for device in queryset}
+        for user in users:
+            second_factor.reset(user=user, actor=request.user, request=request)
+        self.message_user(request, _("已重置 %(n)d 个用户的双因素认证；他们下次登录只需密码，"
+                                     "可重新启用。") % {"n": len(users)})
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deleting goes through the logged reset
+        return actions
+
+    def delete_model(self, request, obj):
+        from lifecycle import second_factor
+
+        second_factor.reset(user=obj.user, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        self.reset_devices(request, queryset)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 # -- the security auditor's pages (read-only): the security log and the admin history ------
 import csv  # noqa: E402
 

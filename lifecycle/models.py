@@ -409,6 +409,10 @@ class SecurityEventKind(models.TextChoices):
     DELEGATION = "delegation", _("委托代办")
     ROLE_CHANGE = "role_change", _("角色变更")
     ADMIN_CHANGE = "admin_change", _("后台变更")
+    OTP_ENROLLED = "otp_enrolled", _("启用双因素认证")
+    OTP_VERIFIED = "otp_verified", _("双因素认证通过")
+    OTP_FAILED = "otp_failed", _("动态验证码错误")
+    OTP_RESET = "otp_reset", _("重置双因素认证")
 
 
 class SecurityEvent(models.Model):

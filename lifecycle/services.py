@@ -150,6 +150,7 @@ SECURITY_ADMIN_GROUP_PERMISSIONS = {
     ("axes", "accessattempt"): ("view", "delete"),
     ("axes", "accessfailurelog"): ("view",),
     ("authtoken", "tokenproxy"): ("view", "delete"),
+    ("otp_totp", "totpdevice"): ("view", "delete"),
 }
 AUDITOR_GROUP = "govmedia security auditors"
 AUDITOR_GROUP_PERMISSIONS = {

@@ -25,6 +25,11 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_AT] = request.session[LAST_SEEN] = int(time.time())
         request.session[MUST_CHANGE] = passwords.must_change(user)
+        from lifecycle import second_factor
+
+        state = second_factor.login_state(user)
+        if state is not None:
+            request.session[second_factor.OTP_STATE] = state
     security.record(kind=SecurityEventKind.LOGIN, request=request, user=user,
                     action=getattr(request, "path", "")[:200] if request else "")
 
@@ -35,6 +40,8 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def _login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    if credentials.get("second_factor"):
+        return  # a wrong code: lifecycle.second_factor.verify logged it (otp_failed)
     security.record(kind=SecurityEventKind.LOGIN_FAILED, request=request,
                     username=str(credentials.get("username", ""))[:150],
                     action=getattr(request, "path", "")[:200] if request else "")

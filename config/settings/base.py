@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "sequences",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "viewflow",
     "viewflow.workflow",
     # The layers of DESIGN §3, lowest first (import-linter keeps imports pointing down).
@@ -59,6 +62,7 @@ MIDDLEWARE = [
     "config.middleware.DeniedLogMiddleware",
     "config.middleware.LoginRequiredExceptPublicMiddleware",
     "config.middleware.SessionLimitsMiddleware",
+    "config.middleware.SecondFactorMiddleware",
     "workbench.middleware.ProcessScopeMiddleware",
     # Last: turns a lockout raised during authentication into its answer (config.auth).
     "axes.middleware.AxesMiddleware",
@@ -123,6 +127,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
 AXES_VERBOSE = False
+
+# A second factor (TOTP) for administrators (lifecycle.second_factor, docs/security.md):
+# optional by default here and in the local demo (an administrator who enrolled must still
+# give a code at every login); production.py requires it for /admin/ unless the
+# environment says ADMIN_OTP_REQUIRED=false.
+ADMIN_OTP_REQUIRED = envbool("ADMIN_OTP_REQUIRED", False)
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "govmedia")
+OTP_TOTP_THROTTLE_FACTOR = 1  # wrong codes: 1 s, 2 s, 4 s … before the next try
 
 # Sessions: idle expiry and an absolute limit from login (config.middleware
 # .SessionLimitsMiddleware; the last-seen time is written at most once a minute, so a page

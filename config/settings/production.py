@@ -58,6 +58,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # many seconds; keep it above the longest job.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
 GOVMEDIA_DEMO = False
+# Administrators need a verified second factor (TOTP) for /admin/ (docs/security.md).
+ADMIN_OTP_REQUIRED = envbool("ADMIN_OTP_REQUIRED", True)
 
 # A project static folder that a clone does not have (git keeps no empty folders) is no error.
 STATICFILES_DIRS = [d for d in STATICFILES_DIRS if Path(d).is_dir()]  # noqa: F405
