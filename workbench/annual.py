@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import Filing
@@ -31,10 +31,13 @@ class Column:
 
 
 # The mapping: code → section, label, what it counts. Per-platform / per-state / per-veto rows
-# are added after these with codes `accounts.<platform>.<state>` and `vetoes.<code>`.
+# are added after these with codes `accounts.<platform>.<state>` (COUNTS_BY_PLATFORM) and
+# `vetoes.<code>` (COUNTS_VETO).
 COLUMNS = [
-    Column("accounts.total", _("账号"), _("账号总数（统计时）"), "Account in the subtree, any state"),
-    Column("accounts.live", _("账号"), _("运行中账号数（统计时）"), "state active or rectifying"),
+    Column("accounts.total", _("账号"), _("账号总数（年末）"),
+           "Account in the subtree that existed on 31 Dec (created or opened by then), any state"),
+    Column("accounts.live", _("账号"), _("运行中账号数（年末）"),
+           "… state on 31 Dec (from the transition history) active or rectifying"),
     Column("opened", _("开设、变更、关停"), _("本年开设"), "Account.opened_on in the year"),
     Column("changed", _("开设、变更、关停"), _("本年变更"), "AccountTransition 'change' in the year"),
     Column("closed", _("开设、变更、关停"), _("本年关停注销"), "state closed, closed_on in the year"),
@@ -55,7 +58,9 @@ COLUMNS = [
     Column("filings.late", _("备案"), _("逾期备案"), "… filed_on > due_on"),
     Column("filings.missing", _("备案"), _("逾期未备案"), "… not filed and due before the report day"),
 ]
-SECTION_ACCOUNTS = _("账号（按平台、状态）")
+SECTION_ACCOUNTS = _("账号（按平台、年末状态）")
+COUNTS_BY_PLATFORM = "Account by platform and its state on 31 Dec (see year_end_states)"
+COUNTS_VETO = "Inspection.vetoes in the year containing the code"
 SECTION_VETOES = _("否决项（按代码）")
 
 
@@ -68,13 +73,45 @@ class Row:
     counts: str
 
 
+def year_end_states(accounts: QuerySet[Account], *, end: datetime.date) -> Counter[tuple[str, str]]:
+    """(platform, state) → accounts, with each account's state at the end of ``end`` (local
+    time) taken from its transition history (AccountTransition, append-only):
+    - the to_state of its last transition on or before that day;
+    - else, if it has later transitions only, the from_state of the first of them — an import
+      (from_state empty: a pre-existing account entered the register as active) counts as
+      active;
+    - else (no transitions at all: rows written directly) its current state.
+    An account that did not exist by then — created after the day and not opened by it — is
+    left out. One query: two correlated subqueries on the (account, at) index, grouped."""
+    history = AccountTransition.objects.filter(account=OuterRef("pk")).order_by()
+    last_to = history.filter(at__date__lte=end).order_by("-at", "-pk").values("to_state")[:1]
+    next_from = history.filter(at__date__gt=end).order_by("at", "pk").values("from_state")[:1]
+    existed = Q(created__date__lte=end) | Q(opened_on__lte=end)
+    grouped = (
+        accounts.order_by()
+        .annotate(last_to=Subquery(last_to), next_from=Subquery(next_from))
+        .values("platform", "state", "last_to", "next_from")
+        .annotate(n=Count("pk"), existed=Count("pk", filter=existed))
+        .values_list("platform", "state", "last_to", "next_from", "n", "existed")
+    )
+    counts: Counter[tuple[str, str]] = Counter()
+    for platform, state, last, following, n, existed_n in grouped:
+        if last:
+            counts[(platform, last)] += n
+        elif following is None:
+            if existed_n:
+                counts[(platform, state)] += existed_n
+        elif existed_n:
+            counts[(platform, following or AccountState.ACTIVE)] += existed_n
+    return counts
+
+
 def annual_statistics(*, unit: Unit, year: int, today: datetime.date) -> list[Row]:
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     accounts = Account.objects.filter(unit__path__startswith=unit.path).order_by()
     in_year = Q(closed_on__gte=start, closed_on__lte=end)
+    states_at_end = year_end_states(accounts, end=end)
     figures: dict[str, Any] = accounts.aggregate(
-        total=Count("pk"),
-        live=Count("pk", filter=Q(state__in=(AccountState.ACTIVE, AccountState.RECTIFYING))),
         opened=Count("pk", filter=Q(opened_on__gte=start, opened_on__lte=end)),
         closed=Count("pk", filter=in_year & Q(state=AccountState.CLOSED)),
         merged=Count("pk", filter=in_year & Q(state=AccountState.MERGED)),
@@ -109,7 +146,9 @@ def annual_statistics(*, unit: Unit, year: int, today: datetime.date) -> list[Ro
     )
     passed, total = checked["passed"], checked["n"]
     values = {
-        "accounts.total": figures["total"], "accounts.live": figures["live"],
+        "accounts.total": sum(states_at_end.values()),
+        "accounts.live": sum(n for (_p, state), n in states_at_end.items()
+                             if state in (AccountState.ACTIVE, AccountState.RECTIFYING)),
         "opened": figures["opened"], "changed": moves.get("change", 0),
         "closed": figures["closed"], "merged": figures["merged"],
         "inspections": total, "inspections.passed": passed,
@@ -125,16 +164,12 @@ def annual_statistics(*, unit: Unit, year: int, today: datetime.date) -> list[Ro
     rows = [Row(c.code, c.section, c.label, values[c.code], c.counts) for c in COLUMNS]
     platforms = dict(Platform.choices)
     states = dict(AccountState.choices)
-    for platform, state, n in (
-        accounts.values("platform", "state").annotate(n=Count("pk"))
-        .values_list("platform", "state", "n").order_by("platform", "state")
-    ):
+    for (platform, state), n in sorted(states_at_end.items()):
         rows.append(Row(f"accounts.{platform}.{state}", SECTION_ACCOUNTS,
                         f"{platforms.get(platform, platform)} · {states.get(state, state)}", n,
-                        "Account by platform and current state"))
+                        COUNTS_BY_PLATFORM))
     for code, n in sorted(vetoes.items()):
-        rows.append(Row(f"vetoes.{code}", SECTION_VETOES, code, n,
-                        "Inspection.vetoes in the year containing the code"))
+        rows.append(Row(f"vetoes.{code}", SECTION_VETOES, code, n, COUNTS_VETO))
     return rows
 
 
