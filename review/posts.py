@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from lifecycle.models import Account, Platform
 from lifecycle.tabular import CellError, RowErrors, check_text, parse_choice
 from review.content import DEFAULT_GOV_SUFFIXES, Entry, Matcher
 from review.metrics import MetricsImportError, find_accounts, pick_account
-from review.models import DictionaryEntry, Post
+from review.models import Dictionary, DictionaryEntry, Post
 
 POST_COLUMNS = ("platform", "platform_id", "published_at", "title", "text", "url")
 TITLE_MAX = 500
@@ -154,8 +155,30 @@ def live_entries() -> list[Entry]:
     ]
 
 
+# The matcher of the active dictionaries and the key it was built for (see matcher()).
+_built: tuple[tuple[Any, ...], Matcher] | None = None
+
+
+def _dictionaries_key() -> tuple[Any, ...]:
+    """What the matcher depends on, in one small query: per active dictionary its version,
+    last change, unit path, live entries and newest entry."""
+    return tuple(
+        Dictionary.objects.filter(active=True).order_by("pk")
+        .annotate(live=Count("entries", filter=Q(entries__removed_in__isnull=True)),
+                  newest=Max("entries__created"))
+        .values_list("pk", "version", "updated", "unit__path", "live", "newest")
+    )
+
+
 def matcher() -> Matcher:
-    return Matcher(live_entries())
+    """The matcher of the active dictionaries — built once per set of dictionary versions
+    and reused (every import and re-check asks; a 10,000-entry automaton is not rebuilt per
+    request). Any change through the services bumps a version, so the next call rebuilds."""
+    global _built
+    key = _dictionaries_key()
+    if _built is None or _built[0] != key:
+        _built = (key, Matcher(live_entries()))
+    return _built[1]
 
 
 def gov_suffixes() -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -20,6 +21,7 @@ from lifecycle.models import Account, Platform
 from review import services
 from review.content import Entry, Matcher, link_hits
 from review.models import ContentFinding, Dictionary, DictionaryEntry, Inspection, Post
+from review.posts import matcher
 from tests.approvals.review_helpers import make_account, review_world_fixture  # noqa: F401
 from tests.lifecycle.import_files import run, write_csv, write_xlsx
 
@@ -63,6 +65,48 @@ def test_links_that_are_not_https_or_not_government_are_flagged():
         "详见 http://www.nanjing.gov.cn/a.html，及 https://example.com/x 和 https://www.gov.cn/b")]
     assert kinds == [("insecure_link", "http://www.nanjing.gov.cn/a.html"),
                      ("external_link", "https://example.com/x")]
+
+
+def test_the_link_host_is_judged_without_port_user_or_lookalike_suffix():
+    text = ("https://WWW.Nanjing.GOV.CN:8443/a https://www.gov.cn.example.com/b "
+            "https://user@evilgov.cn/c https://x.gov.cn@example.com/d https://gov.cn/e")
+    assert [h.matched for h in link_hits(text) if h.kind == "external_link"] == [
+        "https://www.gov.cn.example.com/b", "https://user@evilgov.cn/c",
+        "https://x.gov.cn@example.com/d"]
+
+
+def test_the_matcher_reports_character_offsets_in_its_context():
+    matcher = Matcher([Entry(1, "forbidden", "最高级", "", "广告法", "/1/", "1@v1")])
+    (hit,) = matcher.hits("甲" * 40 + "最高级" + "乙" * 40, unit_path="/1/")
+    assert hit.excerpt == "…" + "甲" * 30 + "最高级" + "乙" * 30 + "…"
+    # The same term twice in a post: one finding, the first occurrence.
+    assert len(list(matcher.hits("最高级和最高级", unit_path="/1/"))) == 1
+
+
+def test_the_matcher_is_built_once_per_set_of_dictionary_versions(review_world, dictionary):
+    first = matcher()
+    assert matcher() is first  # nothing changed: reused
+    services.dictionary_entry_add(dictionary=dictionary, kind="sensitive", term="内部资料",
+                                  source_note="保密规定", actor=review_world.p.nj_inspector)
+    second = matcher()
+    assert second is not first and "内部资料" in second.terms
+    assert matcher() is second
+    entry = dictionary.entries.get(term="内部资料")
+    services.dictionary_entry_remove(entry=entry, actor=review_world.p.nj_inspector)
+    assert "内部资料" not in matcher().terms
+
+
+def test_the_recheck_reads_posts_in_chunks_and_replaces_earlier_findings(review_world, dictionary):
+    w = review_world
+    moment = timezone.now() - datetime.timedelta(days=1)
+    for i in range(8):
+        Post.objects.create(account=w.xl, published_at=moment, url=f"https://p/{i}",
+                            title="", text=f"第{i}条 南京市质监局发布" if i % 2 else f"第{i}条")
+    assert services.posts_content_check(posts=Post.objects.all(), chunk=2) == 4
+    assert services.posts_content_check(posts=Post.objects.all(), chunk=3) == 4  # replaced
+    assert ContentFinding.objects.filter(kind="wrong_term").count() == 4
+    assert services.posts_content_check(posts=Post.objects.filter(url="https://p/1")) == 1
+    assert ContentFinding.objects.count() == 4
 
 
 def test_import_posts_checks_content_and_updates_the_last_post(review_world, dictionary, tmp_path):
