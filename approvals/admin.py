@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import admin as engine_admin
 from viewflow.workflow.models import Process, Task
 
-from approvals.models import ApprovalPolicy, Decision
+from approvals.models import ApprovalPolicy, Decision, Filing
+from review.admin import ScopedReadOnlyAdmin
 
 
 @admin.register(ApprovalPolicy)
@@ -59,3 +61,21 @@ class ProcessAdmin(_ReadOnly, engine_admin.ProcessAdmin):
 @admin.register(Task)
 class TaskAdmin(_ReadOnly, engine_admin.TaskAdmin):
     pass
+
+
+@admin.register(Filing)
+class FilingAdmin(ScopedReadOnlyAdmin):
+    """Filing deadlines (issue 14 item 5), read-only: opened by the flows, recorded by the
+    owning unit on /work/filings/ (approvals.filings.filing_record, audited), reminded by
+    run_due."""
+
+    list_display = ("account", "kind", "system", "event_on", "due_on", "filed_on", "reference",
+                    "recorded_by", "reminded_on", "overdue_notified_on")
+    list_filter = ("kind", "system", ("filed_on", admin.EmptyFieldListFilter), "due_on")
+    search_fields = ("account__name", "account__platform_id", "account__unit__name",
+                     "account__unit__code", "reference")
+    list_select_related = ("account", "recorded_by")
+    date_hierarchy = "due_on"
+    edit_url_name = "work:filings"
+    edit_note = _("备案期限由开设、变更、关停、注销流程自动生成；备案日期和编号由主办单位在工作台"
+                  "「备案期限」页面登记（留痕），在此只读。")

@@ -128,6 +128,13 @@ ADMIN_GROUP_PERMISSIONS = {
     ("approvals", "decision"): ("view",),
     ("notices", "notice"): ("view",),
     ("notices", "noticedownload"): ("view",),
+    # issue 14: read-only screens, scoped to the administrator's units (review.admin)
+    ("review", "earlywarning"): ("view",),
+    ("review", "post"): ("view",),
+    ("review", "contentfinding"): ("view",),
+    ("review", "dictionary"): ("view",),
+    ("review", "dictionaryentry"): ("view",),
+    ("approvals", "filing"): ("view",),
 }
 
 

@@ -1,5 +1,6 @@
 """Admin for periodic review: rule sets and indicators, campaigns, inspections with findings,
-metric snapshots and public feedback.
+metric snapshots and public feedback; read-only screens of early warnings, posts, content
+findings and dictionaries (issue 14) for the supervising staff and auditors.
 
 State changes go through review.services (rule-set activation, feedback handling); no
 admin screen writes a state field itself.
@@ -17,20 +18,28 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from lifecycle.selectors import accounts_for
 from lifecycle.types import User
 from review import services
 from review.models import (
     POINTS_ARE_DEFAULTS,
     Campaign,
+    ContentFinding,
+    Dictionary,
+    DictionaryEntry,
+    EarlyWarning,
     Feedback,
     Finding,
     Indicator,
     Inspection,
     MetricSnapshot,
+    Post,
     RuleSet,
 )
+from review.selectors import dictionaries_for
 
 
 def _actor(request: HttpRequest) -> User:
@@ -272,6 +281,144 @@ class FeedbackAdmin(AppendOnlyAdmin):
         if handled:
             self.message_user(request, _("已处理 %(n)s 条。") % {"n": handled})
         return None
+
+
+class ScopedReadOnlyAdmin(AppendOnlyAdmin):
+    """A read-only screen of records that have their own writers (services behind web pages,
+    imports and run_due): list, filters, search and the record, scoped to the user's units
+    (``scope``; superusers see all). Nobody adds, changes or deletes here — the page says
+    where edits are made (``edit_url_name``, ``edit_note``), since an admin edit would
+    bypass the versioning, the audit rows and the messages."""
+
+    actions = None
+    change_list_template = "admin/review/read_only_change_list.html"
+    change_form_template = "admin/review/read_only_change_form.html"
+    edit_url_name = ""
+    edit_note: Any = ""
+
+    def scope(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        return qs.filter(account__in=accounts_for(request.user))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return self.scope(request, super().get_queryset(request))
+
+    def _edit_context(self, extra_context: dict[str, Any] | None) -> dict[str, Any]:
+        return {**(extra_context or {}), "edit_note": self.edit_note,
+                "edit_url": reverse(self.edit_url_name) if self.edit_url_name else ""}
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, self._edit_context(extra_context))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, self._edit_context(extra_context))
+
+
+@admin.register(EarlyWarning)
+class EarlyWarningAdmin(ScopedReadOnlyAdmin):
+    list_display = ["account", "code", "crossed_on", "line_on", "days_left", "judged_days",
+                    "cleared_on", "notified_at"]
+    list_filter = ["code", ("cleared_on", admin.EmptyFieldListFilter),
+                   ("notified_at", admin.EmptyFieldListFilter), "account__platform"]
+    search_fields = ["account__name", "account__platform_id", "account__unit__name",
+                     "account__unit__code"]
+    list_select_related = ["account"]
+    date_hierarchy = "crossed_on"
+    edit_url_name = "work:warnings"
+    edit_note = _("预警由 run_due 按规则自动记录、通知和解除，在此只读；单位的预警见工作台「预警」页面。")
+
+
+class ContentFindingInline(admin.TabularInline):
+    model = ContentFinding
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("kind", "matched", "suggestion", "source_note", "dictionary_version",
+                                "excerpt")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(ScopedReadOnlyAdmin):
+    list_display = ["account", "published_at", "title", "url", "imported_by", "created"]
+    list_filter = ["account__platform", ("findings", admin.EmptyFieldListFilter)]
+    search_fields = ["account__name", "account__platform_id", "title", "text", "url"]
+    list_select_related = ["account", "imported_by"]
+    date_hierarchy = "published_at"
+    inlines = [ContentFindingInline]
+    edit_url_name = "work:dictionaries"
+    edit_note = _("发文由 import_posts 命令或 POST /api/posts/ 导入，导入时按词库检查；"
+                  "在此只读。词库在工作台「错敏词库」页面维护。")
+
+
+@admin.register(ContentFinding)
+class ContentFindingAdmin(ScopedReadOnlyAdmin):
+    list_display = ["account", "kind", "matched", "suggestion", "dictionary_version", "post", "created"]
+    list_filter = ["kind", "dictionary_version"]
+    search_fields = ["account__name", "account__platform_id", "matched", "excerpt", "source_note"]
+    list_select_related = ["account", "post"]
+    date_hierarchy = "created"
+    edit_url_name = "work:dictionaries"
+    edit_note = _("内容检查结果是候选证据，由检查员在检查表中确认；在此只读。"
+                  "词库在工作台「错敏词库」页面维护（每次修改为新版本）。")
+
+
+class DictionaryEntryInline(admin.TabularInline):
+    model = DictionaryEntry
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("kind", "term", "replacement", "source_note", "added_in", "removed_in",
+                                "created")
+    ordering = ["-added_in", "kind", "term"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DictionaryScope:
+    """Dictionaries the user may read (review.selectors.dictionaries_for)."""
+
+    def scope(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        return qs.filter(pk__in=dictionaries_for(request.user).values("pk"))
+
+
+@admin.register(Dictionary)
+class DictionaryAdmin(DictionaryScope, ScopedReadOnlyAdmin):
+    list_display = ["name", "unit", "version", "active", "live_entries", "updated"]
+    list_filter = ["active", "unit__level"]
+    search_fields = ["name", "unit__name", "unit__code", "entries__term"]
+    list_select_related = ["unit"]
+    inlines = [DictionaryEntryInline]
+    edit_url_name = "work:dictionaries"
+    edit_note = _("词库按版本管理：增删词条请在工作台「错敏词库」页面操作（每次修改为新版本，"
+                  "词条不删除，只记加入和移除的版本）；在此只读。")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(
+            live=models.Count("entries", filter=models.Q(entries__removed_in__isnull=True)))
+
+    @admin.display(description=_("现行词条"), ordering="live")
+    def live_entries(self, obj: Dictionary) -> int:
+        return cast(int, getattr(obj, "live", 0))
+
+
+@admin.register(DictionaryEntry)
+class DictionaryEntryAdmin(ScopedReadOnlyAdmin):
+    list_display = ["term", "kind", "replacement", "dictionary", "added_in", "removed_in", "source_note"]
+    list_filter = ["kind", ("removed_in", admin.EmptyFieldListFilter), "dictionary"]
+    search_fields = ["term", "replacement", "source_note", "dictionary__name"]
+    list_select_related = ["dictionary", "dictionary__unit"]
+    edit_url_name = "work:dictionaries"
+    edit_note = DictionaryAdmin.edit_note
+
+    def scope(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        return qs.filter(dictionary__in=dictionaries_for(request.user).values("pk"))
 
 
 def _message(exc: PermissionDenied | ValidationError) -> str:
