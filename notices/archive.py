@@ -245,15 +245,45 @@ class CheckResult:
                 "checked_at": datetime.datetime.now(datetime.UTC).isoformat()}
 
 
-def _pdf_checks(result: CheckResult, rel: str, data: bytes, pages: str | None) -> None:
+def _deref(obj: Any, key: str, default: Any = None) -> Any:
+    """obj[key] resolved (pyHanko dictionaries resolve references on []), or default."""
+    try:
+        return obj[key]
+    except (KeyError, TypeError):
+        return default
+
+
+def _page_leaves(node: Any, resources: Any = None, depth: int = 0) -> list[tuple[Any, Any]]:
+    """(page, resources) for every page of the tree; /Resources is inherited from /Pages."""
+    resources = _deref(node, "/Resources", resources)
+    if depth > 32:
+        raise ValueError("page tree too deep")
+    kids = _deref(node, "/Kids")
+    if kids is None:
+        return [(node, resources)]
+    return [leaf for kid in kids for leaf in _page_leaves(kid.get_object(), resources, depth + 1)]
+
+
+def open_pdf(data: bytes) -> Any:
+    """One pyHanko reader per PDF: the signature check and the usability/safety checks share
+    it (one parse)."""
     import io
 
-    from pypdf import PdfReader
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
+    return PdfFileReader(io.BytesIO(data), strict=False)
+
+
+def _pdf_checks(result: CheckResult, rel: str, data: bytes, pages: str | None,
+                reader: Any = None) -> None:
     try:
-        reader = PdfReader(io.BytesIO(data))
-        count = len(reader.pages)
-        reader.pages[0].get_contents().get_data()  # the first page's content decodes
+        reader = reader if reader is not None else open_pdf(data)
+        root = reader.root
+        leaves = _page_leaves(root["/Pages"])
+        count = len(leaves)
+        contents = leaves[0][0]["/Contents"]  # the first page's content decodes
+        for stream in (contents if isinstance(contents, list) else [contents]):
+            stream.get_object().data  # noqa: B018 - decoding is the check
     except Exception as exc:
         result.add(USABLE, rel, False, f"PDF无法打开：{exc}")
         return
@@ -261,22 +291,21 @@ def _pdf_checks(result: CheckResult, rel: str, data: bytes, pages: str | None) -
     if pages and str(count) != pages:
         result.add(USABLE, rel, False, f"页数{count}与元数据的{pages}不符")
     unembedded = set()
-    for page in reader.pages:
-        fonts = (page.get("/Resources") or {}).get("/Font") or {}
-        for font in fonts.values():
-            font = font.get_object()
-            descriptors = [font.get("/FontDescriptor")]
-            for descendant in font.get("/DescendantFonts") or []:
-                descriptors.append(descendant.get_object().get("/FontDescriptor"))
-            embedded = any(d is not None and any(k in d.get_object() for k in
+    for _page, resources in leaves:
+        fonts = _deref(resources, "/Font") or {}
+        for key in list(fonts):
+            font = fonts[key]
+            descriptors = [_deref(font, "/FontDescriptor")]
+            for descendant in _deref(font, "/DescendantFonts") or []:
+                descriptors.append(_deref(descendant.get_object(), "/FontDescriptor"))
+            embedded = any(d is not None and any(k in d for k in
                                                  ("/FontFile", "/FontFile2", "/FontFile3"))
                            for d in descriptors)
-            if not embedded and font.get("/Subtype") != "/Type3":
-                unembedded.add(str(font.get("/BaseFont")))
+            if not embedded and _deref(font, "/Subtype") != "/Type3":
+                unembedded.add(str(_deref(font, "/BaseFont")))
     result.add(USABLE, rel, not unembedded,
                "字体均已嵌入" if not unembedded else f"字体未嵌入：{'、'.join(sorted(unembedded))}")
-    root = reader.trailer["/Root"].get_object()
-    names = (root.get("/Names") or {})
+    names = _deref(root, "/Names") or {}
     has_js = "/JavaScript" in names or b"/JavaScript" in data or b"/JS " in data
     has_files = "/EmbeddedFiles" in names or b"/EmbeddedFile" in data
     launch = b"/Launch" in data
@@ -285,10 +314,117 @@ def _pdf_checks(result: CheckResult, rel: str, data: bytes, pages: str | None) -
     result.add(USABLE, rel, not has_files, "无附件" if not has_files else "含嵌入附件")
 
 
-def check_package(root: Path) -> CheckResult:
-    """The 四性检测 of a transfer package; every failure names the item (file or 档号)."""
+def _file_checks(result: CheckResult, rel: str, data: bytes, expected: dict[str, Any]) -> None:
+    """真实性 of one file against the manifest, 安全性: no executable content."""
+    actual = _digests(data)
+    ok = actual["sha256"] == expected.get("sha256") and actual["sm3"] == expected.get("sm3")
+    result.add(AUTHENTIC, rel, ok, "SHA-256与SM3均与清单一致" if ok else "摘要与清单不一致（文件被修改）")
+    suffix = Path(rel).suffix.lower()
+    executable = suffix in EXECUTABLE_SUFFIXES or data.startswith(EXECUTABLE_MAGIC)
+    result.add(SECURE, rel, not executable, "非可执行内容" if not executable else "可执行内容")
+
+
+def _validation_context(roots_pem: bytes | None) -> tuple[list[Any], Any]:
+    from pyhanko.keys import load_certs_from_pemder_data
+    from pyhanko_certvalidator import ValidationContext
+
+    roots: list[Any] = []
+    if roots_pem:
+        try:
+            roots = list(load_certs_from_pemder_data(roots_pem))
+        except Exception:
+            roots = []
+    return roots, ValidationContext(trust_roots=roots, allow_fetching=False,
+                                    revocation_mode="soft-fail")
+
+
+@dataclass
+class _ItemTask:
+    """One item of a package, checked on its own (in a pool process when there are many)."""
+
+    root: Path
+    code: str
+    files: dict[str, dict[str, Any]]  # this item's files in the manifest → expected digests
+    present: list[str]  # those of them on disk
+    digest: bool = True  # False for a repeated 档号: its files were checked once already
+
+
+def _check_item(task: _ItemTask, context: Any) -> list[dict[str, Any]]:
+    """Every check of one item: its files' digests and safety, metadata complete and
+    consistent, the signature, the PDFs usable and safe."""
     from notices.signing import verify_pdf
 
+    result = CheckResult(package="")
+    code, base, files = task.code, f"items/{task.code}", task.files
+    contents: dict[str, bytes] = {}
+    for rel in task.present:
+        contents[rel] = data = (task.root / rel).read_bytes()
+        if task.digest:
+            _file_checks(result, rel, data, files[rel])
+    meta_rel = f"{base}/metadata.xml"
+    if meta_rel not in contents:
+        result.add(COMPLETE, code, False, "缺少元数据 metadata.xml")
+        return result.checks
+    try:
+        meta = read_metadata_xml(contents[meta_rel])
+    except ET.ParseError as exc:
+        result.add(USABLE, meta_rel, False, f"元数据无法解析：{exc}")
+        return result.checks
+    missing = [ELEMENT_LABELS[e] for e in ELEMENTS if not meta.get(e)]
+    result.add(COMPLETE, code, not missing,
+               "元数据项齐全" if not missing else f"缺少元数据项：{'、'.join(missing)}")
+    if meta.get("archival_code") != code:
+        result.add(COMPLETE, code, False, f"元数据中的档号{meta.get('archival_code')}与目录不符")
+    for name in ("notice.pdf", "sheet.pdf"):
+        if f"{base}/{name}" not in files:
+            result.add(COMPLETE, code, False, f"缺少{name}")
+    pdf_rel = f"{base}/notice.pdf"
+    if pdf_rel in contents:
+        data = contents[pdf_rel]
+        ok = hashlib.sha256(data).hexdigest() == meta.get("digest_sha256")
+        result.add(AUTHENTIC, pdf_rel, ok, "与元数据的数字摘要一致" if ok else "与元数据的数字摘要不一致")
+        try:
+            reader = open_pdf(data)
+        except Exception:
+            reader = None  # verify_pdf and _pdf_checks report it unreadable
+        check = verify_pdf(data, expected_serial=meta.get("signer_serial", ""),
+                           context=context, reader=reader)
+        result.add(AUTHENTIC, pdf_rel, check.valid,
+                   "电子签名有效" if check.valid else f"电子签名无效：{check.reason}")
+        _pdf_checks(result, pdf_rel, data, meta.get("pages"), reader)
+    sheet_rel = f"{base}/sheet.pdf"
+    if sheet_rel in contents:
+        ok = hashlib.sha256(contents[sheet_rel]).hexdigest() == meta.get("sheet_sha256")
+        result.add(AUTHENTIC, sheet_rel, ok, "处理单摘要一致" if ok else "处理单摘要与元数据不一致")
+        _pdf_checks(result, sheet_rel, contents[sheet_rel], None)
+    return result.checks
+
+
+_POOL_CONTEXT: Any = None
+
+
+def _pool_init(roots_pem: bytes | None) -> None:
+    global _POOL_CONTEXT
+    _POOL_CONTEXT = _validation_context(roots_pem)[1]  # one per process: paths are cached
+
+
+def _pool_check_item(task: _ItemTask) -> list[dict[str, Any]]:
+    return _check_item(task, _POOL_CONTEXT)
+
+
+POOL_MIN_ITEMS = 40  # below this a pool costs more than it saves
+
+
+def check_workers(items: int) -> int:
+    import os
+
+    return 1 if items < POOL_MIN_ITEMS else max(1, min(os.cpu_count() or 1, 8))
+
+
+def check_package(root: Path, *, workers: int | None = None) -> CheckResult:
+    """The 四性检测 of a transfer package; every failure names the item (file or 档号).
+    Items are checked independently, by `workers` processes (default: one per core for a
+    package of POOL_MIN_ITEMS items or more); the report lists them in package order."""
     result = CheckResult(package=str(root))
     manifest_path = root / "manifest.json"
     try:
@@ -305,73 +441,56 @@ def check_package(root: Path) -> CheckResult:
         result.add(COMPLETE, rel, False, "清单中的文件缺失")
     for rel in sorted(present - set(files)):
         result.add(COMPLETE, rel, False, "清单之外的文件")
-    contents: dict[str, bytes] = {}
-    for rel in sorted(set(files) & present):
-        data = (root / rel).read_bytes()
-        contents[rel] = data
-        expected = files[rel]
-        actual = _digests(data)
-        ok = actual["sha256"] == expected.get("sha256") and actual["sm3"] == expected.get("sm3")
-        result.add(AUTHENTIC, rel, ok, "SHA-256与SM3均与清单一致" if ok else "摘要与清单不一致（文件被修改）")
-        suffix = Path(rel).suffix.lower()
-        executable = suffix in EXECUTABLE_SUFFIXES or data.startswith(EXECUTABLE_MAGIC)
-        result.add(SECURE, rel, not executable, "非可执行内容" if not executable else "可执行内容")
-    roots = []
-    if "trust/ca.pem" in contents:
-        from pyhanko.keys import load_certs_from_pemder_data
-
-        try:
-            roots = list(load_certs_from_pemder_data(contents["trust/ca.pem"]))
-        except Exception:
-            roots = []
-    from pyhanko_certvalidator import ValidationContext
-
-    context = ValidationContext(trust_roots=roots, allow_fetching=False,
-                                revocation_mode="soft-fail")
-    result.add(AUTHENTIC, "trust/ca.pem", bool(roots),
-               "包内含证书颁发机构证书" if roots else "缺少可用的CA证书，无法脱离系统验证签名")
     # Items: metadata complete, files present, signatures, gapless 件号 per retention group.
     groups: dict[str, list[int]] = {}
+    tasks: list[_ItemTask | None] = []
+    seen: set[str] = set()
+    codes: list[str] = []
+    by_code: dict[str, dict[str, dict[str, Any]]] = {}
+    for rel, expected in files.items():
+        parts = rel.split("/")
+        if len(parts) >= 3 and parts[0] == "items":
+            by_code.setdefault(parts[1], {})[rel] = expected
     for item in items:
         code = item.get("archival_code", "")
-        base = f"items/{code}"
         match = CODE_PATTERN.match(code)
+        codes.append(code)
         if match is None:
-            result.add(COMPLETE, code or "?", False, "档号格式不符（年度-机构代码-保管期限-件号）")
+            tasks.append(None)
             continue
         groups.setdefault(match.group(3), []).append(int(match.group(4)))
-        meta_rel = f"{base}/metadata.xml"
-        if meta_rel not in contents:
-            result.add(COMPLETE, code, False, "缺少元数据 metadata.xml")
-            continue
-        try:
-            meta = read_metadata_xml(contents[meta_rel])
-        except ET.ParseError as exc:
-            result.add(USABLE, meta_rel, False, f"元数据无法解析：{exc}")
-            continue
-        missing = [ELEMENT_LABELS[e] for e in ELEMENTS if not meta.get(e)]
-        result.add(COMPLETE, code, not missing,
-                   "元数据项齐全" if not missing else f"缺少元数据项：{'、'.join(missing)}")
-        if meta.get("archival_code") != code:
-            result.add(COMPLETE, code, False, f"元数据中的档号{meta.get('archival_code')}与目录不符")
-        for name in ("notice.pdf", "sheet.pdf"):
-            if f"{base}/{name}" not in files:
-                result.add(COMPLETE, code, False, f"缺少{name}")
-        pdf_rel = f"{base}/notice.pdf"
-        if pdf_rel in contents:
-            data = contents[pdf_rel]
-            ok = hashlib.sha256(data).hexdigest() == meta.get("digest_sha256")
-            result.add(AUTHENTIC, pdf_rel, ok, "与元数据的数字摘要一致" if ok else "与元数据的数字摘要不一致")
-            check = verify_pdf(data, expected_serial=meta.get("signer_serial", ""),
-                               context=context)
-            result.add(AUTHENTIC, pdf_rel, check.valid,
-                       "电子签名有效" if check.valid else f"电子签名无效：{check.reason}")
-            _pdf_checks(result, pdf_rel, data, meta.get("pages"))
-        sheet_rel = f"{base}/sheet.pdf"
-        if sheet_rel in contents:
-            ok = hashlib.sha256(contents[sheet_rel]).hexdigest() == meta.get("sheet_sha256")
-            result.add(AUTHENTIC, sheet_rel, ok, "处理单摘要一致" if ok else "处理单摘要与元数据不一致")
-            _pdf_checks(result, sheet_rel, contents[sheet_rel], None)
+        own = by_code.get(code, {})
+        tasks.append(_ItemTask(root=root, code=code, files=own,
+                               present=sorted(set(own) & present), digest=code not in seen))
+        seen.add(code)
+    # Files outside every well-formed item (trust/ca.pem, strays): checked here.
+    in_items = {rel for task in tasks if task is not None for rel in task.files}
+    contents: dict[str, bytes] = {}
+    for rel in sorted((set(files) & present) - in_items):
+        contents[rel] = (root / rel).read_bytes()
+        _file_checks(result, rel, contents[rel], files[rel])
+    roots_pem = contents.get("trust/ca.pem")
+    roots, context = _validation_context(roots_pem)
+    result.add(AUTHENTIC, "trust/ca.pem", bool(roots),
+               "包内含证书颁发机构证书" if roots else "缺少可用的CA证书，无法脱离系统验证签名")
+    todo = [task for task in tasks if task is not None]
+    workers = check_workers(len(todo)) if workers is None else workers
+    if workers > 1 and len(todo) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, initializer=_pool_init,
+                                 initargs=(roots_pem,),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            done = iter(pool.map(_pool_check_item, todo,
+                                 chunksize=max(1, len(todo) // (workers * 8))))
+    else:
+        done = iter([_check_item(task, context) for task in todo])
+    for code, task in zip(codes, tasks, strict=True):
+        if task is None:
+            result.add(COMPLETE, code or "?", False, "档号格式不符（年度-机构代码-保管期限-件号）")
+        else:
+            result.checks.extend(next(done))
     for retention, numbers in sorted(groups.items()):
         numbers.sort()
         expected = list(range(1, len(numbers) + 1))

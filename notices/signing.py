@@ -20,6 +20,7 @@ import hashlib
 import io
 import logging
 import math
+import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -296,18 +297,97 @@ def seal_box(anchor: Anchor) -> tuple[float, float, float, float]:
 
 
 def _signer(seal: UnitSeal):
+    return _signer_for(seal.cert_pem, seal.chain_pem or "", bytes(seal.key_encrypted),
+                       _passphrase())
+
+
+@lru_cache(maxsize=64)
+def _signer_for(cert_pem: str, chain_pem: str, key_encrypted: bytes, passphrase: bytes):
+    """The pyHanko signer of a seal, its key decrypted once per process (keyed by the
+    certificate, the encrypted key and the passphrase: a new key or passphrase is a new
+    entry)."""
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    (cert,) = list(load_certs_from_pemder_data(seal.cert_pem.encode()))
-    chain = list(load_certs_from_pemder_data(seal.chain_pem.encode())) if seal.chain_pem else []
+    (cert,) = list(load_certs_from_pemder_data(cert_pem.encode()))
+    chain = list(load_certs_from_pemder_data(chain_pem.encode())) if chain_pem else []
+    key = serialization.load_pem_private_key(key_encrypted, password=passphrase)
     return signers.SimpleSigner(
         signing_cert=cert,
-        signing_key=translate_pyca_cryptography_key_to_asn1(decrypt_key(seal.key_encrypted)),
+        signing_key=translate_pyca_cryptography_key_to_asn1(key),
         cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),
     )
+
+
+@dataclass(frozen=True)
+class _EncodedSeal:
+    """The seal image as PDF image XObject data, decoded and Flate-compressed once per
+    process (pyHanko's PdfImage would decode the PNG and compress it on every signature)."""
+
+    image: Any  # the PIL image (its size lays the stamp out)
+    colour: bytes  # /DeviceRGB or /DeviceGray samples, Flate-compressed
+    gray: bool
+    alpha: bytes | None  # the /SMask samples, Flate-compressed
+
+    def add_to(self, writer: Any) -> Any:
+        from pyhanko.pdf_utils import generic
+        from pyhanko.pdf_utils.generic import pdf_name
+
+        def stream(data: bytes, gray: bool) -> Any:
+            return generic.StreamObject({
+                pdf_name("/Type"): pdf_name("/XObject"), pdf_name("/Subtype"): pdf_name("/Image"),
+                pdf_name("/Width"): generic.NumberObject(self.image.width),
+                pdf_name("/Height"): generic.NumberObject(self.image.height),
+                pdf_name("/ColorSpace"): pdf_name("/DeviceGray" if gray else "/DeviceRGB"),
+                pdf_name("/BitsPerComponent"): generic.NumberObject(8),
+                pdf_name("/Filter"): pdf_name("/FlateDecode"),
+            }, encoded_data=data)
+
+        image = stream(self.colour, self.gray)
+        if self.alpha is not None:
+            image[pdf_name("/SMask")] = writer.add_object(stream(self.alpha, True))
+        return writer.add_object(image)
+
+
+@lru_cache(maxsize=64)
+def _encoded_seal(png: bytes) -> _EncodedSeal:
+    import zlib
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA")
+    alpha = zlib.compress(image.split()[-1].tobytes()) if image.mode.endswith("A") else None
+    base = image.convert(image.mode[:-1]) if image.mode.endswith("A") else image
+    return _EncodedSeal(image=image, colour=zlib.compress(base.tobytes()),
+                        gray=base.mode == "L", alpha=alpha)
+
+
+def _seal_content(png: bytes) -> Any:
+    """A pyHanko PdfImage that writes the cached XObject data into each document."""
+    from pyhanko.pdf_utils.images import PdfImage
+
+    encoded = _encoded_seal(png)
+
+    class SealImage(PdfImage):
+        @property
+        def image_ref(self) -> Any:
+            ref = self._image_ref
+            if ref is None or ref.get_pdf_handler() is not self.writer:
+                self._image_ref = ref = encoded.add_to(self.writer)
+            return ref
+
+    return SealImage(encoded.image)
+
+
+# Bytes reserved for the CMS signature, per signer: pyHanko's estimate (a dry-run signature,
+# + 50 %) taken from the first signature of the process, then reused (no dry run each time).
+_RESERVED: dict[str, int] = {}
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 
 
 def _outside_event_loop(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -328,17 +408,15 @@ def sign_pdf(
     field_name: str = SIGNATURE_FIELD,
 ) -> bytes:
     """PAdES signature with the seal image as the visible appearance."""
-    from PIL import Image
     from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.images import PdfImage
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import SigningError
     from pyhanko.stamp import StaticStampStyle
 
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    image = Image.open(io.BytesIO(bytes(seal.seal_png)))
     style = StaticStampStyle(
-        background=PdfImage(image), border_width=0, background_opacity=1.0,
+        background=_seal_content(bytes(seal.seal_png)), border_width=0, background_opacity=1.0,
         background_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID,
             margins=layout.Margins.uniform(0), inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
@@ -353,8 +431,25 @@ def sign_pdf(
         meta, signer=_signer(seal), stamp_style=style,
         new_field_spec=fields.SigFieldSpec(field_name, on_page=anchor.page, box=box),
     )
-    out = _outside_event_loop(pdf_signer.sign_pdf, writer)
-    return out.getvalue()
+    key = seal.cert_pem + (seal.chain_pem or "")
+    reserved = _RESERVED.get(key)
+    try:
+        out = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=reserved)
+    except SigningError:
+        if reserved is None:
+            raise
+        # The reservation was too small after all: let pyHanko estimate again.
+        _RESERVED.pop(key, None)
+        writer = IncrementalPdfFileWriter(io.BytesIO(data))
+        out = _outside_event_loop(pdf_signer.sign_pdf, writer)
+        reserved = None
+    signed = out.getvalue()
+    if reserved is None:
+        found = _BYTE_RANGE.findall(signed[len(data):])
+        if found:
+            _, first, second, _ = (int(v) for v in found[-1])
+            _RESERVED[key] = second - first - 2  # the hex string between < >
+    return signed
 
 
 def signer_facts(seal: UnitSeal) -> tuple[str, str]:
@@ -394,16 +489,19 @@ def trust_roots() -> list[Any]:
 
 def verify_pdf(
     data: bytes, *, expected_serial: str = "", index: int = -1, roots: list[Any] | None = None,
-    context: Any = None,
+    context: Any = None, reader: Any = None,
 ) -> SignatureCheck:
     """Check the PDF's (last) signature. `expected_serial`: the certificate the notice was
-    signed with (Notice.signer_serial); another signer, even a trusted one, is invalid."""
+    signed with (Notice.signer_serial); another signer, even a trusted one, is invalid.
+    `reader`: a pyHanko PdfFileReader already open on `data` (archive_check parses each PDF
+    once for this and its other checks)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        if reader is None:
+            reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
     except Exception as exc:  # not a PDF, or one pyHanko cannot parse
         logger.info("verify: unreadable PDF: %s", exc)

@@ -162,3 +162,55 @@ def test_archivist_files_and_downloads_the_package_on_the_web(
     detail = client.get(f"/notices/{notice.pk}/").content.decode()
     assert code in detail and f"/notices/{notice.pk}/sheet/" in detail
     assert client.get(f"/notices/{notice.pk}/sheet/").status_code == 200
+
+
+def _pdf_with_script_and_bare_font() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.actions import JavaScript
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                             NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/F1"): writer._add_object(font)})})
+    content = StreamObject()
+    content.set_data(b"BT /F1 12 Tf 72 720 Td (x) Tj ET")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    writer.add_open_action(JavaScript("app.alert(1);"))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_with_script_or_bare_fonts_fails_usability_and_safety(world, filed, tmp_path):
+    out = export(world, tmp_path)
+    code = filed[2][2].code
+    rel = f"items/{code}/sheet.pdf"
+    data = _pdf_with_script_and_bare_font()
+    (out / rel).write_bytes(data)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][rel] = archive._digests(data)  # listed as if genuine
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    failures = archive.check_package(out, workers=2).failures()  # the pool path
+    messages = {(f["aspect"], f["item"], f["message"]) for f in failures}
+    assert ("可用性", rel, "字体未嵌入：/Helvetica") in messages
+    assert ("安全性", rel, "含JavaScript或启动动作") in messages
+    assert ("真实性", rel, "处理单摘要与元数据不一致") in messages
+    assert {f["item"] for f in failures} == {rel}
+
+
+def test_the_pool_reports_what_one_process_reports(world, filed, tmp_path):
+    out = export(world, tmp_path)
+    target = out / "items" / filed[2][0].code / "notice.pdf"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    serial = archive.check_package(out, workers=1).checks
+    pooled = archive.check_package(out, workers=2).checks
+    assert pooled == serial and not all(c["ok"] for c in serial)
+    assert len(serial) > 40

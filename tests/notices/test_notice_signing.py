@@ -173,3 +173,31 @@ def test_seal_admin_is_for_the_security_administrator_only(
     body = page.content.decode()
     assert "PRIVATE KEY" not in body and "key_encrypted" not in body
     assert 'type="password"' in body  # the key passphrase is write-only
+
+
+@pytest.mark.django_db
+def test_repeated_signing_reuses_key_seal_and_reservation_and_stays_valid(
+    world, issue, django_capture_on_commit_callbacks
+):
+    """The per-process caches (decrypted key, encoded seal image, reserved signature size)
+    change nothing a verifier sees; a reservation found too small falls back to pyHanko's
+    estimate."""
+    from notices.rendering import render_notice_pdf
+
+    notice = rendered(issue, django_capture_on_commit_callbacks)
+    seal = UnitSeal.objects.get(unit=world.u.nj)
+    out = render_notice_pdf(notice)
+    anchor = signing.Anchor(*out.anchor)
+    first = signing.sign_pdf(out.data, seal=seal, anchor=anchor)
+    key = seal.cert_pem + (seal.chain_pem or "")
+    assert signing._RESERVED[key] > 1000  # taken from the first signature
+    second = signing.sign_pdf(out.data, seal=seal, anchor=anchor)
+    signing._RESERVED[key] = 64  # too small: the signer must fall back, not fail
+    third = signing.sign_pdf(out.data, seal=seal, anchor=anchor)
+    assert signing._RESERVED[key] > 1000
+    for data in (first, second, third):
+        check = signing.verify_pdf(data, expected_serial=notice.signer_serial)
+        assert check.valid, check.reason
+        # The seal image is in the signature's appearance, with its transparency mask.
+        assert data[len(out.data):].count(b"/SMask") == 1
+    assert signing._signer(seal) is signing._signer(seal)  # decrypted once
