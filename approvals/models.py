@@ -116,7 +116,16 @@ class TaskAssignment(models.Model):
     reminded_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["unit", "role"], name="assignment_unit_role_idx")]
+        indexes = [
+            # The to-do list, queue and /api/tasks/ (tasks offered to the user's (unit, role)
+            # pairs: `task_id IN (SELECT task_id … WHERE unit_id = … AND role = …)`) and the
+            # notice archive's chain readers (approvals.selectors.chain_process_ids), read
+            # from the index alone (issue 15 item 4).
+            models.Index(fields=["unit", "role", "task"], name="assignment_unit_role_task_idx"),
+            # Overdue work: the dashboard's overdue tasks per unit and run_due's reminders
+            # and escalations (`due_on < today`).
+            models.Index(fields=["due_on"], name="assignment_due_on_idx"),
+        ]
 
 
 class DecisionKind(models.TextChoices):

@@ -8,7 +8,7 @@ from operator import or_
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -266,6 +266,14 @@ def due_state(due_on: datetime.date | None, *, today: datetime.date) -> str:
     return "ok"
 
 
+def _earliest_due() -> Subquery:
+    """The task's earliest due date over its routing rows (undated rows ignored, as MIN
+    does). A subquery, not MIN over a join: the join made the list GROUP BY every selected
+    column, so PostgreSQL hashed every process to sort the page (bench/pages.py)."""
+    dated = TaskAssignment.objects.filter(task=OuterRef("pk"), due_on__isnull=False)
+    return Subquery(dated.order_by("due_on").values("due_on")[:1])
+
+
 def todo_for(
     user: RequestUser,
     *,
@@ -286,7 +294,7 @@ def todo_for(
     day = today or workdays.today()
     qs = open_tasks_for(user).select_related(
         "process__accountprocess__account", "process__accountprocess__unit", "owner"
-    ).annotate(due_on=Min("assignments__due_on"))
+    ).annotate(due_on=_earliest_due())
     prefix = "process__accountprocess__"
     if flow:
         qs = qs.filter(**{prefix + "kind": flow})

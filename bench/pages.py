@@ -34,6 +34,7 @@ LARGE_TABLES = (
     "approvals_decision", "lifecycle_account", "lifecycle_accounttransition", "notices_notice",
     "review_metricsnapshot", "viewflow_task_previous",
 )
+RANDOM_PAGE_COST = 1.1
 # (reader, url): the reader is resolved in the generated data (reader()).
 LISTS = [
     ("hot", "/workflow/queue/"),
@@ -63,6 +64,10 @@ def child(args) -> None:
 
     call_command("migrate", verbosity=0)
     counts = generate(scale=args.child_scale, seed=15, log=lambda *_: None)
+    from django.db import connection as conn
+
+    with conn.cursor() as cursor:  # statistics and visibility map, as autovacuum would
+        cursor.execute("VACUUM ANALYZE" if conn.vendor == "postgresql" else "ANALYZE")
     from django.contrib.auth import get_user_model
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections, connection
@@ -96,6 +101,7 @@ def child(args) -> None:
             client.get(url)
             times.append(time.perf_counter() - t0)
         scans = set()
+        plans = []
         for sql in queries:
             if not sql.lstrip().upper().startswith("SELECT"):
                 continue
@@ -103,13 +109,14 @@ def child(args) -> None:
                 prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
                 cursor.execute(prefix + sql)
                 plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
-            for table in LARGE_TABLES:
-                if (f"Seq Scan on {table}" in plan
-                        or f"SCAN {table}" in plan and f"SCAN {table} USING" not in plan):
-                    scans.add(table)
+            found = {t for t in LARGE_TABLES if f"Seq Scan on {t} " in plan
+                     or f"SCAN {t}" in plan and f"SCAN {t} USING" not in plan}
+            if found:
+                plans.append({"sql": sql, "plan": plan})
+            scans |= found
         out["lists"][f"{reader} {url}"] = {
             "sql": len(queries), "best_ms": min(times) * 1000,
-            "seq_scans": sorted(scans),
+            "seq_scans": sorted(scans), "plans": plans,
         }
     print("JSON:" + json.dumps(out))
 
@@ -127,6 +134,9 @@ def create_database(url: str, name: str) -> str:
     base, _slash, _db = url.rpartition("/")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+        # Storage on SSD, as in production (docs/performance.md "Sizing"): the default 4.0
+        # prices an index probe like a disk seek and hash-joins whole tables instead.
+        conn.execute(f'ALTER DATABASE "{name}" SET random_page_cost = {RANDOM_PAGE_COST}')
     return f"{base}/{name}"
 
 
@@ -191,6 +201,10 @@ def main() -> None:
         scans += len(b["seq_scans"])
         print(f"{key:58} {a['sql']:6} {b['sql']:5} {a['best_ms']:7.1f} {b['best_ms']:7.1f} "
               f"{ratio:6.2f}  {', '.join(b['seq_scans']) or '-'}")
+    for key in large:
+        for found in large[key]["plans"]:
+            print(f"\n-- {key}: {found['sql'][:400]}\n   "
+                  + found["plan"].replace(" | ", "\n   ")[:3000])
     print(f"pages: sql_equal={equal}/{len(small)} worst_time_ratio={worst:.2f} "
           f"seq_scans_on_large_tables={scans}")
 

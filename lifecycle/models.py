@@ -221,8 +221,15 @@ class Account(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("账号")
         ordering = ["name", "pk"]
         indexes = [
-            # One-per-platform rule and metrics import look-ups (lifecycle.services).
-            models.Index(fields=["unit", "platform", "state"], name="account_unit_platform_idx"),
+            # One-per-platform rule and metrics import look-ups (lifecycle.services); with
+            # `id` it also answers the dashboard's accounts by state × level × platform
+            # (workbench dashboard, COUNT(id) per group) and the register's state/platform
+            # filters from the index alone, without reading the table (issue 15 item 4).
+            models.Index(fields=["unit", "platform", "state", "id"],
+                         name="account_unit_platform_st_idx"),
+            # The dashboard's openings and closings per month of the year (date ranges).
+            models.Index(fields=["opened_on"], name="account_opened_on_idx"),
+            models.Index(fields=["closed_on"], name="account_closed_on_idx"),
             models.Index(fields=["platform", "platform_id"], name="account_platform_id_idx"),
             models.Index(fields=["state"], name="account_state_idx"),
             models.Index(fields=["name"], name="account_name_idx"),

@@ -103,6 +103,10 @@ class Notice(models.Model):
             # ORDER BY issued_on DESC, id DESC LIMIT n): read from the index, no sort of
             # the whole archive (bench/pages.py, issue 15).
             models.Index(fields=["-issued_on", "-id"], name="notice_issued_order_idx"),
+            # The archive scope's chain readers (notices_for: notices of the processes whose
+            # sign-off steps a unit holds, `process_id IN (…)`) and a process's notices
+            # (notices_for_process, the task and process pages).
+            models.Index(fields=["process_id"], name="notice_process_idx"),
         ]
 
     def __str__(self) -> str:
