@@ -76,9 +76,11 @@ def _reachable(users: Iterable[Any], *, task: Task, key: str) -> list[Any]:
     """Active users with an e-mail address who keep e-mail on for the kind; the ones
     without an address are logged."""
     kind = notifications.REMINDER if key == REMINDER else notifications.OVERDUE
+    active = [user for user in users if user.is_active]
+    wanted = notifications.email_wanted(active, kind)  # one query for all of them
     found = []
-    for user in users:
-        if not user.is_active or not notifications.wants_email(user, kind):
+    for user in active:
+        if user.pk not in wanted:
             continue
         if not (user.email or "").strip():
             logger.info("event=mail_skipped_no_address task=%s mail=%s user=%s",
@@ -93,14 +95,24 @@ def reminder_recipients(task: Task, *, today: datetime.date | None = None) -> li
     return _reachable(selectors.candidates_for(task, on=today), task=task, key=REMINDER)
 
 
+# The heads of each unit, read once per send_due_mail run (a province's overdue tasks
+# come from far fewer units than tasks); None outside a run.
+_heads_of_run: dict[int, list[Any]] | None = None
+
+
 def _heads(unit: Unit | None) -> list[Any]:
     if unit is None:
         return []
-    return list(
+    if _heads_of_run is not None and unit.pk in _heads_of_run:
+        return _heads_of_run[unit.pk]
+    heads = list(
         get_user_model().objects.filter(
             memberships__unit=unit, memberships__role=Role.UNIT_HEAD, is_active=True
         ).order_by("pk")
     )
+    if _heads_of_run is not None:
+        _heads_of_run[unit.pk] = heads
+    return heads
 
 
 def escalation_people(assignment: TaskAssignment) -> list[Any]:
@@ -417,7 +429,9 @@ def notify_overdue(assignment: TaskAssignment, *, today: datetime.date) -> None:
 
 def send_due_mail(*, today: datetime.date) -> dict[str, int]:
     """The e-mail part of run_due. Returns counts of messages sent and failed."""
+    global _heads_of_run
     mailer = Mailer()
+    _heads_of_run = {}
     try:
         for task in reminder_tasks(today):
             notify_reminder(task, today=today)
@@ -434,6 +448,7 @@ def send_due_mail(*, today: datetime.date) -> dict[str, int]:
                 build=lambda users, a=assignment: escalation_messages(a, users, today),
             )
     finally:
+        _heads_of_run = None
         mailer.close()
     return {
         "reminders_sent": mailer.by_kind.get("reminders", 0),

@@ -47,7 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SERVICES_DIR = ROOT / "var" / "bench-services"
+# GOVMEDIA_BENCH_SERVICES_DIR lets two benchmarks run side by side, each with its own cluster.
+SERVICES_DIR = Path(os.environ.get("GOVMEDIA_BENCH_SERVICES_DIR") or ROOT / "var" / "bench-services")
 PASSWORD = "bench-pass-12345"
 PLATFORMS = 12  # one live account per (unit, platform): departments = processes / 12
 SQL_SAMPLES = 5

@@ -19,6 +19,9 @@ Further sections (issue 13), chosen with --only (comma-separated; default all):
            goal < 60 s): one notice is rendered and signed, its files are copied for the rest;
   search   archive search over --search-rows notices (default 50,000; goal < 100 ms/query).
 Each section is one function `bench_<name>(args, unit, account)`: add one the same way.
+
+    .venv/bin/python bench/notices.py --workers 2   runs bench/workers.py instead (issue 15
+item 5: Celery with 2 pool processes vs 1 on the services leg, render worker RSS).
 """
 
 from __future__ import annotations
@@ -327,7 +330,16 @@ def main() -> None:
                              "var/bench-services/, like bench/decisions.py) instead of SQLite")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help="sections to run: " + ",".join(SECTIONS))
-    args = parser.parse_args()
+    parser.add_argument("--workers", type=int,
+                        help="the services leg instead: N Celery pool processes vs 1 (bench/workers.py)")
+    args, rest = parser.parse_known_args()
+    if args.workers:
+        from bench.workers import main as workers_main
+
+        workers_main(sys.argv[1:])
+        return
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
     with tempfile.TemporaryDirectory(prefix="notices-bench-") as tmp:
         database_url = None

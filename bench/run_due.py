@@ -1,0 +1,174 @@
+"""Benchmark: `run_due` over a province (issue 15 item 6; not a test).
+
+    .venv/bin/python bench/run_due.py [--scale 1.0] [--days 10] [--sqlite]
+
+Builds the province with bench/generate.py (on the services leg's PostgreSQL, started and
+stopped here in var/bench-services/, or in a throwaway SQLite file with --sqlite) and runs
+approvals.due.run_due for the day `--days` after generation: every open task of the
+province (due a week after generation) is overdue by then, so run_due reminds each overdue
+assignment, mails the escalations, evaluates the early warnings over every account's
+metrics and the filing deadlines. Prints the time and SQL statements of each part, then
+runs it a second time the same day (nothing left to do: the idempotent pass) and ends with
+    run_due: seconds=S statements=N second_run_seconds=S2 (goal < 30 s)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# (label, module attribute of approvals.due that run_due calls): timed one by one.
+PARTS = [
+    ("notice periods", "process_one_notice_period"),
+    ("overdue tasks reminded", "process_one_reminder"),
+    ("rectifications", "rectifications_due"),
+    ("reminder/escalation e-mail", "run_due_mail.send_due_mail"),
+    ("early warnings", "warning_mail.send_warning_mail"),
+    ("filings", "filing_mail.send_filing_mail"),
+]
+
+
+class Meter:
+    """Wall time and SQL statements per part (a part's time includes the statements)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.statements: dict[str, int] = {}
+        self.current: list[str] = []
+        self.total = 0
+
+    def count(self, execute, sql, params, many, context):
+        self.total += 1
+        if self.current:
+            part = self.current[-1]
+            self.statements[part] = self.statements.get(part, 0) + 1
+        return execute(sql, params, many, context)
+
+    def wrap(self, label: str, func):
+        def timed(*args, **kwargs):
+            self.current.append(label)
+            t0 = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - t0
+                self.current.pop()
+        return timed
+
+
+def _patch(meter: Meter) -> None:
+    from approvals import due
+
+    for label, attr in PARTS:
+        owner = due
+        *path, name = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        setattr(owner, name, meter.wrap(label, getattr(owner, name)))
+
+
+def child(args) -> None:
+    from bench.generate import generate, setup_django
+
+    setup_django(args.database_url, args.var_dir)
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    counts = generate(scale=args.child_scale, seed=15, log=lambda *_: None)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    from approvals.due import run_due
+    from approvals.models import TaskAssignment
+
+    today = timezone.localdate() + datetime.timedelta(days=args.days)
+    overdue = TaskAssignment.objects.filter(due_on__lt=today).count()
+    out = {"counts": {k: v for k, v in counts.items() if k != "hot approvers"},
+           "overdue assignments": overdue, "today": today.isoformat()}
+    meter = Meter()
+    _patch(meter)
+    with connection.execute_wrapper(meter.count):
+        t0 = time.perf_counter()
+        out["summary"] = run_due(today=today)
+        out["seconds"] = time.perf_counter() - t0
+        out["statements"] = meter.total
+        out["parts"] = {label: [meter.seconds.get(label, 0.0), meter.statements.get(label, 0)]
+                        for label, _attr in PARTS}
+        meter.total = 0
+        t0 = time.perf_counter()
+        out["second_summary"] = run_due(today=today)
+        out["second_seconds"] = time.perf_counter() - t0
+        out["second_statements"] = meter.total
+    print("JSON:" + json.dumps(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="the province (1 = 100,000 accounts)")
+    parser.add_argument("--days", type=int, default=10, help="run_due this many days after generation")
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--child-scale", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--var-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_scale is not None:
+        child(args)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="govmedia-bench-run-due-"))
+    try:
+        if args.sqlite:
+            url = f"sqlite:///{tmp}/province.sqlite3"
+        else:
+            from bench.decisions import start_services
+            from bench.pages import create_database
+
+            url = create_database(start_services()["DATABASE_URL"], "run_due")
+        t0 = time.perf_counter()
+        run = subprocess.run(
+            [sys.executable, __file__, "--child-scale", str(args.scale), "--database-url", url,
+             "--var-dir", str(tmp), "--days", str(args.days)],
+            capture_output=True, text=True,
+            env=dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="false",
+                     SECRET_KEY="bench-only", LOG_LEVEL="ERROR",
+                     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+        )
+        line = next((x for x in run.stdout.splitlines() if x.startswith("JSON:")), None)
+        if line is None:
+            raise SystemExit(run.stderr[-3000:])
+        result = json.loads(line[5:])
+        elapsed = time.perf_counter() - t0
+    finally:
+        if not args.sqlite:
+            from bench.decisions import stop_services
+
+            stop_services()
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    db = "SQLite" if args.sqlite else "PostgreSQL"
+    print(f"{db}; scale {args.scale}: {result['counts']}; {elapsed:.0f} s with generation")
+    print(f"run_due for {result['today']}: {result['overdue assignments']} overdue assignments")
+    print(result["summary"])
+    print(f"{'part':30} {'seconds':>8} {'SQL':>8}")
+    for label, (seconds, statements) in result["parts"].items():
+        print(f"{label:30} {seconds:8.2f} {statements:8}")
+    print(f"{'run_due (all)':30} {result['seconds']:8.2f} {result['statements']:8}")
+    print(f"{'second run, same day':30} {result['second_seconds']:8.2f} "
+          f"{result['second_statements']:8}")
+    print(f"run_due: seconds={result['seconds']:.1f} statements={result['statements']} "
+          f"second_run_seconds={result['second_seconds']:.1f} (goal < 30 s)")
+
+
+if __name__ == "__main__":
+    main()
