@@ -62,12 +62,17 @@ def child(args) -> None:
 
     from bench.generate import generate
 
-    call_command("migrate", verbosity=0)
-    counts = generate(scale=args.child_scale, seed=15, log=lambda *_: None)
-    from django.db import connection as conn
+    saved = Path(args.var_dir) / f"counts-{args.child_scale}.json"
+    if args.phase == "generate":  # a process of its own: its memory is not the sweep's
+        call_command("migrate", verbosity=0)
+        counts = generate(scale=args.child_scale, seed=15, log=lambda *_: None)
+        from django.db import connection as conn
 
-    with conn.cursor() as cursor:  # statistics and visibility map, as autovacuum would
-        cursor.execute("VACUUM ANALYZE" if conn.vendor == "postgresql" else "ANALYZE")
+        with conn.cursor() as cursor:  # statistics and visibility map, as autovacuum would
+            cursor.execute("VACUUM ANALYZE" if conn.vendor == "postgresql" else "ANALYZE")
+        saved.write_text(json.dumps(counts))
+        return
+    counts = json.loads(saved.read_text())
     from django.contrib.auth import get_user_model
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections, connection
@@ -118,6 +123,10 @@ def child(args) -> None:
             "sql": len(queries), "best_ms": min(times) * 1000,
             "seq_scans": sorted(scans), "plans": plans,
         }
+    # The process that served the sweep runs the same code a gunicorn worker does.
+    status = Path("/proc/self/status").read_text().splitlines()
+    out["rss_mib"] = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in status
+                      if line.startswith(("VmRSS:", "VmHWM:"))}
     print("JSON:" + json.dumps(out))
 
 
@@ -148,6 +157,7 @@ def main() -> None:
     parser.add_argument("--child-scale", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--var-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--phase", default="measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_scale is not None:
         child(args)
@@ -165,14 +175,16 @@ def main() -> None:
             else:
                 url = create_database(base_url, f"pages_{label}")
             t0 = time.perf_counter()
-            run = subprocess.run(
-                [sys.executable, __file__, "--child-scale", str(scale), "--database-url", url,
-                 "--var-dir", str(tmp), "--repeat", str(args.repeat)],
-                capture_output=True, text=True,
-                env=dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="false",
-                         ALLOWED_HOSTS="testserver",
-                         SECRET_KEY="bench-only"),
-            )
+            for phase in ("generate", "measure"):
+                run = subprocess.run(
+                    [sys.executable, __file__, "--child-scale", str(scale), "--database-url",
+                     url, "--var-dir", str(tmp), "--repeat", str(args.repeat), "--phase", phase],
+                    capture_output=True, text=True,
+                    env=dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local",
+                             DEBUG="false", ALLOWED_HOSTS="testserver", SECRET_KEY="bench-only"),
+                )
+                if run.returncode:
+                    raise SystemExit(f"{label} {phase}: {run.stderr[-3000:]}")
             line = next((x for x in run.stdout.splitlines() if x.startswith("JSON:")), None)
             if line is None:
                 raise SystemExit(f"{label}: {run.stderr[-3000:]}")
@@ -205,6 +217,9 @@ def main() -> None:
         for found in large[key]["plans"]:
             print(f"\n-- {key}: {found['sql'][:400]}\n   "
                   + found["plan"].replace(" | ", "\n   ")[:3000])
+    rss = results["large"].get("rss_mib", {})
+    print(f"\nweb process after the sweep (province): RSS {rss.get('VmRSS', 0):.0f} MiB, "
+          f"peak {rss.get('VmHWM', 0):.0f} MiB (goal <= 150 MB)")
     print(f"pages: sql_equal={equal}/{len(small)} worst_time_ratio={worst:.2f} "
           f"seq_scans_on_large_tables={scans}")
 
