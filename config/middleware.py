@@ -70,6 +70,20 @@ class RequestIdMiddleware:
         response["X-Request-ID"] = request.request_id
         return response
 
+    def process_exception(self, request, exception):
+        """An unhandled exception: its traceback logged with the request id, which the 500
+        page (config.errors.server_error) shows as the error id."""
+        import logging
+
+        from django.core.exceptions import PermissionDenied, SuspiciousOperation
+        from django.http import Http404
+
+        if not isinstance(exception, Http404 | PermissionDenied | SuspiciousOperation):
+            logging.getLogger("govmedia.errors").error(
+                "unhandled error error_id=%s method=%s path=%s", request.request_id,
+                request.method, request.path, exc_info=exception)
+        return None
+
 
 class SessionLimitsMiddleware:
     """Absolute session lifetime (SESSION_ABSOLUTE_SECONDS from login, whatever the

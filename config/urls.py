@@ -9,6 +9,9 @@ from config.healthz import healthz
 from config.otp import login_otp, otp_setup
 
 handler400 = "config.errors.bad_request"  # shows the reason of a BadRequest
+handler403 = "config.errors.permission_denied"  # JSON under /api/
+handler404 = "config.errors.page_not_found"  # JSON under /api/
+handler500 = "config.errors.server_error"  # an error id, never the exception; JSON under /api/
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -120,6 +120,15 @@ class Notice(models.Model):
     def is_rendered(self) -> bool:
         return bool(self.sha256)
 
+    @property
+    def failure_id(self) -> str:
+        """The error id of a failed render (`[id] details`, notices.services._fail): what
+        users see instead of the details, which stay in the log and the admin."""
+        reason = self.failure_reason or ""
+        if reason.startswith("[") and "]" in reason:
+            return reason[1:reason.index("]")]
+        return ""
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)

@@ -3,10 +3,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import signal
+import threading
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
@@ -206,7 +212,43 @@ def notice_revoke(*, notice: Notice, actor: User, reason: str, replacement: str 
     )
 
 
-def _fail(*, notice: Notice, reason: str) -> Notice:
+class RenderTimeout(Exception):
+    """The render took longer than NOTICE_RENDER_TIME_LIMIT seconds."""
+
+
+@contextlib.contextmanager
+def render_time_limit(seconds: float) -> Iterator[None]:
+    """In-process guard on a render (eager jobs, `render_notices`, a worker's task): after
+    `seconds` the render is interrupted with RenderTimeout (SIGALRM, so only where Python
+    delivers signals: the main thread of the process — a management command, a Celery
+    worker child, a sync gunicorn worker). A Celery worker also has the task's soft/hard
+    time limits (notices.tasks); threads elsewhere rely on the bounded input."""
+    if (seconds <= 0 or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise RenderTimeout(f"render exceeded {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _fail(*, notice: Notice, reason: str, crashed: bool = False) -> Notice:
+    """Mark the notice failed. The details go to the log and to `failure_reason` behind an
+    error id (`[id] …`, Notice.failure_id): users see only 「生成失败，错误编号 id」."""
+    error_id = uuid.uuid4().hex[:12]
+    if crashed:
+        logger.exception("notice=%s render crashed error_id=%s", notice.pk, error_id)
+    else:
+        logger.warning("notice=%s render failed error_id=%s: %s", notice.pk, error_id, reason)
+    reason = f"[{error_id}] {reason}"
     with transaction.atomic():
         locked = Notice.objects.select_for_update().get(pk=notice.pk)
         if not locked.is_rendered:
@@ -226,17 +268,16 @@ def notice_render(*, notice: Notice) -> Notice:
     if notice.is_rendered:
         return notice
     try:
-        rendered = render_notice_pdf(notice)
-        # Signed in the same job: a redelivered or concurrent job signs again, but only the
-        # first writer's signed file is kept (below).
-        rendered, signer, serial = sign_rendered(notice, rendered)
-        sheet = render_sheet_pdf(notice)
-    except (RenderError, SealError) as exc:
-        logger.warning("notice=%s render failed: %s", notice.pk, exc)
+        with render_time_limit(settings.NOTICE_RENDER_TIME_LIMIT):
+            rendered = render_notice_pdf(notice)
+            # Signed in the same job: a redelivered or concurrent job signs again, but only
+            # the first writer's signed file is kept (below).
+            rendered, signer, serial = sign_rendered(notice, rendered)
+            sheet = render_sheet_pdf(notice)
+    except (RenderError, SealError, RenderTimeout) as exc:
         return _fail(notice=notice, reason=str(exc))
-    except Exception as exc:  # any crash of templates or WeasyPrint: keep it visible
-        logger.exception("notice=%s render crashed", notice.pk)
-        return _fail(notice=notice, reason=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # any crash of templates or WeasyPrint (a Celery soft limit too)
+        return _fail(notice=notice, reason=f"{type(exc).__name__}: {exc}", crashed=True)
 
     # Short write transaction (the render above holds no lock): first writer wins; a
     # concurrent second render finds the row rendered and writes nothing.

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from notices.models import Notice, NoticeStatus
 
 RETRY_COUNTDOWN = 60
 
 
-@shared_task(bind=True, max_retries=5, acks_late=True)
+# The soft limit raises inside the render (recorded as a failure with an error id, then
+# retried); the hard limit ends a render that ignores it.
+@shared_task(bind=True, max_retries=5, acks_late=True,
+             soft_time_limit=settings.NOTICE_RENDER_TIME_LIMIT,
+             time_limit=settings.NOTICE_RENDER_TIME_LIMIT + 30)
 def notice_render(self, notice_id: int) -> str | None:
     # Imported when the job runs: notices.services queues this task on commit (issue),
     # so that module imports this one; the job calls back into the service.

@@ -348,6 +348,9 @@ NOTICE_FONTS = {
 }
 # Where issued PDFs live inside MEDIA_ROOT.
 NOTICE_UPLOAD_DIR = "notices"
+# A render longer than this (seconds) fails cleanly and is retried later: the Celery task's
+# soft limit (hard limit +30 s) and an in-process guard for eager jobs and the command.
+NOTICE_RENDER_TIME_LIMIT = envint("NOTICE_RENDER_TIME_LIMIT", 120)
 # Pending notices older than this are picked up again by `render_notices` (seconds).
 NOTICE_PENDING_RETRY_AFTER = envint("NOTICE_PENDING_RETRY_AFTER", 300)
 # Electronic seals and PAdES signatures (notices.signing). Private keys are stored encrypted

@@ -57,7 +57,9 @@ def test_it_records_a_render_crash(world, issue, django_capture_on_commit_callba
             notice = issue("opening_approval")
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.FAILED
-    assert notice.failure_reason == "MemoryError: boom"
+    # the details behind an error id (issue 12 item 8: users see only the id)
+    assert notice.failure_reason == f"[{notice.failure_id}] MemoryError: boom"
+    assert len(notice.failure_id) == 12
 
 
 @pytest.mark.django_db
@@ -157,3 +159,61 @@ def test_it_writes_one_file_when_two_renders_race(
     assert sorted(os.listdir(folder)) == sorted(
         [os.path.basename(winner.pdf.name), os.path.basename(winner.sheet_pdf.name)]
     )
+
+
+@pytest.mark.django_db
+def test_a_render_failure_shows_users_an_error_id_not_the_exception(
+    world, issue, client, caplog, django_capture_on_commit_callbacks
+):
+    """Issue 12 item 8 (the finding: a render failure showed the raw exception)."""
+    secret = "TemplateSyntaxError: /srv/govmedia/notices/templates/x.html line 3"
+    with mock.patch("notices.services.render_notice_pdf", side_effect=RuntimeError(secret)):
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = issue("opening_approval")
+    notice.refresh_from_db()
+    error_id = notice.failure_id
+    assert error_id and notice.status == NoticeStatus.FAILED
+    # the log line carries the id and the details
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
+
+    client.force_login(world.p.nj_archivist)
+    page = client.get(f"/notices/{notice.pk}/").content.decode()
+    assert f"生成失败，错误编号 {error_id}" in page
+    assert "/srv/govmedia" not in page and "RuntimeError" not in page
+    api = client.get(f"/api/notices/{notice.pk}/").content.decode()
+    assert "/srv/govmedia" not in api and "RuntimeError" not in api
+
+
+@pytest.mark.django_db
+def test_an_over_limit_render_fails_cleanly_and_is_retried(
+    world, issue, settings, django_capture_on_commit_callbacks
+):
+    """Issue 12 item 8: the renderer has a time limit (in-process guard; the Celery task
+    has soft/hard limits); the failed job is retried later and renders."""
+    import time
+
+    from notices import tasks
+
+    assert tasks.notice_render.soft_time_limit == settings.NOTICE_RENDER_TIME_LIMIT
+    assert tasks.notice_render.time_limit > tasks.notice_render.soft_time_limit
+
+    real = services.render_notice_pdf
+
+    def slow(notice):
+        time.sleep(5)  # an endless layout, as a hostile input would cause
+        return real(notice)
+
+    settings.NOTICE_RENDER_TIME_LIMIT = 0.3
+    started = time.monotonic()
+    with mock.patch("notices.services.render_notice_pdf", side_effect=slow):
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = issue("opening_approval")
+    assert time.monotonic() - started < 4
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.FAILED and notice.failure_id
+    assert "render exceeded 0.3 s" in notice.failure_reason
+
+    settings.NOTICE_RENDER_TIME_LIMIT = 120
+    tasks.notice_render.apply(args=[notice.pk])  # the retry
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.RENDERED and notice.failure_reason == ""

@@ -101,3 +101,48 @@ def test_an_oversize_body_is_a_413_and_json_under_the_api(client, settings):
     assert response.status_code == 413 and "过大" in response.json()["detail"]
     response = client.post("/public/verify/", body, content_type="application/octet-stream")
     assert response.status_code == 413
+
+
+def test_the_api_answers_json_for_every_error(nanjing, settings, caplog):
+    """Issue 12 item 8: 404 (an unknown path), 405, 413 and 500 under /api/ are JSON; a
+    crash shows an error id — the request id of the logged traceback — never the text."""
+    from unittest import mock
+
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    unknown = client.get("/api/no-such-route/")
+    assert unknown.status_code == 404 and unknown.json() == {"detail": "未找到。"}
+    wrong_method = client.put("/api/token/")
+    assert wrong_method.status_code == 405 and "detail" in wrong_method.json()
+    settings.MAX_REQUEST_BYTES = 1024
+    big = client.post("/api/token/", data=b"x" * 2048, content_type="application/json")
+    assert big.status_code == 413 and "detail" in big.json()
+    settings.MAX_REQUEST_BYTES = 20 * 1024 * 1024
+
+    secret = "password=hunter2 at /srv/govmedia/config/api.py"
+    with mock.patch("config.api.TokenView.post", side_effect=RuntimeError(secret)):
+        crash = client.post("/api/token/", {"username": "x", "password": "y"},
+                            content_type="application/json")
+    assert crash.status_code == 500 and crash["Content-Type"] == "application/json"
+    body = crash.json()
+    assert body["error_id"] == crash["X-Request-ID"] and body["error_id"] in body["detail"]
+    assert "hunter2" not in crash.content.decode()
+    logged = [r for r in caplog.records if body["error_id"] in r.getMessage()]
+    assert logged and logged[0].exc_info and "hunter2" in str(logged[0].exc_info[1])
+
+
+def test_a_web_crash_shows_an_error_id_not_the_exception(nanjing):
+    from unittest import mock
+
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(nanjing.p.jy_approver)
+    with mock.patch("config.accounts.PasswordChangeView.get",
+                    side_effect=RuntimeError("secret detail")):
+        page = client.get("/accounts/password/")
+    html = page.content.decode()
+    assert page.status_code == 500 and "secret detail" not in html
+    assert f"错误编号 <code>{page['X-Request-ID']}</code>" in html
+    assert client.get("/public/no-such-page/").status_code == 404  # HTML pages stay HTML
