@@ -47,8 +47,15 @@ def channel_rows(account: Account) -> list[dict[str, str]]:
     return rows
 
 
+def public_account_q(prefix: str = "") -> Q:
+    """THE rule of what is public about an account: the public account pages, the successor
+    lookup, public verification and the public PDFs all use it (`prefix` "account__" from a
+    notice). An account the public pages hide is "not found" everywhere public."""
+    return Q(**{f"{prefix}state__in": PUBLIC_STATES})
+
+
 def public_accounts() -> QuerySet[Account]:
-    return Account.objects.filter(state__in=PUBLIC_STATES).select_related("unit", "successor")
+    return Account.objects.filter(public_account_q()).select_related("unit", "successor")
 
 
 def account_lookup(query: str) -> list[Account]:

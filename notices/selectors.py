@@ -126,11 +126,16 @@ def notice_by_number(number: str) -> Notice | None:
     number = normalize_number(number)
     if not number:
         return None
-    return (
-        Notice.objects.select_related("issuing_unit", "account")
-        .filter(number=number)
-        .first()
-    )
+    return public_notices().select_related("issuing_unit", "account").filter(number=number).first()
+
+
+def public_notices() -> QuerySet[Notice]:
+    """Notices the public may verify: those about an account the public account pages show
+    (lifecycle.selectors_public.public_account_q — one rule for both), or about no account
+    (an inspection report)."""
+    from lifecycle.selectors_public import public_account_q
+
+    return Notice.objects.filter(Q(account__isnull=True) | public_account_q("account__"))
 
 
 def notices_to_retry(*, pending_older_than: datetime.datetime) -> QuerySet[Notice]:
@@ -159,5 +164,5 @@ def is_public_notice(notice: Notice) -> bool:
 
 
 def public_notice(pk: int) -> Notice | None:
-    notice = Notice.objects.filter(pk=pk).select_related("issuing_unit").first()
+    notice = public_notices().filter(pk=pk).select_related("issuing_unit").first()
     return notice if notice is not None and is_public_notice(notice) else None

@@ -203,3 +203,27 @@ def test_public_kinds_are_readable_as_pdf_without_login(client, notice, world, i
     assert client.get(f"/public/notices/{approval.pk}/pdf/").status_code == 404
     page = client.get("/public/verify/", {"number": notice.number}).content.decode()
     assert f"/public/notices/{notice.pk}/pdf/" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["draft", "applying", "approved"])
+def test_verification_hides_what_the_public_account_page_hides(client, notice, world, state):
+    """Issue 12 item 8 (the finding: verification answered for accounts the public account
+    page hides). One rule, lifecycle.selectors_public.public_account_q, for both."""
+    from lifecycle.models import Account
+
+    account = world.zj_account
+    assert client.get(f"/public/accounts/{account.pk}/").status_code == 200
+    assert APIClient().get("/api/public/verify/", {"number": notice.number}).status_code == 200
+
+    Account.objects.filter(pk=account.pk).update(state=state)
+    assert client.get(f"/public/accounts/{account.pk}/").status_code == 404
+    api = APIClient().get("/api/public/verify/", {"number": notice.number})
+    assert api.status_code == 404 and api.json()["genuine"] is False
+    upload = APIClient().post("/api/public/verify/", {
+        "number": notice.number,
+        "pdf": SimpleUploadedFile("n.pdf", pdf_bytes(notice), "application/pdf")})
+    assert upload.status_code == 404
+    page = client.get("/public/verify/", {"number": notice.number})
+    assert page.status_code == 404 and notice.title not in page.content.decode()
+    assert client.get(f"/public/notices/{notice.pk}/pdf/").status_code == 404
