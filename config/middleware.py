@@ -197,6 +197,9 @@ class UploadLimitMiddleware:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
             return self.too_large(request)
+        if length > settings.MAX_PUBLIC_REQUEST_BYTES and request.path.startswith(
+                self.PUBLIC):
+            return self.too_large(request, limit=settings.PUBLIC_VERIFY_UPLOAD_MB * 1024 * 1024)
         return self.get_response(request)
 
     def process_exception(self, request, exception):
@@ -206,13 +209,15 @@ class UploadLimitMiddleware:
             return self.too_large(request)
         return None
 
+    PUBLIC = ("/public/", "/api/public/")  # no login: a lower cap (PUBLIC_VERIFY_UPLOAD_MB)
+
     @staticmethod
-    def too_large(request):
+    def too_large(request, limit: int | None = None):
         from django.http import HttpResponse, JsonResponse
         from django.utils.translation import gettext as _
 
         message = _("提交的内容过大（上限 %(mb)d MB）。") % {
-            "mb": settings.MAX_REQUEST_BYTES // (1024 * 1024)}
+            "mb": (limit or settings.MAX_REQUEST_BYTES) // (1024 * 1024)}
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=413)
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

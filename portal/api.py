@@ -19,7 +19,7 @@ from lifecycle.refs import account_ref, unit_ref
 from notices import services as notice_services
 from notices import verification
 from notices.api import ERR_BAD_SHA256, ERR_NUMBER_REQUIRED
-from notices.forms import ERR_UPLOAD_TOO_LARGE, MAX_UPLOAD_MB
+from notices.forms import ERR_UPLOAD_TOO_LARGE, verify_upload_mb
 from notices.models import NoticeStatus
 from notices.verification import Verdict
 
@@ -201,8 +201,8 @@ class PublicVerifyView(APIView):
             return Response({"number": [str(ERR_NUMBER_REQUIRED)]}, status=400)
         if upload is None:
             return Response({"pdf": [str(_("请上传PDF文件。"))]}, status=400)
-        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-            return Response({"pdf": [str(ERR_UPLOAD_TOO_LARGE).format(mb=MAX_UPLOAD_MB)]},
+        if upload.size > verify_upload_mb() * 1024 * 1024:
+            return Response({"pdf": [str(ERR_UPLOAD_TOO_LARGE).format(mb=verify_upload_mb())]},
                             status=400)
         return self._answer(verification.verify_notice(number, data=upload.read()))
 

@@ -84,6 +84,23 @@ class FeedbackForm(forms.Form):
     contact = forms.CharField(label=_("联系方式（可选）"), required=False, max_length=200)
 
 
+def public_throttle(view):
+    """Every public page shares the API's `public` rate per client (DRF ScopedRateThrottle,
+    PUBLIC_RATE_LIMIT): 429 with a page once it is spent (issue 12 item 8: the web lookup
+    was not throttled)."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if _throttled(request):
+            return HttpResponse(render_to_string("portal/throttled.html", request=request),
+                                status=429)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@public_throttle
 def index(request):
     rows = list(public.announcement_rows()[:5])
     return render(request, "portal/index.html", {"rows": _announcements(rows)})
@@ -108,6 +125,7 @@ def _announcements(rows):
     return items
 
 
+@public_throttle
 def announcements(request):
     unit_code = (request.GET.get("unit") or "").strip()
     platform = (request.GET.get("platform") or "").strip()
@@ -131,6 +149,7 @@ def announcements(request):
     })
 
 
+@public_throttle
 def lookup(request):
     q = (request.GET.get("q") or "").strip()[:100]
     matches = public.successor_lookup(q) if q else []
@@ -144,7 +163,12 @@ def _public_account(pk: int) -> Account:
     return account
 
 
-def account_detail(request, pk: int, form=None, status=200):
+@public_throttle
+def account_detail(request, pk: int):
+    return _account_page(request, pk)
+
+
+def _account_page(request, pk: int, form=None, status=200):
     account = _public_account(pk)
     announced = public.latest_announcements([account]).get(account.pk)
     match = public.successor_match(account, announced)
@@ -173,7 +197,7 @@ def feedback(request, pk: int):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             return redirect(reverse("public-account", args=[account.pk]) + "?sent=1")
-    return account_detail(request, pk, form=form, status=400)
+    return _account_page(request, pk, form=form, status=400)
 
 
 # -- notice verification (公文真伪核验) -------------------------------------------------
@@ -186,14 +210,12 @@ def _throttled(request) -> bool:
 
 
 @require_http_methods(["GET", "POST"])
+@public_throttle
 def public_verify(request):
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = VerifyForm(data, request.FILES or None)
     result = None
     if form.is_bound:
-        if _throttled(request):
-            html = render_to_string("portal/throttled.html", request=request)
-            return HttpResponse(html, status=429)
         if form.is_valid():
             number = form.cleaned_data["number"].strip()
             upload = form.cleaned_data.get("pdf")
@@ -214,6 +236,7 @@ def public_verify(request):
     )
 
 
+@public_throttle
 def public_notice_pdf(request, pk: int):
     """Public kinds (announcements, published 通报) as PDF without login; any other kind
     is 404 here whatever the caller is (staff read it in the workbench)."""

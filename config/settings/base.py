@@ -150,6 +150,10 @@ MAX_REQUEST_BYTES = envint("MAX_REQUEST_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form fields and JSON bodies
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MAX_UPLOAD_FILE_BYTES = envint("MAX_UPLOAD_FILE_MB", 10) * 1024 * 1024
+# Anonymous requests (the public pages and /api/public/: a PDF uploaded for verification)
+# are capped lower: the file at PUBLIC_VERIFY_UPLOAD_MB, the whole body 1 MB above it (413).
+PUBLIC_VERIFY_UPLOAD_MB = envint("PUBLIC_VERIFY_UPLOAD_MB", 10)
+MAX_PUBLIC_REQUEST_BYTES = (PUBLIC_VERIFY_UPLOAD_MB + 1) * 1024 * 1024
 
 # API tokens expire (and die with a password change, and on DELETE /api/token/).
 API_TOKEN_TTL_SECONDS = envint("API_TOKEN_TTL_HOURS", 24 * 7) * 3600

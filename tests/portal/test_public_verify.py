@@ -227,3 +227,48 @@ def test_verification_hides_what_the_public_account_page_hides(client, notice, w
     page = client.get("/public/verify/", {"number": notice.number})
     assert page.status_code == 404 and notice.title not in page.content.decode()
     assert client.get(f"/public/notices/{notice.pk}/pdf/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_every_public_endpoint_is_throttled(client, notice, world, monkeypatch):
+    """Issue 12 item 8 (the finding: the web lookup was not throttled): the public pages,
+    the public PDFs and the public API share the `public` rate per client."""
+    from django.test import Client
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"public": "1/min"})
+    urls = [
+        "/public/", "/public/announcements/", "/public/lookup/?q=南京",
+        f"/public/accounts/{world.zj_account.pk}/", f"/public/verify/?number={notice.number}",
+        f"/public/notices/{notice.pk}/pdf/", f"/api/public/verify/?number={notice.number}",
+        "/api/public/successor/?name=南京",
+    ]
+    for n, url in enumerate(urls):
+        visitor = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        assert visitor.get(url).status_code == 200, url
+        assert visitor.get(url).status_code == 429, url
+
+
+@pytest.mark.django_db
+def test_an_anonymous_verification_upload_is_capped_small(client, notice, settings):
+    """Issue 12 item 8 (the finding: anonymous verification accepted a 60 MB upload): the
+    file is capped at PUBLIC_VERIFY_UPLOAD_MB (10) with a clear message; a public body
+    larger than that is refused before anything reads it (413)."""
+    assert settings.PUBLIC_VERIFY_UPLOAD_MB == 10  # the default: 60 MB never gets in
+    assert settings.MAX_PUBLIC_REQUEST_BYTES == 11 * 1024 * 1024
+    settings.PUBLIC_VERIFY_UPLOAD_MB = 1
+    settings.MAX_PUBLIC_REQUEST_BYTES = 3 * 1024 * 1024
+    big = b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 10)
+    api = APIClient().post("/api/public/verify/", {
+        "number": notice.number, "pdf": SimpleUploadedFile("n.pdf", big, "application/pdf")})
+    assert api.status_code == 400 and api.json() == {"pdf": ["文件过大（上限 1 MB）。"]}
+    page = client.post("/public/verify/", {
+        "number": notice.number, "pdf": SimpleUploadedFile("n.pdf", big, "application/pdf")})
+    assert "文件过大（上限 1 MB）" in page.content.decode()
+
+    huge = b"%PDF-1.7\n" + b"0" * (4 * 1024 * 1024)
+    refused = APIClient().post("/api/public/verify/", {
+        "number": notice.number, "pdf": SimpleUploadedFile("n.pdf", huge, "application/pdf")})
+    assert refused.status_code == 413 and "上限 1 MB" in refused.json()["detail"]
+    refused = client.post("/public/verify/", {
+        "number": notice.number, "pdf": SimpleUploadedFile("n.pdf", huge, "application/pdf")})
+    assert refused.status_code == 413
