@@ -83,12 +83,13 @@ def _task_or_404(user: Any, pk: int) -> Task:
 def _as_decided(task: Task, decided: Task) -> Task:
     """The answer to a decision without loading its row again: the row loaded for the
     request (scope checked, process, account and routing joined) takes the decided task's
-    own columns and holder from under the lock; the account is re-read, as a data step
-    (registration) changes it."""
+    own columns and holder from under the lock; the account is re-read when a flow step
+    may have changed it (a registration, the final approval; services.task_decide)."""
     for field in Task._meta.concrete_fields:
         setattr(task, field.attname, getattr(decided, field.attname))
     task.owner = decided.owner
-    task.process.accountprocess.account.refresh_from_db()
+    if getattr(decided, "account_touched", True):
+        task.process.accountprocess.account.refresh_from_db()
     return task
 
 

@@ -16,7 +16,7 @@ from approvals.chains import CHAIN_ROLES, compute_chain, step_title
 from approvals.models import AccountProcess, Delegation, ProcessCopy, ProcessKind, TaskAssignment
 from lifecycle import workdays
 from lifecycle.models import Membership, Unit
-from lifecycle.selectors import sees_everything, subtree_q, user_units
+from lifecycle.selectors import membership_pairs, sees_everything, subtree_q, user_units
 from lifecycle.services import existing_on_platform
 from lifecycle.types import RequestUser, User
 
@@ -68,11 +68,10 @@ def _pairs_of(user: RequestUser, *, delegated: bool = True,
         delegators = active_delegators(user, on=on) if delegated else []
         if delegated and not delegators and ("own_pairs", None) in cache:
             pairs = cache[("own_pairs", None)]
+        elif not delegators:  # their own pairs: from the request's memberships
+            pairs = cache[("own_pairs", None)] = sorted(membership_pairs(user))
         else:
-            ids: list[Any] = [user.pk, *delegators]
-            pairs = sorted(_pairs(ids))
-            if not delegators:
-                cache[("own_pairs", None)] = pairs
+            pairs = sorted(_pairs([user.pk, *delegators]))  # type: ignore[list-item]
         cache[key] = pairs
     return pairs
 
@@ -82,7 +81,8 @@ def _prefetched_assignments(task: Task) -> list[TaskAssignment] | None:
     (prefetch_related("assignments"): the decide path), else None (ask the database)."""
     if "assignments" in getattr(task, "_prefetched_objects_cache", {}):
         return list(task.assignments.all())
-    return None
+    created = task.__dict__.get("_govmedia_created_assignments")  # approvals.nodes
+    return list(created) if created is not None else None
 
 
 def acting_for(user: User, task: Task) -> User | None:
@@ -110,47 +110,34 @@ def is_candidate(user: RequestUser, task: Task, *, on: datetime.date | None = No
         return False
     rows = _prefetched_assignments(task)
     if rows is not None:
-        pairs = set(_pairs_of(user, on=on))
-        return any((a.unit_id, a.role) in pairs for a in rows)
+        wanted = {(a.unit_id, a.role) for a in rows}
+        # their own (unit, role) first: a member in their own right needs no delegations
+        return bool(wanted & set(_pairs_of(user, delegated=False))) or bool(
+            wanted & set(_pairs_of(user, on=on)))
     return TaskAssignment.objects.filter(_candidate_q(user, on=on), task=task).exists()
 
 
 def candidates_for(task: Task, *, on: datetime.date | None = None) -> list[User]:
     """Active users who may act on the task on the day `on` (default: today): its holder
-    when claimed; otherwise the members holding an assigned (unit, role) and the colleagues
-    they delegated to, each confirmed by is_candidate (the one rule of who may act)."""
+    when claimed; otherwise is_candidate's rule for everyone at once, in one query — the
+    members holding an assigned (unit, role), and the delegates of such members whose
+    delegation runs on the day (the new-task notification asks this after every
+    decision)."""
     users = get_user_model().objects.filter(is_active=True).order_by("pk")
     if task.owner_id is not None:
         return list(users.filter(pk=task.owner_id))
-    rows = list(TaskAssignment.objects.filter(task=task))
+    rows = _prefetched_assignments(task)
+    if rows is None:
+        rows = list(TaskAssignment.objects.filter(task=task))
     pairs = [Q(unit_id=a.unit_id, role=a.role) for a in rows]
     if not pairs:
         return []
-    members = Membership.objects.filter(reduce(or_, pairs)).values("user_id")
-    delegates = Delegation.objects.filter(user_id__in=members, ended__isnull=True).values(
-        "delegate_id"
-    )
-    pool = list(users.filter(Q(pk__in=members) | Q(pk__in=delegates)))
-    # is_candidate's rule for the whole pool at once (three queries, not three per person:
-    # the new-task notification asks this after every decision): own (unit, role) pairs,
-    # plus those of colleagues who delegated to them on the day.
     day = on or workdays.today()
-    delegators: dict[int, list[int]] = {}
-    for delegate_id, user_id in Delegation.objects.filter(
-        delegate_id__in=[u.pk for u in pool], starts_on__lte=day, ends_on__gte=day,
-        ended__isnull=True,
-    ).values_list("delegate_id", "user_id"):
-        delegators.setdefault(delegate_id, []).append(user_id)
-    ids = {u.pk for u in pool} | {d for ds in delegators.values() for d in ds}
-    held: dict[int, set[tuple[int, str]]] = {}
-    for user_id, unit_id, role in Membership.objects.filter(user_id__in=ids).values_list(
-            "user_id", "unit_id", "role"):
-        held.setdefault(user_id, set()).add((unit_id, role))
-    wanted = {(a.unit_id, a.role) for a in rows}
-    return [
-        user for user in pool
-        if any(wanted & held.get(uid, set()) for uid in [user.pk, *delegators.get(user.pk, [])])
-    ]
+    members = Membership.objects.filter(reduce(or_, pairs)).values("user_id")
+    delegates = Delegation.objects.filter(
+        user_id__in=members, starts_on__lte=day, ends_on__gte=day, ended__isnull=True,
+    ).values("delegate_id")
+    return list(users.filter(Q(pk__in=members) | Q(pk__in=delegates)))
 
 
 def inbox_for(user: RequestUser) -> QuerySet[Task]:

@@ -11,6 +11,8 @@ API (keep it small; docs/architecture.md "Notifications"):
   (a comment, a reason). `link` is a site-local path (``/…``). The actor is never notified
   of their own act. With `key`, a recipient gets the notification once (run_due's
   reminders, review's warnings).
+* ``notify_many([{…notify's keywords…}, …])``: several at once, one insert (a decision's
+  announcements).
 * ``mark_read(user=…, ids=[…])``, ``mark_all_read(user=…)``.
 * ``preferences_for(user)`` / ``preferences_set(user=…, choices={kind: (in_app, email)})``,
   ``wants_email(user, kind)``.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -44,7 +47,7 @@ logger = logging.getLogger("govmedia.notifications")
 
 __all__ = [
     "COPIED", "DECIDED", "KINDS", "OVERDUE", "REMINDER", "RETURNED", "TASK_NEW", "URGED",
-    "WARNING", "Kind", "mark_all_read", "mark_read", "notify", "preferences_for",
+    "WARNING", "Kind", "mark_all_read", "mark_read", "notify", "notify_many", "preferences_for",
     "preferences_set", "register_kind", "wants_email", "email_wanted",
 ]
 
@@ -148,35 +151,61 @@ def notify(
     """Tell `recipients` (users or user ids) about an event; returns the rows written.
     In-app rows for those whose preference allows it (once per `key` when given); e-mail
     after commit for those who chose it (when `email`), never raised."""
+    return notify_many([dict(recipients=recipients, kind=kind, title=title, params=params,
+                             body=body, link=link, actor=actor, key=key, email=email)])
+
+
+def notify_many(messages: Iterable[Mapping[str, Any]]) -> list[Notification]:
+    """Several `notify` calls (each a mapping of its keyword arguments) at once, as one
+    event tells several groups of people (a decision: the applicant, the next step's
+    candidates): one preference query, one key query and one insert for all of them."""
+    prepared = [m for m in (_prepare(**message) for message in messages) if m["ids"]]
+    if not prepared:
+        return []
+    all_ids = {uid for m in prepared for uid in m["ids"]}
+    found = {
+        (p.user_id, p.kind): (p.in_app, p.email)
+        for p in NotificationPreference.objects.filter(
+            user_id__in=all_ids, kind__in={m["kind"] for m in prepared})
+    }
+    keys = {m["key"] for m in prepared if m["key"]}
+    done = set(
+        Notification.objects.filter(recipient_id__in=all_ids, key__in=keys)
+        .values_list("recipient_id", "key")
+    ) if keys else set()
+    rows: list[Notification] = []
+    for m in prepared:
+        default = (True, KINDS[m["kind"]].email_default)
+        choices = {uid: found.get((uid, m["kind"]), default) for uid in m["ids"]}
+        ids = [uid for uid in m["ids"] if not m["key"] or (uid, m["key"]) not in done]
+        rows += [
+            Notification(recipient_id=uid, kind=m["kind"], title=m["title"][:200],
+                         params=m["params"], body=m["body"], link=m["link"],
+                         actor_id=m["actor_id"], key=m["key"][:120])
+            for uid in ids if choices[uid][0]
+        ]
+        mail_to = [uid for uid in ids if choices[uid][1]] if m["email"] else []
+        if mail_to:
+            message = {"title": m["title"], "params": m["params"], "body": m["body"],
+                       "link": m["link"]}
+            transaction.on_commit(partial(_send_mail, mail_to, message))
+    return Notification.objects.bulk_create(rows) if rows else []
+
+
+def _prepare(*, recipients: Iterable[Any], kind: str, title: str,
+             params: Mapping[str, Any] | None = None, body: str = "", link: str = "",
+             actor: Any = None, key: str = "", email: bool = True) -> dict[str, Any]:
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    link = _check_link(link)
-    params = {k: str(v) for k, v in (params or {}).items()}
     actor_id = getattr(actor, "pk", actor)
-    ids = []
+    ids: list[Any] = []
     for r in recipients:
         uid = getattr(r, "pk", r)
         if uid is not None and uid != actor_id and uid not in ids:
             ids.append(uid)
-    if not ids:
-        return []
-    choices = _choices(ids, kind)
-    if key:
-        done = set(
-            Notification.objects.filter(recipient_id__in=ids, key=key)
-            .values_list("recipient_id", flat=True)
-        )
-        ids = [uid for uid in ids if uid not in done]
-    rows = Notification.objects.bulk_create(
-        Notification(recipient_id=uid, kind=kind, title=title[:200], params=params,
-                     body=body, link=link, actor_id=actor_id, key=key[:120])
-        for uid in ids if choices[uid][0]
-    )
-    mail_to = [uid for uid in ids if choices[uid][1]] if email else []
-    if mail_to:
-        message = {"title": title, "params": params, "body": body, "link": link}
-        transaction.on_commit(lambda: _send_mail(mail_to, message))
-    return rows
+    return {"ids": ids, "kind": kind, "title": title, "body": body, "key": key,
+            "link": _check_link(link), "actor_id": actor_id, "email": email,
+            "params": {k: str(v) for k, v in (params or {}).items()}}
 
 
 def _send_mail(user_ids: list[int], message: dict[str, Any]) -> None:

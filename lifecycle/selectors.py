@@ -6,13 +6,20 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q, QuerySet
+from django.utils.functional import LazyObject, empty
 
 from lifecycle.models import Account, AccountTransition, Membership, Notification, Unit
 from lifecycle.types import RequestUser
 
 
 def _memberships(user: RequestUser) -> list[Membership]:
-    """All of a user's memberships with their units: one query per request user (cached)."""
+    """All of a user's memberships with their units: one query per request user (cached on
+    the user itself, so request.user — a lazy wrapper — and the user an auth backend is
+    handed share it)."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
     cached = user.__dict__.get("_govmedia_memberships")
     if cached is None:
         if not user.is_authenticated:
@@ -20,6 +27,11 @@ def _memberships(user: RequestUser) -> list[Membership]:
         cached = list(Membership.objects.filter(user=user).select_related("unit"))
         user.__dict__["_govmedia_memberships"] = cached
     return cached
+
+
+def membership_pairs(user: RequestUser) -> set[tuple[int, str]]:
+    """The (unit id, role) pairs the user holds, from the request's one memberships query."""
+    return {(m.unit_id, m.role) for m in _memberships(user)}
 
 
 def user_units(user: RequestUser, roles: tuple[str, ...] | None = None) -> list[Unit]:

@@ -1,9 +1,13 @@
 """Account flows. Every flow shares one sign-off chain loop (DESIGN §6):
 
     start → fan_out (one task per unit of a 会签 step, one for a 或签 step) → sign_off
-          → gather (Join; a reject/return cancels the siblings) → tally → route
-    route: next step → fan_out · returned to applicant → revise → tally
-           rejected/withdrawn → reject → rejected · last step approved → approve → …
+          → gate (gathers the round — a reject/return cancels the siblings —, tallies it
+            and routes, in one engine task: approvals.nodes.ChainGate)
+    gate: next step → sign_off (fanned out) · returned to applicant → revise → gate
+          rejected/withdrawn → reject → rejected · last step approved → approve → …
+
+The former gather → tally → route nodes stay defined, unreachable, so the engine rows of
+decisions taken before the gate (and a gather left open by a process in flight) resolve.
 
 Non-human nodes call approvals.actions; human nodes are RoutedView tasks decided through
 approvals.services.task_decide (web, API and seed all go through it)."""
@@ -18,12 +22,22 @@ from viewflow.workflow import flow, lock
 
 from approvals.forms import RevisionForm
 from approvals.models import AccountProcess, Decision, DecisionKind
-from approvals.nodes import ChainJoin, ChainSplit, RoutedView, task_redirect
+from approvals.nodes import (
+    LAST_DECIDER,
+    ChainGate,
+    ChainJoin,
+    ChainSplit,
+    RoutedView,
+    task_redirect,
+)
 from lifecycle.models import Role
 
 
 def last_decider(process: AccountProcess) -> Any:
-    """Who acts for a system step: the user of the latest decision (else the applicant)."""
+    """Who acts for a system step: the user of the latest decision (else the applicant) —
+    as the decide path that wrote it left it on the process, else read."""
+    if LAST_DECIDER in process.__dict__:
+        return process.__dict__[LAST_DECIDER]
     decision = Decision.objects.filter(process=process).select_related("actor").order_by("-pk").first()
     return decision.actor if decision else process.applicant
 
@@ -48,7 +62,7 @@ def applicant_step(kind: str, form: Any, title: Any) -> RoutedView:
 def revise_node(form: Any) -> RoutedView:
     """A returned application goes back to the applicant, who edits and resubmits it (or
     withdraws): approvals.services.revision_form / task_decide."""
-    return applicant_step("revision", form, _("申请人修改")).Next(this.tally)
+    return applicant_step("revision", form, _("申请人修改")).Next(this.gate)
 
 
 class ChainFlow:
@@ -69,9 +83,20 @@ class ChainFlow:
     sign_off = (
         RoutedView(task_redirect, kind="decision")
         .Annotation(title=_("逐级审核"))
-        .Next(this.gather)
+        .Next(this.gate)
     )
 
+    gate = (
+        ChainGate(tally=this.tally_round, fan_out=this.sign_off,
+                  arrivals=(this.sign_off,), legacy=(this.gather,))
+        .Annotation(title=_("汇总意见并流转"))
+        .Case(this.sign_off, this.goes_on)
+        .Case(this.revise, this.is_returned)
+        .Case(this.reject, this.is_rejected)
+        .Default(this.approve)
+    )
+
+    # -- the former gateways (see the module docstring) ---------------------------------
     gather = (
         ChainJoin(continue_on_condition=this.round_settled)
         .Annotation(title=_("汇总意见"))
@@ -124,10 +149,13 @@ class ChainFlow:
             decision__in=[DecisionKind.REJECT, DecisionKind.RETURN, DecisionKind.ADD_SIGNER],
         ).exists()
 
-    def tally_round(self, activation) -> None:
+    def tally_round(self, activation, decisions: list[Decision] | None = None) -> None:
+        """The round's outcome (process.data "outcome"), its step and round moved on;
+        `decisions` are the round's when the caller read them already (the gate)."""
         process = activation.process
         data = process.data
-        decisions = list(Decision.objects.filter(process=process, round=data["round"]))
+        if decisions is None:
+            decisions = list(Decision.objects.filter(process=process, round=data["round"]))
         revision = [d for d in decisions if d.step is None]
         outcome: str
         if revision:

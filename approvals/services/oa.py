@@ -253,6 +253,13 @@ def events_of(process: AccountProcess) -> QuerySet[ProcessEvent]:
     return ProcessEvent.objects.filter(process=process).select_related("actor").order_by("at", "pk")
 
 
+def _process_of(task: Task) -> AccountProcess:
+    """The task's process: the one loaded with it (the task page joins it), else read."""
+    if "process" in task._state.fields_cache:
+        return task.process.coerced
+    return AccountProcess.objects.get(pk=task.process_id)
+
+
 def _open_task(task: Task) -> Task:
     task = Task.objects.select_related("owner").get(pk=task.pk)
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
@@ -268,7 +275,7 @@ def signer_candidates(task: Task, actor: User) -> QuerySet[Any]:
     """People an approver may add as a signer: unit heads and approvers of the units the
     process's chain passes or of the approver's own units and below; never the applicant,
     the approver, or anyone who already decided in the process (one person, one level)."""
-    process = AccountProcess.objects.get(pk=task.process_id)
+    process = _process_of(task)
     chain = process.data.get("chain", [])
     codes = {code for step in chain for code in step.get("units", [])}
     units = Unit.objects.filter(Q(code__in=codes) | Q(pk__in=units_for(actor).values("pk")))

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -48,7 +48,14 @@ from approvals.models import (
     ProcessKind,
     TaskAssignment,
 )
-from approvals.nodes import process_url, step_label, task_url
+from approvals.nodes import (
+    LAST_DECIDER,
+    announce_tasks,
+    collect_new_tasks,
+    process_url,
+    step_label,
+    task_url,
+)
 from approvals.services.applications import (
     change_plan,
     closure_plan,
@@ -217,7 +224,9 @@ def _store_uploads(cleaned: dict[str, Any], *, task: Task, stored: list[str]) ->
     return out
 
 
-def _claim_locked(*, task: Task, actor: User) -> None:
+def _claim_locked(*, task: Task, actor: User, save: bool = True) -> None:
+    """Claim under the lock. `save=False` (the decide path, which saves the row as done
+    right after): the claim is made on the row in memory only — one UPDATE, not two."""
     node = task.flow_task
     if task.status in (STATUS.DONE, STATUS.CANCELED):
         raise TaskConflict(str(ERR_TASK_DONE))
@@ -226,7 +235,10 @@ def _claim_locked(*, task: Task, actor: User) -> None:
     if task.status == STATUS.NEW:
         if not node.can_assign(actor, task):
             raise TaskForbidden(str(ERR_TASK_FORBIDDEN))
-        node.activation_class(task).assign(actor)
+        if save:
+            node.activation_class(task).assign(actor)
+        else:  # what viewflow's assign transition sets, saved with the decision's update
+            task.owner, task.status = actor, STATUS.ASSIGNED
 
 
 def task_claim(*, task: Task, actor: User) -> Task:
@@ -321,6 +333,23 @@ def _step_unit_id(task: Task, code: str) -> int | None:
     return Unit.objects.filter(code=code).values_list("pk", flat=True).first()
 
 
+def _reload_locked(task: Task) -> Task:
+    """The task again under the lock: its row, holder, process (viewflow's and ours, which
+    every activation of the decision reuses), account and applying unit (the answer and the
+    notifications read them) in one query. Its routing rows come along from the caller's
+    load when it prefetched them (they are written with the task and never change), else
+    one more query."""
+    rows = getattr(task, "_prefetched_objects_cache", {}).get("assignments")
+    task = Task.objects.select_related(
+        "owner", "process__accountprocess__account", "process__accountprocess__unit",
+    ).get(pk=task.pk)
+    if rows is not None:
+        task._prefetched_objects_cache = {"assignments": rows}
+    else:
+        prefetch_related_objects([task], "assignments")
+    return task
+
+
 def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment: str,
                    cleaned: dict[str, Any], return_to: int | None, stored: list[str],
                    overdue: bool = False) -> Task:
@@ -328,15 +357,11 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
         # One load under the lock: the task, its process (viewflow's and ours, which every
         # activation below reuses) and its routing rows (the candidate check, acting_for
         # and the decision's unit read them from here).
-        task = (
-            Task.objects.select_related("owner", "process__accountprocess")
-            .prefetch_related("assignments")
-            .get(pk=task.pk)
-        )
+        task = _reload_locked(task)
         if overdue:
             _take_over_locked(task=task, actor=actor)
         else:
-            _claim_locked(task=task, actor=actor)
+            _claim_locked(task=task, actor=actor, save=False)
         cleaned = _store_uploads(cleaned, task=task, stored=stored)
         activation = node.activation_class(task)
         process = activation.process
@@ -367,31 +392,39 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
             actor=actor,
             acting_for=acting,
         )
+        process.__dict__[LAST_DECIDER] = actor  # the flow's system steps act in their name
         if resubmits:
             _revision_apply(process=process, cleaned=cleaned, actor=actor, task=task)
             _revision_route(process=process, changed=bool(changes), round_=round_)
         elif node.task_kind not in ("decision", "revision") and not overdue:
             process.data[node.task_kind] = cleaned
             process.save(update_fields=["data"])
-        activation.start(None)
-        activation.execute()
+        with collect_new_tasks() as new_tasks:
+            activation.start(None)
+            activation.execute()
+        also = []
         if node.task_kind == "decision" and decision in (DecisionKind.APPROVE, DecisionKind.REJECT):
-            transaction.on_commit(partial(announce_decision, decided.pk))
+            also.append(decision_message(decided, task=task, process=process))
+        # After commit, one notify_many: the new tasks' candidates and the applicant.
+        transaction.on_commit(partial(announce_tasks, new_tasks, also=also))
+        # A sign-off the chain moved on from (the next step's tasks, or siblings still to
+        # sign) ran no flow step that writes the account; the API's answer re-reads it
+        # otherwise.
+        moved_on = (node.task_kind == "decision" and process.finished is None
+                    and process.data.get("outcome", "next") == "next")
+        setattr(task, "account_touched", not moved_on)  # noqa: B010
     return task
 
 
-def announce_decision(decision_pk: int) -> None:
-    """After the commit of an approver's 同意/不同意: tell the applicant (a return reaches
-    them as the revision task's notification, approvals.nodes.announce_task)."""
-    decided = Decision.objects.select_related("process__account", "task", "actor").get(
-        pk=decision_pk)
-    process = decided.process
-    notifications.notify(
+def decision_message(decided: Decision, *, task: Task, process: AccountProcess) -> dict[str, Any]:
+    """notify's arguments for an approver's 同意/不同意: the applicant is told (a return
+    reaches them as the revision task's notification, approvals.nodes.task_message)."""
+    return dict(
         recipients=[process.applicant_id], kind=notifications.DECIDED,
         title=(gettext_noop("审批通过：{account}（{step}）")
                if decided.decision == DecisionKind.APPROVE
                else gettext_noop("审批不同意：{account}（{step}）")),
-        params={"account": process.account.name, "step": step_label(decided.task)},
+        params={"account": process.account.name, "step": step_label(task, process)},
         body=decided.comment, link=process_url(process), actor=decided.actor,
         key=f"decision:{decided.pk}",
     )
