@@ -33,6 +33,10 @@ class LockoutBackend(AxesBackend):
             return None  # not a login over HTTP: nothing to count or lock
         return super().authenticate(request, username=username, password=password, **kwargs)
 
+    def has_perm(self, user_obj, perm, obj=None):
+        """Logins only: permissions are ModelBackend's and MembershipBackend's answers."""
+        return False
+
 
 def lockout_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)

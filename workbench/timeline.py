@@ -152,13 +152,19 @@ def process_timeline(process: AccountProcess) -> dict[str, Any]:
     current = waiting(open_tasks)
     steps = chain_steps(process, decisions, current)
     return {"entries": entries(process, decisions), "current": current, "steps": steps,
-            "svg_height": 28 + 44 * max(len(steps), 1)}
+            "svg_height": 28 + 44 * max(len(steps), 1), "decisions": decisions}
 
 
-def latest_changes(process: AccountProcess) -> dict[str, Any] | None:
-    """The last resubmission and what it changed (shown to the approvers deciding next)."""
-    row = (Decision.objects.filter(process=process, decision=DecisionKind.RESUBMIT)
-           .select_related("actor").order_by("-pk").first())
+def latest_changes(process: AccountProcess,
+                   decisions: list[Decision] | None = None) -> dict[str, Any] | None:
+    """The last resubmission and what it changed (shown to the approvers deciding next);
+    `decisions`: the process's, with their actors, when the caller has them (the timeline)."""
+    if decisions is None:
+        row = (Decision.objects.filter(process=process, decision=DecisionKind.RESUBMIT)
+               .select_related("actor").order_by("-pk").first())
+    else:
+        row = max((d for d in decisions if d.decision == DecisionKind.RESUBMIT),
+                  key=lambda d: d.pk, default=None)
     if row is None:
         return None
     return {"at": row.at, "who": person(row.actor), "comment": row.comment,

@@ -70,8 +70,10 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "config.auth.LockoutBackend",  # first: counts failures, refuses a locked client
-    "django.contrib.auth.backends.ModelBackend",
+    # before ModelBackend: the view permission every page's menu asks for is answered from
+    # the request's memberships, not by two permission queries (has_perm: any backend's yes)
     "approvals.auth.MembershipBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -16,7 +16,7 @@ from approvals import services
 from tests.approvals.helpers import apply_xl, decide, only_open_task
 
 pytestmark = pytest.mark.django_db
-QUERIES = 13
+QUERIES = 10
 
 
 def _rows(client) -> dict[str, dict[str, str]]:

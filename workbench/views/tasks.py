@@ -92,11 +92,11 @@ class TaskView(View):
             "current_step": task.data.get("step"),
             "return_choices": self.return_choices(task) if is_decision else [],
             "is_last_step": is_decision and task.data.get("step", 0) + 1 >= len(process.chain),
-            "changes": latest_changes(process),
+            "changes": latest_changes(process, timeline["decisions"]),
             "rectification": rectification_facts(process, request.user),
             "plan": attachment(task.pk, "plan", account.plan.name)
             if account.plan and default_storage.exists(account.plan.name) else None,
-            "submissions": submissions(process),
+            "submissions": submissions(process, timeline["decisions"]),
             "application": application_summary(process),
             "history": account_history(account=account),
             "form": form,
@@ -213,12 +213,17 @@ def application_summary(process: AccountProcess) -> dict[str, Any] | None:
     return None
 
 
-def submissions(process: AccountProcess) -> list[dict[str, Any]]:
+def submissions(process: AccountProcess,
+                decisions: list[Decision] | None = None) -> list[dict[str, Any]]:
     """What the clerks and inspectors submitted in the process's data steps, labelled by
-    the step's form, for the approvers who decide next (report, evidence, registration…)."""
+    the step's form, for the approvers who decide next (report, evidence, registration…).
+    `decisions`: the process's in (at, pk) order with actor and task, when the caller has
+    them (the timeline)."""
     out = []
-    rows = Decision.objects.filter(process=process, step__isnull=True).exclude(data={})
-    for row in rows.select_related("actor", "task").order_by("at", "pk"):
+    if decisions is None:
+        decisions = list(Decision.objects.filter(process=process, step__isnull=True)
+                         .exclude(data={}).select_related("actor", "task").order_by("at", "pk"))
+    for row in (d for d in decisions if d.step is None and d.data):
         node = row.task.flow_task
         form_class = getattr(node, "form_class", None)
         if getattr(node, "task_kind", "") == "revision" or form_class is None:
