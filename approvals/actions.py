@@ -21,6 +21,7 @@ from approvals.errors import (
     ERR_ACCOUNT_ENDED,
     ERR_ACCOUNT_NOT_ACTIVE,
     ERR_CLOSURE_PENDING,
+    ERR_INSPECTION_RECORDED,
     ERR_RULE_SET_MISMATCH,
     ERR_SUCCESSOR_CLOSING,
     ERR_SUCCESSOR_UNKNOWN,
@@ -319,7 +320,9 @@ def inspection_record(*, process: AccountProcess) -> Inspection:
         raise ValidationError(errors)
     decision = Decision.objects.filter(process=process).order_by("-pk").first()
     actor = decision.actor if decision else None
-    Finding.objects.filter(inspection=inspection, automatic=False).delete()
+    # Findings are append-only (issue 12 item 3): the step records once, never replaces.
+    if Finding.objects.filter(inspection=inspection, automatic=False).exists():
+        raise ValidationError(str(ERR_INSPECTION_RECORDED))
     evidence = {"evidence_text": data["evidence_text"], "evidence_url": data["evidence_url"]}
     screenshot = data.get("screenshot") or ""
     rows = [Finding(inspection=inspection, indicator=indicators[c], points=0, **evidence)

@@ -39,7 +39,7 @@ from review.models import (
     Post,
     RuleSet,
 )
-from review.selectors import dictionaries_for
+from review.selectors import dictionaries_for, snapshot_superseded
 
 
 def _actor(request: HttpRequest) -> User:
@@ -224,13 +224,24 @@ class InspectionAdmin(AppendOnlyAdmin):
 
 @admin.register(MetricSnapshot)
 class MetricSnapshotAdmin(AppendOnlyAdmin):
+    """Every row, corrections included: a replaced row is marked 已更正 (a later row of the
+    same account and day holds the current figures; review.selectors.current_snapshots)."""
+
     list_display = ["account", "as_of", "followers", "posts_total", "last_post_on", "interaction_enabled",
-                    "written_by", "source"]
-    list_filter = ["interaction_enabled"]
+                    "written_by", "source", "written_at", "superseded"]
+    list_filter = ["interaction_enabled", "source"]
     search_fields = ["account__name", "account__platform_id"]
-    list_select_related = ["account"]
+    list_select_related = ["account", "written_by"]
     raw_id_fields = ["account"]
     date_hierarchy = "as_of"
+    ordering = ["-as_of", "account", "-pk"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MetricSnapshot]:
+        return super().get_queryset(request).annotate(is_superseded=snapshot_superseded())
+
+    @admin.display(description=_("已更正"), boolean=True)
+    def superseded(self, obj: MetricSnapshot) -> bool:
+        return bool(getattr(obj, "is_superseded", False))
 
 
 @admin.register(Feedback)

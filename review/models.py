@@ -312,12 +312,17 @@ class MetricSnapshot(models.Model):
         on_delete=models.PROTECT, related_name="+",
     )
     source = models.CharField(_("来源"), max_length=16, blank=True)
+    written_at = models.DateTimeField(_("写入时间"), null=True, blank=True)
 
     class Meta:
+        # Append-only (issue 12 item 3): a correction of an account's figures for a day is a
+        # new row; the row with the highest id of an (account, as_of) pair is the current one
+        # (review.selectors.current_snapshots). On PostgreSQL a trigger rejects UPDATE and
+        # DELETE (migration review/0008).
         verbose_name = _("监测数据")
         verbose_name_plural = _("监测数据")
-        constraints = [
-            models.UniqueConstraint(fields=["account", "as_of"], name="snapshot_unique_day"),
+        indexes = [
+            models.Index(fields=["account", "as_of", "id"], name="snapshot_account_day_idx"),
         ]
 
 

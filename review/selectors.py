@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from lifecycle.models import Account, AccountTransition, Membership, Role
 from lifecycle.selectors import sees_everything, subtree_q, user_units
 from lifecycle.types import RequestUser
-from review.models import ContentFinding, Dictionary, Feedback, FeedbackKind
+from review.models import ContentFinding, Dictionary, Feedback, FeedbackKind, MetricSnapshot
 from review.services import FEEDBACK_HANDLED
 
 FEEDBACK_OPEN = "open"  # error reports not yet handled
@@ -54,6 +54,22 @@ REVIEW_INPUT_ROLES = (Role.INSPECTOR, Role.SUPERVISOR_REVIEWER)
 
 
 INTEGRATION_PERMISSION = "review.add_metricsnapshot"
+
+
+def snapshot_superseded() -> Exists:
+    """True for a snapshot row a later correction of the same account and day replaced."""
+    return Exists(
+        MetricSnapshot.objects.filter(
+            account_id=OuterRef("account_id"), as_of=OuterRef("as_of"), pk__gt=OuterRef("pk")
+        )
+    )
+
+
+def current_snapshots(qs: QuerySet[MetricSnapshot] | None = None) -> QuerySet[MetricSnapshot]:
+    """Snapshots are append-only (a correction is a new row): the current figures of an
+    account for a day are its row with the highest id. One query, whatever the count."""
+    qs = qs if qs is not None else MetricSnapshot.objects.all()
+    return qs.filter(~snapshot_superseded())
 
 
 def review_input_accounts(user: RequestUser) -> QuerySet[Account]:

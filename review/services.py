@@ -165,16 +165,19 @@ def metrics_import(
     Check: every row is checked first (review.metrics.metrics_check) and every bad row
     reported (MetricsImportError, nothing written). Lock: the named accounts, in pk order,
     so that two imports naming one account run one after the other and the second sees the
-    first one's snapshots. Change: a MetricSnapshot is upserted per account and as-of date,
-    and each account's latest figures follow its newest row unless a newer snapshot already
-    exists; blank figures keep the account's current value. No audit row: the snapshots
-    are the record. ``scope`` limits which accounts may be named (API: the user's subtree).
+    first one's snapshots. Change: every row is a new MetricSnapshot (append-only, issue 12
+    item 3: a second row for an account and as-of date is a correction — counted as
+    ``updated`` — and, having the higher id, the current figures of that day; the earlier
+    row stays as history with its writer, source and time), and each account's latest
+    figures follow its newest row unless a newer snapshot already exists; blank figures keep
+    the account's current value. No audit row: the snapshots are the record. ``scope``
+    limits which accounts may be named (API: the user's subtree).
     Set-based (a few queries per 500 accounts): bulk writes, no per-row query."""
     good: list[MetricRow] = metrics_check(rows=rows, scope=scope, today=today)
     account_ids = sorted({p.account_id for p in good if p.account_id is not None})
     dates = sorted({p.as_of for p in good})
     latest_before: dict[int, datetime.date] = {}
-    existing: dict[tuple[int, datetime.date], int] = {}
+    existing: set[tuple[int, datetime.date]] = set()
     for start in range(0, len(account_ids), CHUNK):
         chunk = account_ids[start : start + CHUNK]
         list(Account.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
@@ -184,12 +187,14 @@ def metrics_import(
             .annotate(latest=Max("as_of"))
             .values_list("account_id", "latest")
         )
-        for snap_pk, snap_account, day in MetricSnapshot.objects.filter(
-            account_id__in=chunk, as_of__in=dates
-        ).values_list("pk", "account_id", "as_of"):
-            existing[(snap_account, day)] = snap_pk
+        existing.update(
+            MetricSnapshot.objects.filter(account_id__in=chunk, as_of__in=dates)
+            .values_list("account_id", "as_of")
+            .distinct()
+        )
+    written_at = timezone.now()
     to_create: list[MetricSnapshot] = []
-    to_update: list[MetricSnapshot] = []
+    corrections = 0
     for p in good:
         if p.account_id is None:  # metrics_check resolves the account of every row it returns
             continue
@@ -202,20 +207,11 @@ def metrics_import(
             interaction_enabled=p.interaction_enabled,
             written_by=actor,
             source=source,
+            written_at=written_at,
         )
-        pk = existing.get((p.account_id, p.as_of))
-        if pk is None:
-            to_create.append(snap)
-        else:
-            snap.pk = pk
-            to_update.append(snap)
+        to_create.append(snap)
+        corrections += (p.account_id, p.as_of) in existing
     MetricSnapshot.objects.bulk_create(to_create, batch_size=CHUNK)
-    MetricSnapshot.objects.bulk_update(
-        to_update,
-        ["followers", "posts_total", "last_post_on", "interaction_enabled", "written_by",
-         "source"],
-        batch_size=CHUNK,
-    )
 
     newest: dict[int, MetricRow] = {}
     for p in good:
@@ -236,8 +232,8 @@ def metrics_import(
     accounts_updated = account_set_metrics(metrics=figures)
     return MetricsImportResult(
         rows=len(good),
-        created=len(to_create),
-        updated=len(to_update),
+        created=len(to_create) - corrections,
+        updated=corrections,
         accounts_updated=accounts_updated,
     )
 

@@ -44,6 +44,13 @@ def _campaign_tasks(campaign):
     return {p.account_id: t for p in processes for t in selectors.open_tasks(p)}
 
 
+def _open_campaign(w):
+    with after_commit():
+        return services.campaign_create(
+            actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
+            scope_unit=w.u.nj)
+
+
 def _png() -> io.BytesIO:
     buf = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(buf, format="PNG")
@@ -174,10 +181,7 @@ def test_it_runs_a_campaign_through_the_web_and_issues_the_report(
 
 def test_it_refuses_to_close_with_open_inspections(review_world):
     w = review_world
-    with after_commit():
-        campaign = services.campaign_create(
-            actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
-            scope_unit=w.u.nj)
+    campaign = _open_campaign(w)
     with pytest.raises(ValidationError) as exc:
         services.campaign_close(actor=w.p.nj_inspector, campaign=campaign)
     assert "5 个账号未完成检查" in str(exc.value)
@@ -187,10 +191,7 @@ def test_it_refuses_to_close_with_open_inspections(review_world):
 
 def test_it_rejects_deductions_above_the_indicator_max(review_world):
     w = review_world
-    with after_commit():
-        campaign = services.campaign_create(
-            actor=w.p.nj_inspector, period="2026Q4", kind="quarterly", ratio="1", seed=1,
-            scope_unit=w.u.nj)
+    campaign = _open_campaign(w)
     task = _campaign_tasks(campaign)[w.zj.pk]
     from approvals.services import task_decide
 
@@ -218,3 +219,25 @@ def test_it_starts_the_inspections_in_a_job_after_commit_and_only_once(review_wo
     # Redelivered job: nothing more.
     assert services.campaign_start_inspections(campaign=campaign, actor=w.p.nj_inspector) == 0
     assert len(_campaign_tasks(campaign)) == 5
+
+
+def test_recorded_findings_are_never_replaced(review_world):
+    """Issue 12 item 3: findings are append-only. The record step used to delete the
+    inspection's manual findings and write them again; a second run is now refused and
+    the recorded findings stay as they were."""
+    from approvals import actions
+    from approvals.services import task_decide
+
+    w = review_world
+    campaign = _open_campaign(w)
+    task = _campaign_tasks(campaign)[w.zj.pk]
+    task_decide(task=task, actor=w.p.nj_inspector, decision="approve",
+                data={"ded_UPDATE_NOT_TIMELY": "3", "evidence_text": "更新不及时"})
+    inspection = Inspection.objects.get(campaign=campaign, account=w.zj)
+    before = list(Finding.objects.filter(inspection=inspection).values_list("pk", "points"))
+    assert (inspection.verdict, len(before)) == ("pass", 1)
+    process = AccountProcess.objects.get(pk=task.process_id)
+    process.data["inspection"]["deductions"] = [{"code": "UPDATE_NOT_TIMELY", "points": 1}]
+    with pytest.raises(ValidationError, match="只增不改"):
+        actions.inspection_record(process=process)
+    assert list(Finding.objects.filter(inspection=inspection).values_list("pk", "points")) == before

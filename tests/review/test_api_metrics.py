@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from lifecycle.models import Account
 from review.models import MetricSnapshot
+from review.selectors import current_snapshots
 from tests.review.helpers import account
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +141,31 @@ def test_metrics_writers(accounts, nanjing, inspector):
     assert client_for(inspector).post(URL, [row("xlfb")], format="json").status_code == 200
     snap = MetricSnapshot.objects.get()
     assert snap.written_by == inspector and snap.source == "api"
+
+
+def test_a_correction_is_a_new_row_and_the_latest_wins(accounts, nanjing, inspector):
+    """Issue 12 item 3 (the finding: a second POST for the same account and day overwrote
+    the snapshot, erasing what was first reported and by whom). The contract is unchanged
+    (200, {rows, created, updated, accounts_updated}: the correction counts as updated);
+    the first row stays as written, the correction is a new row recording its writer."""
+    from django.contrib.auth.models import Permission
+
+    from lifecycle import services
+
+    assert client_for(inspector).post(URL, [row("xlfb")], format="json").status_code == 200
+    first = MetricSnapshot.objects.get()
+    bot = services.user_upsert(username="monitor_bot", full_name="监测系统", password="pw")
+    bot.user_permissions.add(Permission.objects.get(codename="add_metricsnapshot"))
+    response = client_for(bot).post(URL, [row("xlfb", followers=1500)], format="json")
+    assert response.status_code == 200
+    assert response.json() == {"rows": 1, "created": 0, "updated": 1, "accounts_updated": 1}
+    rows = list(MetricSnapshot.objects.order_by("pk"))
+    assert len(rows) == 2
+    assert (rows[0].pk, rows[0].followers, rows[0].written_by) == (first.pk, 1200, inspector)
+    assert (rows[1].followers, rows[1].written_by, rows[1].source) == (1500, bot, "api")
+    assert rows[0].written_at <= rows[1].written_at
+    assert list(current_snapshots()) == [rows[1]]
+    assert Account.objects.get(pk=accounts["xl"].pk).followers == 1500
 
 
 def test_an_integration_account_writes_any_account(accounts, nanjing):

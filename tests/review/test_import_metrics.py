@@ -8,6 +8,7 @@ import pytest
 
 from lifecycle.models import Account, AccountState
 from review.models import MetricSnapshot
+from review.selectors import current_snapshots
 from tests.review.helpers import account, run, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -77,13 +78,18 @@ def test_it_reads_xlsx_date_and_number_cells(accounts, tmp_path):
     assert Account.objects.get(pk=accounts["fb"].pk).last_post_on == datetime.date(2019, 6, 9)
 
 
-def test_it_replaces_the_snapshot_of_the_same_day(accounts, tmp_path):
+def test_a_correction_of_the_same_day_is_a_new_row(accounts, tmp_path):
+    """Issue 12 item 3 (the finding: a correction overwrote the snapshot row). Now the
+    first row stays as it was written, the correction is a second row, the latest wins."""
     run("import_metrics", str(write_csv(tmp_path / "a.csv", GOOD[:1])))
+    first = MetricSnapshot.objects.get(account=accounts["fb"])
     again = [["weibo", "xlfb", "2019-06-10", "1300", "341", "2019-06-10", "1"]]
     result = run("import_metrics", str(write_csv(tmp_path / "b.csv", again)))
     assert result.code == 0
-    assert MetricSnapshot.objects.filter(account=accounts["fb"]).count() == 1
-    assert MetricSnapshot.objects.get(account=accounts["fb"]).followers == 1300
+    rows = list(MetricSnapshot.objects.filter(account=accounts["fb"]).order_by("pk"))
+    assert [(r.pk, r.followers) for r in rows] == [(first.pk, first.followers), (rows[1].pk, 1300)]
+    assert all(r.source == "cli" and r.written_at is not None for r in rows)
+    assert list(current_snapshots().filter(account=accounts["fb"])) == [rows[1]]
     assert Account.objects.get(pk=accounts["fb"].pk).followers == 1300
 
 

@@ -91,3 +91,47 @@ def test_it_labels_the_feedback_and_metrics_columns(admin_client):
                                   as_of=datetime.date(2026, 12, 1), followers=10)
     snapshots = admin_client.get("/admin/review/metricsnapshot/").content.decode()
     assert "粉丝数" in snapshots and "发文总数" in snapshots
+
+
+def test_the_snapshot_list_marks_corrected_rows_with_flat_queries(
+    admin_client, nanjing, django_assert_max_num_queries
+):
+    """A correction is a new row (issue 12 item 3): the admin lists both, the replaced one
+    marked 已更正, with as many queries for many rows as for one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from review.services import metrics_import
+
+    acc = Feedback.objects.first().account
+
+    def push(followers, day="2026-12-01"):
+        metrics_import(
+            rows=[
+                (
+                    2,
+                    {
+                        "platform": acc.platform,
+                        "platform_id": acc.platform_id,
+                        "as_of": day,
+                        "followers": str(followers),
+                        "posts_total": "1",
+                        "last_post_on": "",
+                        "interaction_enabled": "false",
+                    },
+                )
+            ],
+            source="cli",
+        )
+
+    push(10)
+    with CaptureQueriesContext(connection) as one:
+        html = admin_client.get("/admin/review/metricsnapshot/").content.decode()
+    assert "已更正" in html and html.count('alt="True"') == 0
+    push(12)
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        push(5, day)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = admin_client.get("/admin/review/metricsnapshot/").content.decode()
+    assert html.count('alt="True"') == 1  # the first 2026-12-01 row, replaced by the second
+    assert MetricSnapshot.objects.filter(account=acc, as_of="2026-12-01").count() == 2

@@ -20,9 +20,10 @@ class Command(GovCommand):
         " is row 1) and nothing is written (exit 1). Unknown columns, values beyond the"
         " header, unknown accounts, dates other than YYYY-MM-DD (or YYYY/MM/DD), future"
         " dates, counts below 0 or above 2147483647, control characters and bad booleans"
-        " (true/false, 1/0, yes/no, 是/否) are rejected. One snapshot per account and as-of"
-        " date (re-importing replaces it); the account's latest figures follow the newest"
-        " snapshot."
+        " (true/false, 1/0, yes/no, 是/否) are rejected. Snapshots are append-only: a row for"
+        " an account and as-of date already imported is a correction, stored as a new row"
+        " that supersedes the earlier one (kept as history); the account's latest figures"
+        " follow the newest snapshot."
     )
 
     def add_arguments(self, parser: Any) -> None:
