@@ -114,22 +114,23 @@ def sample_notice(kind: str) -> Notice:
     )
 
 
-def side_by_side(data: bytes, target: Path, max_pages: int = 3) -> None:
-    """All pages (up to max_pages) next to each other on one PDF page (pypdf)."""
-    import io
+def side_by_side(pdf: Path, target: Path, dpi: int, max_pages: int = 3) -> None:
+    """All pages (up to max_pages) next to each other in one PNG. Each page is rendered by
+    pdftoppm on its own (with its annotations: the seal is the signature widget's
+    appearance), then the images are joined; merging the PDF pages would leave page 2's
+    seal at page 1's coordinates."""
+    from PIL import Image
 
-    from pypdf import PageObject, PdfReader, PdfWriter, Transformation
-
-    pages = PdfReader(io.BytesIO(data)).pages[:max_pages]
-    width = float(pages[0].mediabox.width)
-    height = float(pages[0].mediabox.height)
-    sheet = PageObject.create_blank_page(width=width * len(pages), height=height)
-    for i, page in enumerate(pages):
-        sheet.merge_transformed_page(page, Transformation().translate(tx=width * i, ty=0))
-    writer = PdfWriter()
-    writer.add_page(sheet)
-    with target.open("wb") as fh:
-        writer.write(fh)
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-l", str(max_pages), str(pdf),
+                    str(pdf.with_suffix(""))], check=True)
+    images = [Image.open(p) for p in sorted(pdf.parent.glob(f"{pdf.stem}-*.png"))]
+    sheet = Image.new("RGB", (sum(i.width for i in images), max(i.height for i in images)),
+                      "white")
+    x = 0
+    for image in images:
+        sheet.paste(image, (x, 0))
+        x += image.width
+    sheet.save(target)
 
 
 def main() -> None:
@@ -151,12 +152,11 @@ def main() -> None:
                 rendered.data, seal=seal, anchor=signing.Anchor(*rendered.anchor))
             pdf = Path(tmp) / f"{kind}.pdf"
             pdf.write_bytes(rendered.data)
-            cmd = ["pdftoppm", "-png", "-r", str(args.dpi)]
-            if not args.all_pages:
-                # One PNG per kind: the pages side by side.
-                side_by_side(rendered.data, pdf)
-                cmd += ["-singlefile"]
-            subprocess.run([*cmd, str(pdf), str(out / kind)], check=True)
+            if args.all_pages:
+                subprocess.run(["pdftoppm", "-png", "-r", str(args.dpi), str(pdf),
+                                str(out / kind)], check=True)
+            else:
+                side_by_side(pdf, out / f"{kind}.png", args.dpi)
             print(f"{kind}: {rendered.pages} page(s), {len(rendered.data)} bytes")
 
 
