@@ -194,6 +194,7 @@ class PostStats:
     last_post_on: datetime.date | None
     longest_gap: int | None  # days between consecutive post days (window edges included)
     days_over_limit: int  # days in the window more than `limit` days after the previous post
+    # (or after the window's start / go-live date when no earlier post is known)
 
 
 def post_stats(
@@ -210,16 +211,21 @@ def post_stats(
     ).order_by("published_at").values_list("published_at", flat=True)
     days = sorted({m.astimezone(tz).date() for m in moments})
     before = [d for d in days if d < start]
-    inside = [d for d in days if d >= start]
-    previous = before[-1] if before else None
-    points = ([previous] if previous else []) + inside
+    # Where the count starts: the last post before the window; without one, the window's
+    # start — or the go-live date if later (fair windows: no blame before going live). The
+    # gap up to the first post then counts like any other, in the longest gap and the days
+    # over the limit alike.
+    opened = account.opened_on
+    anchor = before[-1] if before else (max(start, opened) if opened else start)
+    points = [anchor] + [d for d in days if d > anchor]
     gaps: list[int] = [(b - a).days for a, b in zip(points, points[1:], strict=False)]
-    gaps.append((end - points[-1]).days if points else (end - start).days)
+    if points[-1] <= end:
+        gaps.append((end - points[-1]).days)
     over = 0
     cursor = start
     while cursor <= end:
         last = max((d for d in points if d <= cursor), default=None)
-        if last is None or (cursor - last).days > limit:
+        if last is not None and (cursor - last).days > limit:
             over += 1
         cursor += datetime.timedelta(days=1)
     return PostStats(

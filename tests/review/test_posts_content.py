@@ -241,3 +241,23 @@ def test_post_stats_report_gaps_and_days_over_the_limit(review_world):
     assert stats.posts == 3 and stats.last_post_on == datetime.date(2026, 1, 25)
     assert stats.longest_gap == 20
     assert stats.days_over_limit == 5  # 16 … 20 January: more than 14 days after 1 January
+
+
+def test_post_stats_count_the_gap_before_the_first_known_post(review_world):
+    """No post before the window: the gap from the window's start (or the go-live date,
+    if later) to the first post counts in the longest gap and the days over the limit alike
+    (the demo's inspection sheet: one post on 6 December in a window from 1 October)."""
+    from review.posts import post_stats
+
+    w = review_world
+    acc = make_account("首发号", w.u.xl, w.u.jy, platform=Platform.BILIBILI,
+                       opened_on=datetime.date(2020, 1, 1))
+    Post.objects.create(account=acc, published_at=datetime.datetime(2026, 1, 25, 4, tzinfo=datetime.UTC),
+                        url="https://x/1", text="t")
+    stats = post_stats(acc, start=datetime.date(2026, 1, 1), end=datetime.date(2026, 1, 31))
+    assert stats.posts == 1 and stats.longest_gap == 24
+    assert stats.days_over_limit == 9  # 16 … 24 January
+    Account.objects.filter(pk=acc.pk).update(opened_on=datetime.date(2026, 1, 10))
+    acc.refresh_from_db()
+    stats = post_stats(acc, start=datetime.date(2026, 1, 1), end=datetime.date(2026, 1, 31))
+    assert stats.longest_gap == 15 and stats.days_over_limit == 0  # live from 10 January
