@@ -381,8 +381,7 @@ class DictionaryEntryInline(admin.TabularInline):
     model = DictionaryEntry
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("kind", "term", "replacement", "source_note", "added_in", "removed_in",
-                                "created")
+    fields = readonly_fields = ("kind", "term", "replacement", "source_note", "added_in", "removed_in")
     ordering = ["-added_in", "kind", "term"]
 
     def has_add_permission(self, request, obj=None):
