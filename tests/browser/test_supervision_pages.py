@@ -6,6 +6,7 @@ scrolling, no console error."""
 from __future__ import annotations
 
 import datetime
+from importlib import import_module
 
 import pytest
 from django.conf import settings
@@ -15,18 +16,28 @@ from approvals import services as approvals
 from approvals.models import AccountProcess, Filing
 from approvals.selectors import open_tasks
 from review import services
-from review.models import Post
+from review.models import Post, RuleSet
 from review.warnings import warnings_record
 from tests.approvals.review_helpers import make_account, review_world_fixture  # noqa: F401
 
-# serialized_rollback: the flush between the two widths would drop the migrations' rule set.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 ARTIFACTS = settings.BASE_DIR / "var" / "test-artifacts" / "supervision"
 
 
+def _rule_set() -> None:
+    """The migrations' national-2019 rule set: a transactional test's flush (this one's or an
+    earlier test's) removes migration data, and warnings and campaigns need an active set."""
+    from django.apps import apps as registry
+
+    if not RuleSet.objects.filter(active=True).exists():
+        import_module("review.migrations.0002_default_national_2019_rule_set").install(registry, None)
+        import_module("review.migrations.0005_rule_sources").source_national_2019(registry, None)
+
+
 def _world(w):
+    _rule_set()
     today = timezone.localdate()
     at_risk = make_account("建邺预警号", w.u.xl, w.u.jy, days_ago=11)
     warnings_record(today=today)
