@@ -98,3 +98,14 @@ def test_a_registered_kind_needs_no_migration(nanjing):
         assert len(_send(nanjing.p, kind=code)) == 2
     finally:
         n.KINDS.pop(code)
+
+
+def test_email_wanted_answers_for_many_users_in_one_query(nanjing, django_assert_num_queries):
+    p = nanjing.p
+    n.preferences_set(user=p.xl_clerk, choices={n.OVERDUE: (True, False)})
+    users = [p.xl_clerk, p.xl_head, p.jy_approver]
+    with django_assert_num_queries(1):
+        wanted = n.email_wanted(users, n.OVERDUE)
+    # the clerk turned it off; the others keep the default (on for overdue)
+    assert wanted == {p.xl_head.pk, p.jy_approver.pk}
+    assert wanted == {u.pk for u in users if n.wants_email(u, n.OVERDUE)}
