@@ -320,8 +320,9 @@ def inspection_record(*, process: AccountProcess) -> Inspection:
         raise ValidationError(errors)
     decision = Decision.objects.filter(process=process).order_by("-pk").first()
     actor = decision.actor if decision else None
-    # Findings are append-only (issue 12 item 3): the step records once, never replaces.
-    if Finding.objects.filter(inspection=inspection, automatic=False).exists():
+    # Inspection records and findings are append-only (issue 12 item 3): the step records
+    # once (verdict and manual findings), never replaces what was recorded.
+    if inspection.verdict or Finding.objects.filter(inspection=inspection, automatic=False).exists():
         raise ValidationError(str(ERR_INSPECTION_RECORDED))
     evidence = {"evidence_text": data["evidence_text"], "evidence_url": data["evidence_url"]}
     screenshot = data.get("screenshot") or ""

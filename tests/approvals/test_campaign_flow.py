@@ -241,3 +241,13 @@ def test_recorded_findings_are_never_replaced(review_world):
     with pytest.raises(ValidationError, match="只增不改"):
         actions.inspection_record(process=process)
     assert list(Finding.objects.filter(inspection=inspection).values_list("pk", "points")) == before
+    # Also a pass without findings: a second run never re-scores the recorded verdict.
+    task = _campaign_tasks(campaign)[w.xl.pk]
+    task_decide(task=task, actor=w.p.nj_inspector, decision="approve", data={})
+    clean = Inspection.objects.get(campaign=campaign, account=w.xl)
+    process = AccountProcess.objects.get(pk=task.process_id)
+    process.data["inspection"]["vetoes"] = ["SERIOUS_ERROR"]
+    with pytest.raises(ValidationError, match="只增不改"):
+        actions.inspection_record(process=process)
+    assert Inspection.objects.get(pk=clean.pk).verdict == clean.verdict
+    assert not Finding.objects.filter(inspection=clean, automatic=False).exists()
