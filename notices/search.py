@@ -15,7 +15,7 @@ import html
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
@@ -93,7 +93,11 @@ def matching(qs: QuerySet[Notice], q: str) -> QuerySet[Notice]:
         return qs
     if uses_fts() and all(len(t) >= MIN_FTS for t in terms):
         phrases = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        return qs.filter(pk__in=RawSQL(
+        # `id + 0 IN (…)`, not `id IN (…)`: with the bare column SQLite drives the query by
+        # the match list and then sorts every matching row (with its joins) by date — 200 ms
+        # CPU for a phrase found in 50,000 notices; with the expression it walks the date
+        # index (notice_issued_order_idx) and probes the list, stopping at the page's end.
+        return qs.alias(_fts_pk=F("pk") + 0).filter(_fts_pk__in=RawSQL(
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [phrases]))
     found = Q()
     for term in terms:
