@@ -8,7 +8,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from lifecycle.http import PAGE_SIZE_PARAM, PAGE_SIZES, page_size
+from lifecycle.http import PAGE_SIZE_PARAM, PAGE_SIZES, page_param, page_size
 
 
 class ApiErrorsMixin:
@@ -39,6 +39,16 @@ class Pagination(PageNumberPagination):
             return page_size(request.query_params.get(PAGE_SIZE_PARAM), self.page_size)
         except ValueError as exc:
             raise ValidationError({PAGE_SIZE_PARAM: [str(exc)]}) from None
+
+    def get_page_number(self, request, paginator):
+        # Not a number from 1 (or `last`): 400 naming `page` (DRF would answer 404). A page
+        # past the end stays DRF's 404.
+        raw = request.query_params.get(self.page_query_param)
+        try:
+            page_param(raw)
+        except ValueError as exc:
+            raise ValidationError({self.page_query_param: [str(exc)]}) from None
+        return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -52,3 +52,29 @@ def page_size(raw: str | None, default: int) -> int:
 
     raise ValueError(gettext("page_size（每页条数）只能是 {sizes}，收到的是“{value}”。").format(
         sizes="、".join(str(s) for s in PAGE_SIZES), value=raw[:20]))
+
+
+def int_param(raw: str | None, name: str, *, minimum: int = 1,
+              maximum: int | None = None) -> int | None:
+    """A whole-number query parameter (`?page=`, `?year=`, `?account=` …): None when absent;
+    anything else than a number in range raises ValueError with a message naming the
+    parameter (the web answers 400 with it, the API 400 {name: [message]})."""
+    if raw is None or raw == "":
+        return None
+    raw = raw.strip()
+    if raw.isdigit() and int(raw) >= minimum and (maximum is None or int(raw) <= maximum):
+        return int(raw)
+    from django.utils.translation import gettext
+
+    if maximum is None:
+        text = gettext("参数 {name} 应为不小于 {minimum} 的整数，收到的是“{value}”。")
+    else:
+        text = gettext("参数 {name} 应为 {minimum} 到 {maximum} 之间的整数，收到的是“{value}”。")
+    raise ValueError(text.format(name=name, minimum=minimum, maximum=maximum, value=raw[:20]))
+
+
+def page_param(raw: str | None) -> int | str | None:
+    """`?page=`: a page number from 1 or `last` (Django's Paginator.get_page takes both)."""
+    if raw == "last":
+        return raw
+    return int_param(raw, "page")

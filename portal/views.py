@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.throttling import ScopedRateThrottle
 
 from lifecycle import selectors_public as public
-from lifecycle.http import client_ip
+from lifecycle.http import client_ip, page_param
 from lifecycle.models import Account, AccountState, Platform, Unit
 from notices import selectors as notice_selectors
 from notices import services as notice_services
@@ -132,8 +132,12 @@ def announcements(request):
     unit = Unit.objects.filter(code=unit_code).first() if unit_code else None
     if platform not in Platform.values:
         platform = ""
+    try:
+        number = page_param(request.GET.get("page"))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
     page = Paginator(public.announcement_rows(unit=unit, platform=platform), PAGE_SIZE).get_page(
-        request.GET.get("page")
+        number
     )
     query = request.GET.copy()
     query.pop("page", None)

@@ -19,6 +19,7 @@ from lifecycle.tabular import write_table
 from notices.rendering import cn_date, font_css, html_to_pdf
 from workbench import annual
 from workbench.dashboards import top_units
+from workbench.views.paging import whole_number
 
 
 class AnnualStatisticsView(View):
@@ -26,12 +27,7 @@ class AnnualStatisticsView(View):
 
     def get(self, request):
         today = timezone.localdate()
-        try:
-            year = int(request.GET.get("year") or today.year - 1)
-        except ValueError:
-            year = today.year - 1
-        if not 2000 <= year <= today.year:
-            raise Http404(_("年份无效。"))
+        year = whole_number(request, "year", minimum=2000, maximum=today.year) or today.year - 1
         code = request.GET.get("unit") or ""
         scope = units_for(request.user)
         if code:

@@ -32,9 +32,11 @@ def notice_list(request):
     page = paginate(request, notices, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
+    # A malformed filter (a date, a year) is a 400 with the form's message on the field.
     return render(
         request, "workbench/archive/list.html",
         {"form": form, "page": page, "query": query.urlencode(), "q": filters.get("q", "")},
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -18,17 +18,17 @@ from django.views import View
 from review.models import FeedbackKind
 from review.selectors import FEEDBACK_HANDLED_STATE, FEEDBACK_OPEN, feedback_for, feedback_notes
 from review.services import FEEDBACK_NOTE_MAX, feedback_handle, feedback_may_handle
+from workbench.views.paging import page_number, whole_number
 
 PAGE_SIZE = 50
 STATES = ((FEEDBACK_OPEN, _("未处理的纠错")), (FEEDBACK_HANDLED_STATE, _("已处理")))
 
 
 def _filters(request) -> dict:
-    account = request.GET.get("account", "")
     return {
         "kind": request.GET.get("kind", "") if request.GET.get("kind") in FeedbackKind.values else "",
         "state": request.GET.get("state", "") if request.GET.get("state") in dict(STATES) else "",
-        "account_id": int(account) if account.isdigit() else None,
+        "account_id": whole_number(request, "account"),
     }
 
 
@@ -41,7 +41,7 @@ class FeedbackListView(View):
     def context(self, request, *, failed: int | None = None, note: str = "", error: str = ""):
         filters = _filters(request)
         page = Paginator(feedback_for(request.user, **filters), PAGE_SIZE).get_page(
-            request.GET.get("page")
+            page_number(request)
         )
         items = list(page.object_list)
         notes = feedback_notes(items)

@@ -13,6 +13,7 @@ from django.views import View
 
 from lifecycle import notifications
 from lifecycle import selectors as lifecycle_selectors
+from workbench.views.paging import page_number
 
 PAGE_SIZE = 30
 
@@ -23,7 +24,7 @@ class NotificationListView(View):
     def get(self, request):
         unread_only = request.GET.get("unread") == "1"
         rows = lifecycle_selectors.notifications_for(request.user, unread=unread_only)
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(rows, PAGE_SIZE).get_page(page_number(request))
         return render(request, self.template_name, {
             "page_obj": page, "unread_only": unread_only,
             "unread": lifecycle_selectors.unread_count(request.user),

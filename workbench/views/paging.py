@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import BadRequest
 from django.core.paginator import Page, Paginator
 
-from lifecycle.http import PAGE_SIZE_PARAM, page_size
+from lifecycle.http import PAGE_SIZE_PARAM, int_param, page_param, page_size
 
 
 def size_of(request, default: int) -> int:
@@ -16,5 +16,22 @@ def size_of(request, default: int) -> int:
         raise BadRequest(str(exc)) from None
 
 
+def page_number(request) -> int | str | None:
+    """`?page=`: a number from 1 or `last`; anything else is a 400 naming the parameter (a
+    number past the end shows the last page)."""
+    try:
+        return page_param(request.GET.get("page"))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def whole_number(request, name: str, **limits) -> int | None:
+    """Another whole-number query parameter (lifecycle.http.int_param); bad → 400."""
+    try:
+        return int_param(request.GET.get(name), name, **limits)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
 def paginate(request, rows, default: int) -> Page:
-    return Paginator(rows, size_of(request, default)).get_page(request.GET.get("page"))
+    return Paginator(rows, size_of(request, default)).get_page(page_number(request))

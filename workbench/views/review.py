@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +24,7 @@ from approvals import services
 from approvals.forms.inspection import CampaignForm, InspectionForm, RectificationStartForm, ScreenshotForm
 from approvals.models import AccountProcess
 from approvals.nodes import process_url, task_url
+from lifecycle.http import int_param
 from lifecycle.models import Account, AccountState, Role, Unit
 from lifecycle.selectors import accounts_for, subtree_q, units_for, user_units
 from lifecycle.tabular import write_csv, write_table
@@ -211,8 +212,12 @@ class RectifyStartView(View):
         return account
 
     def campaign(self, request):
-        pk = request.GET.get("campaign") or request.POST.get("campaign")
-        return _campaign_or_404(request, int(pk)) if pk and str(pk).isdigit() else None
+        raw = request.GET.get("campaign") or request.POST.get("campaign")
+        try:
+            pk = int_param(raw, "campaign")
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        return _campaign_or_404(request, pk) if pk is not None else None
 
     def findings(self, account, campaign):
         insp = Inspection.objects.filter(account=account)
@@ -260,8 +265,6 @@ class RectifyStartView(View):
 
 def _as_of(request) -> datetime.date:
     """The as-of date of a list; a malformed one (9999-99-99) is a 400, never a 500."""
-    from django.core.exceptions import BadRequest
-
     raw = request.GET.get("as_of") or ""
     try:
         day = parse_date(raw)

@@ -34,7 +34,7 @@ from lifecycle.selectors import account_history
 from lifecycle.services import TransitionError
 from notices.selectors import notices_for
 from workbench.timeline import FILE_KEYS, latest_changes, person, process_timeline
-from workbench.views.paging import size_of
+from workbench.views.paging import page_number, size_of
 
 # Service fields shown by another form field (the closure form's channel rows).
 ERROR_FIELD_ALIASES = {"successor_channels": "channel_value_0"}
@@ -454,6 +454,7 @@ class QueueView(_TaskColumns, vf_list.WorkflowQueueListView):
     filterset_class = None
 
     def get_paginate_by(self, queryset):
+        page_number(self.request)  # ?page=abc: a 400 naming the parameter, not a 404
         return size_of(self.request, self.paginate_by)
 
     @viewprop
@@ -465,6 +466,10 @@ class ArchiveView(_TaskColumns, vf_list.WorkflowArchiveListView):
     title = _("已办")
     filterset_class = None
     columns = ("task_link", "flow_name", "step_name", "account_name", "unit_name", "finished")
+
+    def get_paginate_by(self, queryset):
+        page_number(self.request)  # ?page=abc: a 400 naming the parameter, not a 404
+        return super().get_paginate_by(queryset)
 
     def finished(self, task):
         return task.finished
