@@ -180,7 +180,9 @@ def test_optional_second_factor_leaves_an_unenrolled_admin_in(sysadmin):
     assert settings.ADMIN_OTP_REQUIRED is False
     client = Client()
     login(client, sysadmin)
-    assert client.get("/admin/").status_code == 200
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    assert 'href="/accounts/otp/" data-testid="admin-otp-link"' in page.content.decode()
 
 
 def test_the_security_administrator_resets_a_users_devices(sysadmin, nanjing):
