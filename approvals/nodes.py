@@ -123,7 +123,7 @@ _collector = threading.local()
 def collect_new_tasks() -> Iterator[list[Task]]:
     """Within the block, the human tasks created are collected into the yielded list
     instead of each announcing itself after commit: the caller (the decide path) announces
-    them together with its own message (`announce_tasks`)."""
+    them together with its own message, in its transaction (`announce_tasks`)."""
     outer = getattr(_collector, "tasks", None)
     tasks: list[Task] = []
     _collector.tasks = tasks
@@ -144,14 +144,11 @@ def announce_task(task_pk: int) -> None:
 
 
 def announce_tasks(tasks: list[Task], *, also: Sequence[dict[str, Any]] = ()) -> None:
-    """After the commit that created `tasks` (loaded with their process, account and unit,
-    as the decide path has them): announce those still open, and the messages `also`, in
-    one notify_many (one insert)."""
-    still_open = set(Task.objects.filter(
-        pk__in=[t.pk for t in tasks], status__in=(STATUS.NEW, STATUS.ASSIGNED),
-    ).values_list("pk", flat=True)) if tasks else set()
-    notifications.notify_many(
-        [*(task_message(t, t.process) for t in tasks if t.pk in still_open), *also])
+    """In the transaction that created `tasks` (loaded with their process, account and
+    unit, as the decide path has them), after its audit rows: announce them and the
+    messages `also` in one notify_many — one insert, the rows committed with the decision,
+    e-mail after commit (lifecycle.notifications)."""
+    notifications.notify_many([*(task_message(t, t.process) for t in tasks), *also])
 
 
 def task_message(task: Task, process: AccountProcess) -> dict[str, Any]:

@@ -4,7 +4,7 @@ transfer and bulk approval, under the process lock."""
 from __future__ import annotations
 
 import datetime
-from functools import partial, reduce
+from functools import reduce
 from operator import or_
 from typing import Any
 
@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -405,8 +404,9 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
         also = []
         if node.task_kind == "decision" and decision in (DecisionKind.APPROVE, DecisionKind.REJECT):
             also.append(decision_message(decided, task=task, process=process))
-        # After commit, one notify_many: the new tasks' candidates and the applicant.
-        transaction.on_commit(partial(announce_tasks, new_tasks, also=also))
+        # One notify_many for the new tasks' candidates and the applicant: the rows with
+        # the decision (as every service notifies, after its audit row), e-mail after commit.
+        announce_tasks(new_tasks, also=also)
         # A sign-off the chain moved on from (the next step's tasks, or siblings still to
         # sign) ran no flow step that writes the account; the API's answer re-reads it
         # otherwise.
