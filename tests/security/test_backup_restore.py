@@ -1,7 +1,8 @@
-"""Backup and restore (issue 12 item 10) on SQLite: `backup --out DIR` writes the database,
-MEDIA_ROOT and a manifest; `restore DIR` checks the folder first, restores, then re-checks
-every notice hash and the security log's chain. The PostgreSQL round trip (pg_dump /
-pg_restore) is tests/infra/test_backup_restore_services.py."""
+"""Backup and restore (issue 12 item 10) on the suite's own database (SQLite; PostgreSQL on
+the services leg): `backup --out DIR` writes the database, MEDIA_ROOT and a manifest;
+`restore DIR` checks the folder first, restores, then re-checks every notice hash and the
+security log's chain. The services leg's own PostgreSQL round trip with a second database
+(pg_dump / pg_restore) is tests/infra/test_backup_restore_services.py."""
 
 from __future__ import annotations
 
@@ -44,7 +45,9 @@ def test_a_backup_round_trips_every_notice_and_the_security_log(nanjing, tmp_pat
     assert "backup written" in out and "3 notices" in out
 
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
-    assert manifest["database"] == {"vendor": "sqlite", "file": "database.sqlite3"}
+    # The normal leg runs on SQLite, the services leg on PostgreSQL: the same round trip.
+    dump = {"sqlite": "database.sqlite3", "postgresql": "database.dump"}[connection.vendor]
+    assert manifest["database"] == {"vendor": connection.vendor, "file": dump}
     assert {n["number"]: n["sha256"] for n in manifest["notices"]} == hashes
     assert all(n["sm3"] for n in manifest["notices"])
     assert manifest["security_log"] == {
@@ -60,7 +63,7 @@ def test_a_backup_round_trips_every_notice_and_the_security_log(nanjing, tmp_pat
     for notice in notices:
         entry = manifest["files"][f"media/{notice.pdf.name}"]
         assert entry["sha256"] == notice.sha256
-    assert "database.sqlite3" in manifest["files"]
+    assert dump in manifest["files"]
 
     # Over a database with data: refused without --force, and nothing changes.
     extra = get_user_model().objects.create(username="after_backup")
