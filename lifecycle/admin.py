@@ -268,22 +268,12 @@ from django.contrib.admin.models import LogEntry  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.urls import path as url_path  # noqa: E402
 
+from lifecycle.admin_base import ReadOnlyAdmin  # noqa: E402
 from lifecycle.models import SecurityEvent  # noqa: E402
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(_ReadOnlyAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin):
     """The security log for the security auditor: filters, search, CSV export of what the
     filters select (`export/` keeps the list's query string). Nobody changes a row."""
 
@@ -320,7 +310,7 @@ class SecurityEventAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(_ReadOnlyAdmin):
+class LogEntryAdmin(ReadOnlyAdmin):
     """The admin's own change history, for the auditor."""
 
     list_display = ("action_time", "user", "content_type", "object_repr", "action_flag")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from sequences.models import Sequence
 
+from lifecycle.admin_base import ReadOnlyAdmin
 from notices import signing
 from notices.archive import may_edit_retention
 from notices.models import (
@@ -22,17 +23,6 @@ from notices.models import (
 )
 from notices.selectors import notices_for
 from notices.services import notice_render
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Notice)

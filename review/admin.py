@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from lifecycle.admin_base import ReadOnlyAdmin
 from lifecycle.selectors import accounts_for
 from lifecycle.types import User
 from review import services
@@ -143,20 +144,11 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
-class AppendOnlyAdmin(admin.ModelAdmin):
+class AppendOnlyAdmin(ReadOnlyAdmin):
     """Review records are append-only (issue 12 item 3): shown here, never added, edited or
     deleted — campaigns, inspections and their findings come from the review services and
     the workbench, snapshots from POST /api/metrics/ and import_metrics (which record who
     wrote them), feedback from the public form; corrections are new rows."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Campaign)
