@@ -107,7 +107,7 @@ def test_the_lists_run_a_fixed_number_of_queries_whatever_the_page_size(client, 
     # session, user, the user's units, delegations and (unit, role) pairs (scope), count,
     # page, the menu count, the unit filter's units, the header's unread notification
     # count (the frame's view permission comes from the units: approvals.auth)
-    assert small == large == TODO_QUERIES, (small, large)
+    assert small == large == INBOX_QUERIES, (small, large)
     client.force_login(p.xl_head)
     done = reverse("workflow:archive")
     small, large = _queries(client, done, page_size=10), _queries(client, done, page_size=50)
@@ -115,7 +115,7 @@ def test_the_lists_run_a_fixed_number_of_queries_whatever_the_page_size(client, 
     # come with the page (select_related), not one query a row
 
 
-TODO_QUERIES = 9
+INBOX_QUERIES = 9
 DONE_QUERIES = 8  # both with the header's unread notification count
 
 
