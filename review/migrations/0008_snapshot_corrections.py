@@ -4,14 +4,10 @@ from django.conf import settings
 from django.db import migrations, models
 
 # Monitoring snapshots are append-only (issue 12 item 3): a correction is a new row, so on
-# PostgreSQL UPDATE and DELETE are refused like the security log's (lifecycle/0004, whose
-# function this reuses). TRUNCATE stays possible (the test runner's flush).
+# PostgreSQL UPDATE and DELETE are refused like the security log's (lifecycle/0004 defines
+# govmedia_append_only(); this migration depends on it and only adds the trigger).
+# TRUNCATE stays possible (the test runner's flush).
 APPEND_ONLY = """
-CREATE OR REPLACE FUNCTION govmedia_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'append-only table %: % refused', TG_TABLE_NAME, TG_OP;
-END;
-$$ LANGUAGE plpgsql;
 CREATE TRIGGER metric_snapshot_append_only BEFORE UPDATE OR DELETE ON review_metricsnapshot
     FOR EACH ROW EXECUTE FUNCTION govmedia_append_only();
 """
