@@ -7,6 +7,7 @@ import datetime
 import logging
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.dispatch import Signal
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -166,13 +167,54 @@ def process_one_reminder(*, assignment: TaskAssignment, today: datetime.date) ->
     )
     if claimed != 1:
         return False
+    _reminded(assignment, today)
+    return True
+
+
+# Overdue assignments are marked this many at a time (one UPDATE each batch).
+REMIND_BATCH = 1000
+
+
+def remind_overdue(*, today: datetime.date) -> int:
+    """process_one_reminder for every overdue assignment, a batch at a time: one
+    `UPDATE … WHERE reminded_on IS NULL … RETURNING id` marks the batch and names the rows
+    it changed, so of two concurrent runs each assignment is claimed (logged, hooked) by
+    exactly one. Returns how many were marked."""
+    rows = list(overdue_assignments(today))
+    marked = 0
+    for start in range(0, len(rows), REMIND_BATCH):
+        batch = rows[start:start + REMIND_BATCH]
+        claimed = _mark_reminded([a.pk for a in batch], today)
+        for assignment in batch:
+            if assignment.pk in claimed:
+                _reminded(assignment, today)
+                marked += 1
+    return marked
+
+
+def _mark_reminded(ids: list[int], today: datetime.date) -> set[int]:
+    """Set reminded_on=today on those of `ids` not yet reminded; the ids it set."""
+    if not ids:
+        return set()
+    quote = connection.ops.quote_name
+    table, pk, column = (quote(TaskAssignment._meta.db_table), quote("id"),
+                         quote("reminded_on"))
+    sql = (
+        f"UPDATE {table} SET {column} = %s WHERE {pk} IN ({', '.join(['%s'] * len(ids))}) "
+        f"AND {column} IS NULL RETURNING {pk}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datefield_value(today), *ids])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _reminded(assignment: TaskAssignment, today: datetime.date) -> None:
     logger.warning(
         "event=task_overdue task=%s process=%s unit=%s role=%s due_on=%s",
         assignment.task_id, assignment.task.process_id, assignment.unit.code,
         assignment.role, assignment.due_on,
     )
     task_overdue.send(sender=None, assignment=assignment, today=today)
-    return True
 
 
 # -- all of it ------------------------------------------------------------------------------
@@ -183,9 +225,7 @@ def run_due(*, today: datetime.date) -> str:
     ended = sum(
         process_one_notice_period(task=task, today=today) for task in due_notice_periods(today)
     )
-    reminded = sum(
-        process_one_reminder(assignment=a, today=today) for a in overdue_assignments(today)
-    )
+    reminded = remind_overdue(today=today)
     # Rectification deadlines: remind, then escalate.
     review_due = rectifications_due(today=today)
     # E-mail last: escalations go to the assignments marked overdue above.

@@ -35,13 +35,14 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -52,7 +53,7 @@ from approvals import selectors
 from approvals.models import AccountProcess, TaskAssignment
 from approvals.nodes import step_label, task_url
 from lifecycle import notifications
-from lifecycle.models import Role, Unit
+from lifecycle.models import Membership, Role, Unit
 from lifecycle.workdays import add_working_days
 from notices.rendering import cn_date
 
@@ -72,15 +73,12 @@ def overdue_key(assignment: TaskAssignment) -> str:
 # -- recipients -----------------------------------------------------------------------------
 
 
-def _reachable(users: Iterable[Any], *, task: Task, key: str) -> list[Any]:
-    """Active users with an e-mail address who keep e-mail on for the kind; the ones
-    without an address are logged."""
-    kind = notifications.REMINDER if key == REMINDER else notifications.OVERDUE
-    active = [user for user in users if user.is_active]
-    wanted = notifications.email_wanted(active, kind)  # one query for all of them
+def _reachable(users: Iterable[Any], *, task: Task, key: str, wanted: set[int]) -> list[Any]:
+    """Active users with an e-mail address who keep e-mail on for the kind (`wanted`: the
+    ids that do, read for the whole batch); the ones without an address are logged."""
     found = []
-    for user in active:
-        if user.pk not in wanted:
+    for user in users:
+        if not user.is_active or user.pk not in wanted:
             continue
         if not (user.email or "").strip():
             logger.info("event=mail_skipped_no_address task=%s mail=%s user=%s",
@@ -90,49 +88,43 @@ def _reachable(users: Iterable[Any], *, task: Task, key: str) -> list[Any]:
     return found
 
 
-def reminder_recipients(task: Task, *, today: datetime.date | None = None) -> list[Any]:
-    """Who can act on the task on `today` (approvals.selectors.candidates_for), if reachable."""
-    return _reachable(selectors.candidates_for(task, on=today), task=task, key=REMINDER)
-
-
-# The heads of each unit, read once per send_due_mail run (a province's overdue tasks
-# come from far fewer units than tasks); None outside a run.
-_heads_of_run: dict[int, list[Any]] | None = None
-
-
-def _heads(unit: Unit | None) -> list[Any]:
-    if unit is None:
-        return []
-    if _heads_of_run is not None and unit.pk in _heads_of_run:
-        return _heads_of_run[unit.pk]
-    heads = list(
-        get_user_model().objects.filter(
-            memberships__unit=unit, memberships__role=Role.UNIT_HEAD, is_active=True
-        ).order_by("pk")
-    )
-    if _heads_of_run is not None:
-        _heads_of_run[unit.pk] = heads
+def _heads_by_unit(unit_ids: set[int]) -> dict[int, list[Any]]:
+    """The active heads (unit_head) of each unit, by user id (one query for a batch)."""
+    heads: dict[int, list[Any]] = {uid: [] for uid in unit_ids}
+    for membership in (
+        Membership.objects.filter(unit_id__in=unit_ids, role=Role.UNIT_HEAD,
+                                  user__is_active=True)
+        .select_related("user").order_by("user_id", "pk")
+    ):
+        heads[membership.unit_id].append(membership.user)
     return heads
 
 
-def escalation_people(assignment: TaskAssignment) -> list[Any]:
+def _above(unit: Unit) -> Unit | None:
+    """Where an escalation goes up to: the supervisor unit (主管单位), else the parent."""
+    return unit.supervisor or unit.parent
+
+
+def escalation_people(assignment: TaskAssignment, heads: dict[int, list[Any]]) -> list[Any]:
     """Whom an overdue assignment concerns in-app: the heads of the late unit, or of its
     supervisor unit when the task is the heads' own or the unit has no active head."""
-    unit = assignment.unit
-    heads = _heads(unit) if assignment.role != Role.UNIT_HEAD else []
-    return heads or _heads(unit.supervisor or unit.parent)
+    unit, above = assignment.unit, _above(assignment.unit)
+    own = heads.get(unit.pk, []) if assignment.role != Role.UNIT_HEAD else []
+    return own or (heads.get(above.pk, []) if above else [])
 
 
-def escalation_recipients(assignment: TaskAssignment) -> list[Any]:
+def escalation_recipients(assignment: TaskAssignment, heads: dict[int, list[Any]],
+                          wanted: set[int]) -> list[Any]:
     """The heads of the late unit; the heads of its supervisor unit when the task is the
     heads' own or none of them has an e-mail address."""
     key = overdue_key(assignment)
-    unit = assignment.unit
+    unit, above = assignment.unit, _above(assignment.unit)
     if assignment.role != Role.UNIT_HEAD:
-        heads = _reachable(_heads(unit), task=assignment.task, key=key)
-        if heads:
-            return heads
-    return _reachable(_heads(unit.supervisor or unit.parent), task=assignment.task, key=key)
+        found = _reachable(heads.get(unit.pk, []), task=assignment.task, key=key, wanted=wanted)
+        if found:
+            return found
+    return _reachable(heads.get(above.pk, []) if above else [], task=assignment.task, key=key,
+                      wanted=wanted)
 
 
 # -- messages -------------------------------------------------------------------------------
@@ -146,10 +138,15 @@ def task_link(task: Task) -> str:
     return settings.GOVMEDIA_BASE_URL.rstrip("/") + task_url(task)
 
 
-def _task_facts(task: Task) -> dict[str, Any]:
-    process = AccountProcess.objects.select_related("account", "unit").get(pk=task.process_id)
+def _processes(tasks: Iterable[Task]) -> dict[int, AccountProcess]:
+    """The tasks' processes with account and applicant unit (one query for a batch)."""
+    return AccountProcess.objects.select_related("account", "unit").in_bulk(
+        {task.process_id for task in tasks})
+
+
+def _task_facts(task: Task, process: AccountProcess) -> dict[str, Any]:
     return {
-        "title": f"{process.flow_class.process_title}（{step_label(task)}）",
+        "title": f"{process.flow_class.process_title}（{step_label(task, process)}）",
         "account_name": process.account.name,
         "platform": process.account.get_platform_display(),
         "applicant_unit": process.unit.name,
@@ -173,12 +170,12 @@ def _name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def reminder_messages(task: Task, recipients: list[Any]) -> dict[int, EmailMessage]:
+def reminder_messages(task: Task, recipients: list[Any], *, process: AccountProcess,
+                      assignments: list[TaskAssignment]) -> dict[int, EmailMessage]:
     with translation.override("zh-hans"):
-        assignments = list(TaskAssignment.objects.filter(task=task).select_related("unit"))
         due_on = min(a.due_on for a in assignments if a.due_on)
         facts = {
-            **_task_facts(task),
+            **_task_facts(task, process),
             "units": "、".join(a.unit.name for a in assignments),
             "due_on": _date(due_on),
         }
@@ -189,12 +186,12 @@ def reminder_messages(task: Task, recipients: list[Any]) -> dict[int, EmailMessa
         }
 
 
-def escalation_messages(assignment: TaskAssignment, recipients: list[Any],
-                        today: datetime.date) -> dict[int, EmailMessage]:
+def escalation_messages(assignment: TaskAssignment, recipients: list[Any], *,
+                        process: AccountProcess, today: datetime.date) -> dict[int, EmailMessage]:
     task = assignment.task
     with translation.override("zh-hans"):
         facts = {
-            **_task_facts(task),
+            **_task_facts(task, process),
             "unit": assignment.unit.name,
             "role": assignment.get_role_display(),
             "holder": _name(task.owner) if task.owner_id else "尚未认领",
@@ -232,71 +229,198 @@ def _due(row: dict[str, Any] | None, now: datetime.datetime) -> bool:
     return now - datetime.datetime.fromisoformat(row["at"]) >= RETRY_AFTER
 
 
-def _update_ledger(
-    task: Task, key: str, change: Callable[[dict[str, Any], datetime.datetime], Any]
-) -> Any:
-    """Apply `change(entry, now)` to the task's ledger entry under the process lock (the
-    task is re-read inside it, as approvals.services does). None when the lock is busy."""
-    try:
-        with task.flow_task.flow_class.lock(task.process_id):
-            locked = Task.objects.get(pk=task.pk)
-            data = dict(locked.data or {})
-            ledger = dict(data.get(LEDGER) or {})
-            entry = dict(ledger.get(key) or {})
-            entry.setdefault("to", {})
-            result = change(entry, timezone.now())
-            ledger[key] = entry
-            data[LEDGER] = ledger
-            locked.data = data
-            locked.save(update_fields=["data"])
-            task.data = data
-            return result
-    except FlowLockFailed:
-        logger.info("event=mail_deferred task=%s mail=%s reason=process_locked", task.pk, key)
-        return None
-
-
-def _claim(task: Task, key: str, user_ids: list[int]) -> list[int]:
+def _claim_entry(entry: dict[str, Any], user_ids: list[int], now: datetime.datetime) -> list[int]:
     """Mark the recipients still to be written to as `sending`; returns their ids."""
-
-    def change(entry: dict[str, Any], now: datetime.datetime) -> list[int]:
-        if entry.get("done"):
-            return []
-        claimed = []
-        for uid in user_ids:
-            row = entry["to"].get(str(uid))
-            if _due(row, now):
-                entry["to"][str(uid)] = {
-                    "status": SENDING, "at": now.isoformat(),
-                    "attempts": (row or {}).get("attempts", 0) + 1,
-                }
-                claimed.append(uid)
-        _mark_done(entry, user_ids, now)
-        return claimed
-
-    return _update_ledger(task, key, change) or []
+    if entry.get("done"):
+        return []
+    claimed = []
+    for uid in user_ids:
+        row = entry["to"].get(str(uid))
+        if _due(row, now):
+            entry["to"][str(uid)] = {
+                "status": SENDING, "at": now.isoformat(),
+                "attempts": (row or {}).get("attempts", 0) + 1,
+            }
+            claimed.append(uid)
+    _mark_done(entry, user_ids, now)
+    return claimed
 
 
-def _record(task: Task, key: str, user_ids: list[int], errors: dict[int, str | None]) -> None:
-    def change(entry: dict[str, Any], now: datetime.datetime) -> None:
-        for uid, error in errors.items():
-            row = entry["to"].setdefault(str(uid), {"attempts": 1})
-            row["at"] = now.isoformat()
-            if error is None:
-                row["status"] = SENT
-                row.pop("error", None)
-            else:
-                row["status"] = FAILED
-                row["error"] = error[:300]
-        _mark_done(entry, user_ids, now)
-
-    _update_ledger(task, key, change)
+def _record_entry(entry: dict[str, Any], user_ids: list[int], errors: dict[int, str | None],
+                  now: datetime.datetime) -> None:
+    for uid, error in errors.items():
+        row = entry["to"].setdefault(str(uid), {"attempts": 1})
+        row["at"] = now.isoformat()
+        if error is None:
+            row["status"] = SENT
+            row.pop("error", None)
+        else:
+            row["status"] = FAILED
+            row["error"] = error[:300]
+    _mark_done(entry, user_ids, now)
 
 
 def _mark_done(entry: dict[str, Any], user_ids: list[int], now: datetime.datetime) -> None:
     rows = entry["to"]
     if all(str(uid) in rows and _final(rows[str(uid)], now) for uid in user_ids):
         entry["done"] = now.isoformat()
+
+
+def _with_entry(data: dict[str, Any] | None, key: str,
+                change: Callable[[dict[str, Any]], Any]) -> tuple[dict[str, Any], Any]:
+    """A copy of a task's data with `change` applied to the ledger entry `key`."""
+    data = dict(data or {})
+    ledger = dict(data.get(LEDGER) or {})
+    entry = dict(ledger.get(key) or {})
+    entry["to"] = dict(entry.get("to") or {})
+    result = change(entry)
+    ledger[key] = entry
+    data[LEDGER] = ledger
+    return data, result
+
+
+def _claim(task: Task, key: str, user_ids: list[int]) -> list[int]:
+    """Claim one task's recipients under its process lock (what _claim_locked does for a
+    batch); [] when the lock is busy."""
+    now = timezone.now()
+    try:
+        with task.flow_task.flow_class.lock(task.process_id):
+            locked = Task.objects.get(pk=task.pk)
+            locked.data, claimed = _with_entry(
+                locked.data, key, lambda entry: _claim_entry(entry, user_ids, now))
+            locked.save(update_fields=["data"])
+            task.data = locked.data
+            return claimed
+    except FlowLockFailed:
+        logger.info("event=mail_deferred task=%s mail=%s reason=process_locked", task.pk, key)
+        return []
+
+
+# -- a batch of once-only mails ------------------------------------------------------------------
+
+# Reminders and escalations are handled this many at a time: a batch's reads, its claim
+# and its record are a fixed number of statements, whatever the batch holds.
+BATCH = 250
+
+
+@dataclass
+class Due:
+    """One once-only mail of the run: a task's reminder or an overdue assignment's escalation,
+    with its in-app notifications (lifecycle.notifications.notify_many messages)."""
+
+    task: Task
+    key: str
+    kind: str  # "reminders" or "escalations" (the summary's counts)
+    notes: list[dict[str, Any]]
+    recipients: list[Any]
+    build: Callable[[list[Any]], dict[int, EmailMessage]]
+    claimed: list[int] = field(default_factory=list)
+
+
+def _rewrite_ledgers(dues: list[Due], change: Callable[[Due, dict[str, Any]], Any]) -> None:
+    """Apply `change(due, entry)` to each due's ledger entry; the caller holds the locks of
+    their processes. The tasks are re-read (one query) and written back (one UPDATE)."""
+    fresh = Task.objects.only("pk", "data").in_bulk({due.task.pk for due in dues})
+    for due in dues:
+        locked = fresh.get(due.task.pk)
+        if locked is None:  # gone with its process meanwhile
+            continue
+        locked.data, _result = _with_entry(locked.data, due.key,
+                                           lambda entry, due=due: change(due, entry))
+        due.task.data = locked.data
+    if fresh:
+        Task.objects.bulk_update(list(fresh.values()), ["data"])
+
+
+def _claim_locked(dues: list[Due]) -> None:
+    """Claim the dues' recipients and write their in-app notifications (once per key): the
+    caller holds their processes' locks, so a concurrent run sees it all or nothing."""
+    if not dues:
+        return
+    now = timezone.now()
+
+    def claim(due: Due, entry: dict[str, Any]) -> None:
+        due.claimed = _claim_entry(entry, [user.pk for user in due.recipients], now)
+
+    _rewrite_ledgers(dues, claim)
+    notifications.notify_many([note for due in dues for note in due.notes])
+
+
+def _by_process(dues: list[Due]) -> dict[int, list[Due]]:
+    groups: dict[int, list[Due]] = {}
+    for due in dues:
+        groups.setdefault(due.task.process_id, []).append(due)
+    return groups
+
+
+def _claim_all(dues: list[Due]) -> None:
+    """Claim a batch under its processes' locks. The processes nobody holds are locked
+    at once, skipping the held ones (PostgreSQL SKIP LOCKED; SQLite has no row locks and
+    serialises writers); each held one — a decision running, or another run_due claiming
+    the same mail — is then taken with its flow's own lock, which waits and retries, so a
+    busy process delays its mail (logged `mail_deferred`) but never sends it twice."""
+    groups = _by_process(dues)
+    with transaction.atomic():
+        locked = set(
+            AccountProcess.objects.filter(pk__in=groups).order_by("pk")
+            .select_for_update(skip_locked=True).values_list("pk", flat=True)
+        )
+        _claim_locked([due for pid in sorted(locked) for due in groups[pid]])
+    for pid in sorted(set(groups) - locked):
+        group = groups[pid]
+        try:
+            with group[0].task.flow_task.flow_class.lock(pid):
+                _claim_locked(group)
+        except FlowLockFailed:
+            for due in group:
+                logger.info("event=mail_deferred task=%s mail=%s reason=process_locked",
+                            due.task.pk, due.key)
+
+
+def _record_all(sent: list[tuple[Due, dict[int, str | None]]]) -> None:
+    """Record what was sent and what failed, under the processes' locks (waited for, in
+    process order)."""
+    if not sent:
+        return
+    errors_of = {id(due): errors for due, errors in sent}
+    now = timezone.now()
+
+    def record(due: Due, entry: dict[str, Any]) -> None:
+        _record_entry(entry, [user.pk for user in due.recipients], errors_of[id(due)], now)
+
+    with transaction.atomic():
+        list(
+            AccountProcess.objects.filter(pk__in=_by_process([d for d, _e in sent]))
+            .order_by("pk").select_for_update().values_list("pk", flat=True)
+        )
+        _rewrite_ledgers([due for due, _errors in sent], record)
+
+
+def _send(mailer: Mailer, due: Due) -> dict[int, str | None]:
+    messages = due.build([user for user in due.recipients if user.pk in set(due.claimed)])
+    errors: dict[int, str | None] = {}
+    for uid, message in messages.items():
+        errors[uid] = error = mailer.send(message)
+        if error is None:
+            mailer.sent += 1
+            mailer.by_kind[due.kind] = mailer.by_kind.get(due.kind, 0) + 1
+            logger.info("event=mail_sent task=%s mail=%s to=%s", due.task.pk, due.key,
+                        message.to[0])
+        else:
+            mailer.failed += 1
+            logger.error("event=mail_failed task=%s mail=%s to=%s error=%s",
+                         due.task.pk, due.key, message.to[0], error)
+    return errors
+
+
+def deliver(mailer: Mailer, dues: list[Due]) -> None:
+    """A batch: claim (with the in-app notifications), send after the claim is committed,
+    record."""
+    for due in dues:
+        if not due.recipients:
+            logger.warning("event=mail_no_recipient task=%s mail=%s", due.task.pk, due.key)
+    _claim_all(dues)
+    _record_all([(due, _send(mailer, due)) for due in dues if due.claimed])
 
 
 # -- sending --------------------------------------------------------------------------------
@@ -341,28 +465,7 @@ class Mailer:
                 logger.warning("event=mail_close_failed", exc_info=True)
 
 
-def deliver(mailer: Mailer, *, task: Task, key: str, kind: str, recipients: list[Any],
-            build: Callable[[list[Any]], dict[int, EmailMessage]]) -> None:
-    """Send the e-mail `key` of a task to the recipients not yet served (claimed first)."""
-    user_ids = [user.pk for user in recipients]
-    if not user_ids:
-        logger.warning("event=mail_no_recipient task=%s mail=%s", task.pk, key)
-    claimed = set(_claim(task, key, user_ids))
-    if not claimed:
-        return
-    messages = build([user for user in recipients if user.pk in claimed])
-    errors: dict[int, str | None] = {}
-    for uid, message in messages.items():
-        errors[uid] = error = mailer.send(message)
-        if error is None:
-            mailer.sent += 1
-            mailer.by_kind[kind] = mailer.by_kind.get(kind, 0) + 1
-            logger.info("event=mail_sent task=%s mail=%s to=%s", task.pk, key, message.to[0])
-        else:
-            mailer.failed += 1
-            logger.error("event=mail_failed task=%s mail=%s to=%s error=%s",
-                         task.pk, key, message.to[0], error)
-    _record(task, key, user_ids, errors)
+# -- what is due ----------------------------------------------------------------------------
 
 
 def reminder_tasks(today: datetime.date):
@@ -390,65 +493,83 @@ def escalation_assignments(today: datetime.date):
     return [a for a in rows if not _entry(a.task, overdue_key(a)).get("done")]
 
 
-# -- in-app (lifecycle.notifications) ---------------------------------------------------------
+def reminder_dues(tasks: list[Task], *, today: datetime.date) -> list[Due]:
+    """The reminders of a batch of tasks, read in bulk: once per task, in-app to the people
+    who can act on it (e-mail or not), by e-mail to those of them who are reachable."""
+    processes = _processes(tasks)
+    assignments: dict[int, list[TaskAssignment]] = {}
+    for row in TaskAssignment.objects.filter(task__in=tasks).select_related("unit").order_by("pk"):
+        assignments.setdefault(row.task_id, []).append(row)
+    candidates = selectors.candidates_by_task(tasks, on=today)
+    wanted = notifications.email_wanted(
+        {user for people in candidates.values() for user in people}, notifications.REMINDER)
+    dues = []
+    for task in tasks:
+        process, rows, people = processes[task.process_id], assignments[task.pk], candidates[task.pk]
+        due_on = min(a.due_on for a in rows if a.due_on)
+        note = dict(
+            recipients=people, kind=notifications.REMINDER,
+            title=gettext_noop("即将到期：{account}（{step}），请于{due}前办理"),
+            params={"account": process.account.name, "step": step_label(task, process),
+                    "due": due_on.isoformat()},
+            link=task_url(task), key=f"reminder:{task.pk}", email=False,
+        )
+        dues.append(Due(
+            task=task, key=REMINDER, kind="reminders", notes=[note],
+            recipients=_reachable(people, task=task, key=REMINDER, wanted=wanted),
+            build=partial(reminder_messages, task, process=process, assignments=rows),
+        ))
+    return dues
 
 
-def _facts_params(task: Task) -> dict[str, Any]:
-    process = AccountProcess.objects.select_related("account").get(pk=task.process_id)
-    return {"account": process.account.name, "step": step_label(task)}
+def escalation_dues(rows: list[TaskAssignment], *, today: datetime.date) -> list[Due]:
+    """The escalations of a batch of overdue assignments, read in bulk: once per assignment,
+    in-app to the heads it escalates to and to the task's own people, by e-mail to the
+    heads (escalation_recipients)."""
+    tasks = list({a.task_id: a.task for a in rows}.values())
+    processes = _processes(tasks)
+    candidates = selectors.candidates_by_task(tasks, on=today)
+    units = {a.unit_id for a in rows} | {above.pk for a in rows if (above := _above(a.unit))}
+    heads = _heads_by_unit(units)
+    wanted = notifications.email_wanted(
+        {user for people in heads.values() for user in people}, notifications.OVERDUE)
+    dues = []
+    for assignment in rows:
+        task, key = assignment.task, overdue_key(assignment)
+        process = processes[task.process_id]
+        params = {"account": process.account.name, "step": step_label(task, process),
+                  "unit": assignment.unit.name, "days": (today - assignment.due_on).days}
+        common = dict(kind=notifications.OVERDUE, params=params, link=task_url(task), key=key,
+                      email=False)
+        notes = [
+            dict(common, recipients=escalation_people(assignment, heads),
+                 title=gettext_noop("督办：{unit}办理的{account}（{step}）已超期{days}天")),
+            dict(common, recipients=candidates[task.pk],
+                 title=gettext_noop("已超期：{account}（{step}）已超期{days}天，请尽快办理")),
+        ]
+        dues.append(Due(
+            task=task, key=key, kind="escalations", notes=notes,
+            recipients=escalation_recipients(assignment, heads, wanted),
+            build=partial(escalation_messages, assignment, process=process, today=today),
+        ))
+    return dues
 
 
-def notify_reminder(task: Task, *, today: datetime.date) -> None:
-    """Once per task: the people who can act on it, e-mail or not."""
-    due_on = min(a.due_on for a in TaskAssignment.objects.filter(task=task) if a.due_on)
-    notifications.notify(
-        recipients=selectors.candidates_for(task, on=today), kind=notifications.REMINDER,
-        title=gettext_noop("即将到期：{account}（{step}），请于{due}前办理"),
-        params={**_facts_params(task), "due": due_on.isoformat()},
-        link=task_url(task), key=f"reminder:{task.pk}", email=False,
-    )
-
-
-def notify_overdue(assignment: TaskAssignment, *, today: datetime.date) -> None:
-    """Once per overdue assignment: the heads it escalates to and the task's own people."""
-    task = assignment.task
-    params = {**_facts_params(task), "unit": assignment.unit.name,
-              "days": (today - assignment.due_on).days}
-    key = overdue_key(assignment)
-    notifications.notify(
-        recipients=escalation_people(assignment), kind=notifications.OVERDUE,
-        title=gettext_noop("督办：{unit}办理的{account}（{step}）已超期{days}天"),
-        params=params, link=task_url(task), key=key, email=False,
-    )
-    notifications.notify(
-        recipients=selectors.candidates_for(task, on=today), kind=notifications.OVERDUE,
-        title=gettext_noop("已超期：{account}（{step}）已超期{days}天，请尽快办理"),
-        params=params, link=task_url(task), key=key, email=False,
-    )
+def _batches(rows: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(rows), BATCH):
+        yield rows[start:start + BATCH]
 
 
 def send_due_mail(*, today: datetime.date) -> dict[str, int]:
-    """The e-mail part of run_due. Returns counts of messages sent and failed."""
-    global _heads_of_run
+    """The e-mail part of run_due, BATCH reminders or escalations at a time (a fixed number
+    of statements per batch). Returns counts of messages sent and failed."""
     mailer = Mailer()
-    _heads_of_run = {}
     try:
-        for task in reminder_tasks(today):
-            notify_reminder(task, today=today)
-            deliver(
-                mailer, task=task, key=REMINDER, kind="reminders",
-                recipients=reminder_recipients(task, today=today),
-                build=lambda users, task=task: reminder_messages(task, users),
-            )
-        for assignment in escalation_assignments(today):
-            notify_overdue(assignment, today=today)
-            deliver(
-                mailer, task=assignment.task, key=overdue_key(assignment), kind="escalations",
-                recipients=escalation_recipients(assignment),
-                build=lambda users, a=assignment: escalation_messages(a, users, today),
-            )
+        for tasks in _batches(reminder_tasks(today)):
+            deliver(mailer, reminder_dues(tasks, today=today))
+        for rows in _batches(escalation_assignments(today)):
+            deliver(mailer, escalation_dues(rows, today=today))
     finally:
-        _heads_of_run = None
         mailer.close()
     return {
         "reminders_sent": mailer.by_kind.get("reminders", 0),

@@ -140,6 +140,43 @@ def candidates_for(task: Task, *, on: datetime.date | None = None) -> list[User]
     return list(users.filter(Q(pk__in=members) | Q(pk__in=delegates)))
 
 
+def candidates_by_task(tasks: list[Task], *, on: datetime.date) -> dict[int, list[User]]:
+    """candidates_for(task, on=on) of many tasks at once (run_due's reminders and
+    escalations): four queries whatever the number of tasks — their routing rows, the
+    members holding those (unit, role) pairs, the delegations running on the day, the
+    active users — instead of three per task. Same rule, same order (by user id)."""
+    open_ids = [t.pk for t in tasks if t.owner_id is None]
+    pairs_of: dict[int, set[tuple[int, str]]] = {}
+    for task_id, unit_id, role in TaskAssignment.objects.filter(
+            task_id__in=open_ids).values_list("task_id", "unit_id", "role"):
+        pairs_of.setdefault(task_id, set()).add((unit_id, role))
+    all_pairs = set().union(*pairs_of.values()) if pairs_of else set()
+    holders: dict[tuple[int, str], set[int]] = {}
+    if all_pairs:
+        for user_id, unit_id, role in Membership.objects.filter(
+                unit_id__in={u for u, _r in all_pairs},
+                role__in={r for _u, r in all_pairs}).values_list("user_id", "unit_id", "role"):
+            if (unit_id, role) in all_pairs:
+                holders.setdefault((unit_id, role), set()).add(user_id)
+    members = set().union(*holders.values()) if holders else set()
+    delegates: dict[int, set[int]] = {}
+    for user_id, delegate_id in Delegation.objects.filter(
+            user_id__in=members, starts_on__lte=on, ends_on__gte=on, ended__isnull=True,
+    ).values_list("user_id", "delegate_id"):
+        delegates.setdefault(user_id, set()).add(delegate_id)
+    wanted: dict[int, set[int]] = {}
+    for task in tasks:
+        if task.owner_id is not None:
+            wanted[task.pk] = {task.owner_id}
+            continue
+        ids = set().union(*(holders.get(p, set()) for p in pairs_of.get(task.pk, ())))
+        wanted[task.pk] = ids.union(*(delegates.get(uid, set()) for uid in ids))
+    everyone = set().union(*wanted.values()) if wanted else set()
+    users = get_user_model().objects.filter(pk__in=everyone, is_active=True).in_bulk()
+    return {task_id: [users[uid] for uid in sorted(ids) if uid in users]
+            for task_id, ids in wanted.items()}
+
+
 def inbox_for(user: RequestUser) -> QuerySet[Task]:
     """Tasks the user holds (claimed or assigned), newest first."""
     return (

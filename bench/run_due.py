@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 # (label, module attribute of approvals.due that run_due calls): timed one by one.
 PARTS = [
     ("notice periods", "process_one_notice_period"),
-    ("overdue tasks reminded", "process_one_reminder"),
+    ("overdue tasks reminded", "remind_overdue"),
     ("rectifications", "rectifications_due"),
     ("reminder/escalation e-mail", "run_due_mail.send_due_mail"),
     ("early warnings", "warning_mail.send_warning_mail"),

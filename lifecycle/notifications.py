@@ -178,12 +178,15 @@ def notify_many(messages: Iterable[Mapping[str, Any]]) -> list[Notification]:
         default = (True, KINDS[m["kind"]].email_default)
         choices = {uid: found.get((uid, m["kind"]), default) for uid in m["ids"]}
         ids = [uid for uid in m["ids"] if not m["key"] or (uid, m["key"]) not in done]
+        written = [uid for uid in ids if choices[uid][0]]
         rows += [
             Notification(recipient_id=uid, kind=m["kind"], title=m["title"][:200],
                          params=m["params"], body=m["body"], link=m["link"],
                          actor_id=m["actor_id"], key=m["key"][:120])
-            for uid in ids if choices[uid][0]
+            for uid in written
         ]
+        if m["key"]:  # a later message with the same key skips them, as a later notify() would
+            done.update((uid, m["key"]) for uid in written)
         mail_to = [uid for uid in ids if choices[uid][1]] if m["email"] else []
         if mail_to:
             message = {"title": m["title"], "params": m["params"], "body": m["body"],

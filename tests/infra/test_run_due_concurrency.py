@@ -1,0 +1,89 @@
+"""Two run_due runs at once on PostgreSQL (two connections, real transactions): every overdue
+assignment is marked and hooked once, every escalation e-mailed once and every in-app
+notification written once — the bulk claims (UPDATE … RETURNING, SKIP LOCKED on the
+processes) hand each of them to exactly one run."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter
+
+import pytest
+from django.core import mail
+
+from approvals import due, run_due_mail
+from approvals.models import TaskAssignment
+from lifecycle import notifications
+from lifecycle import services as lifecycle
+from lifecycle.models import Account, AccountState, Notification, Platform
+from tests.approvals.closure_helpers import apply_closure, world_fixture  # noqa: F401
+from tests.approvals.helpers import only_open_task
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+COUNT = 12
+
+
+def _closures(world) -> list[TaskAssignment]:
+    rows = []
+    for i in range(COUNT):
+        account = Account.objects.create(
+            name=f"并发{i}", platform=Platform.WEIBO, platform_id=f"concurrent-{i}",
+            unit=world.u.njzj, supervisor_unit=world.u.nj, state=AccountState.ACTIVE,
+            contact_phone="025-8000",
+        )
+        rows.append(TaskAssignment.objects.get(task=only_open_task(apply_closure(world, account))))
+    return rows
+
+
+def _count(summary: str, label: str) -> int:
+    return int(re.search(rf"{label}: (\d+)", summary).group(1))
+
+
+def test_two_concurrent_runs_send_each_escalation_exactly_once(
+        services, run_in_threads, world, monkeypatch):
+    monkeypatch.setattr(run_due_mail, "BATCH", 4)  # several batches: the runs interleave
+    monkeypatch.setattr(due, "REMIND_BATCH", 4)
+    nj_heads = [
+        lifecycle.user_upsert(username=f"nj_head{i}", full_name=f"市府办负责人{i}",
+                              email=f"head{i}@nj.example", password="pw",
+                              memberships=[(world.u.nj, "unit_head")])
+        for i in range(2)
+    ]
+    assignments = _closures(world)
+    late = assignments[0].due_on + datetime.timedelta(days=2)
+    hooked: list[int] = []
+    due.task_overdue.connect(lambda **kw: hooked.append(kw["assignment"].pk), weak=False,
+                             dispatch_uid="test-run-due-concurrency")
+    mail.outbox = []
+
+    def run(barrier):
+        barrier.wait()
+        return due.run_due(today=late)
+
+    try:
+        results = run_in_threads(run, n=2)
+    finally:
+        due.task_overdue.disconnect(dispatch_uid="test-run-due-concurrency")
+
+    assert [exc for _r, exc in results] == [None, None], results
+    summaries = [summary for summary, _exc in results]
+    assert sum(_count(s, "overdue tasks reminded") for s in summaries) == COUNT
+    assert sum(_count(s, "escalation e-mails sent") for s in summaries) == 2 * COUNT
+    assert sorted(hooked) == sorted(a.pk for a in assignments)
+    # Each head got one escalation per assignment, none twice.
+    sent = Counter((m.to[0], m.body) for m in mail.outbox)
+    assert len(mail.outbox) == 2 * COUNT and set(sent.values()) == {1}
+    assert Counter(m.to[0] for m in mail.outbox) == {h.email: COUNT for h in nj_heads}
+    for assignment in assignments:
+        assignment.refresh_from_db()
+        assert assignment.reminded_on == late
+        entry = assignment.task.data["mail"][f"overdue:{assignment.pk}"]
+        assert entry["done"]
+        assert [(r["status"], r["attempts"]) for r in entry["to"].values()] == [("sent", 1)] * 2
+    keys = Notification.objects.filter(kind=notifications.OVERDUE).values_list("recipient", "key")
+    assert len(keys) == len(set(keys)) == 3 * COUNT  # two heads + the unit's own head
+
+    again = due.run_due(today=late)  # nothing left
+    assert "escalation e-mails sent: 0" in again and "overdue tasks reminded: 0" in again
