@@ -49,6 +49,20 @@ def test_a_key_makes_it_once_only(nanjing):
     assert Notification.objects.count() == 2
 
 
+def test_a_key_shared_by_two_messages_of_one_call_writes_once_per_recipient(nanjing):
+    """run_due tells the heads and the task's people in one notify_many; someone who is both
+    gets the first message only, as two notify() calls in a row would do."""
+    p = nanjing.p
+    base = {"kind": n.OVERDUE, "params": {"account": "兴隆发布"}, "key": "overdue:9"}
+    rows = n.notify_many([
+        dict(base, recipients=[p.xl_head], title=gettext_noop("督办：{account}")),
+        dict(base, recipients=[p.xl_head, p.xl_clerk], title=gettext_noop("已超期：{account}")),
+    ])
+    assert sorted((r.recipient_id, r.title) for r in rows) == sorted(
+        [(p.xl_head.pk, "督办：{account}"), (p.xl_clerk.pk, "已超期：{account}")])
+    assert Notification.objects.count() == 2
+
+
 def test_an_unknown_kind_or_a_foreign_link_is_refused(nanjing):
     with pytest.raises(ValueError):
         _send(nanjing.p, kind="nonsense")
