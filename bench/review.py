@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import os
 import random
 import sys
@@ -268,12 +269,19 @@ def bench_content(n_posts: int) -> None:
 
 
 def best_of(runs: int, fn):
-    times, result = [], None
+    """Best wall time of `runs` calls, the best CPU time of this process (SQLite runs in it,
+    so the database's work is counted; another engineer's work on a shared machine is not)
+    and the last result. Each call starts from a collected heap: the objects this benchmark
+    keeps (the previous results) are not collected at the measured code's expense."""
+    times, cpu, result = [], [], None
     for _ in range(runs):
-        start = time.perf_counter()
+        result = None
+        gc.collect()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - start)
-    return min(times), result
+        cpu.append(time.process_time() - start_cpu)
+    return min(times), min(cpu), result
 
 
 def main() -> None:
@@ -323,9 +331,9 @@ def main() -> None:
 
     if args.only == "all":
         sql()  # warm the page cache for everyone alike
-        t_sql, rows = best_of(args.runs, sql)
-        t_sel, items = best_of(args.runs, selector)
-        t_cmd, _ = best_of(args.runs, command)
+        t_sql, c_sql, rows = best_of(args.runs, sql)
+        t_sel, c_sel, items = best_of(args.runs, selector)
+        t_cmd, c_cmd, _ = best_of(args.runs, command)
         assert len(rows) == len(items), (len(rows), len(items))
         # Same automatic flags as the SQL computes.
         by_pid = {i["account"]["platform_id"]: i for i in items}
@@ -337,13 +345,16 @@ def main() -> None:
             assert item["zombie"] == bool(row[8])
         failed = sum(1 for i in items if i["verdict"] == "fail")
         print(f"accounts reviewed (active+rectifying): {len(items)}  failed: {failed}")
-        print(f"hand-written SQL (flags, fetched):     {t_sql:7.3f} s")
-        print(f"review() selector:                      {t_sel:7.3f} s   ratio {t_sel / t_sql:4.2f}×")
-        print(f"review --format json (command):         {t_cmd:7.3f} s   ratio {t_cmd / t_sql:4.2f}×")
+        print(f"hand-written SQL (flags, fetched):     {t_sql:7.3f} s            CPU {c_sql:6.3f} s")
+        print(f"review() selector:                      {t_sel:7.3f} s   ratio {t_sel / t_sql:4.2f}×"
+              f"   CPU {c_sel:6.3f} s   ratio {c_sel / c_sql:4.2f}×")
+        print(f"review --format json (command):         {t_cmd:7.3f} s   ratio {t_cmd / t_sql:4.2f}×"
+              f"   CPU {c_cmd:6.3f} s   ratio {c_cmd / c_sql:4.2f}×")
+        met = t_cmd < 10 and t_sel <= 2 * t_sql and t_cmd <= 2 * t_sql
         print(
-            f"goal: < 10 s, and within 2× of the SQL — "
-            f"{'met' if t_cmd < 10 and t_sel <= 2 * t_sql else 'NOT met'} "
-            f"(best of {args.runs})"
+            f"goal: < 10 s, and selector and command within 2× of the SQL — "
+            f"{'met' if met else 'NOT met'} (best of {args.runs}; load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
         )
     bench_warnings(args.runs)
     if args.posts:

@@ -15,6 +15,7 @@ import gc
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -96,6 +97,24 @@ def _warn_days(params: dict[str, Any]) -> int | None:
     return int(value) if value else None
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (restored on exit, also after an error).
+
+    For code that builds and drops large numbers of acyclic containers (the review's rows
+    and items): reference counting frees them, while each collection triggered meanwhile
+    would walk all of them again — about a third of a review of 100,000 accounts
+    (bench/review.py). Free such objects inside the pause, not after it: leaving it with
+    them alive lets the next allocation trigger a collection over all of them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -170,7 +189,8 @@ def review(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate every account in scope (or a stratified sample of them) on ``as_of``; items
-    have exactly the DESIGN §8 JSON shape, ordered by unit code, account name and id."""
+    have exactly the DESIGN §8 JSON shape, ordered by unit code, account name and id.
+    Their ``vetoes`` and ``deductions`` are tuples, shared by accounts judged alike."""
     if ratio is not None:
         try:
             ratio = scoring.check_ratio(ratio)
@@ -182,8 +202,7 @@ def review(
     # the cursor — Django's per-row converters would cost more than the query itself for
     # 100,000 accounts. The date is cast to text so SQLite's declared-type converter stays
     # out too; each distinct date is turned into days once below. The cyclic GC is paused
-    # while the rows and items are built: they hold no cycles, and its generation scans
-    # over 200,000 fresh containers cost about a third of the loop.
+    # while the findings, rows and items are built (gc_paused): they hold no cycles.
     query = (
         accounts.order_by("unit__code", "name", "pk")  # the database sorts faster than Python
         .annotate(
@@ -196,10 +215,8 @@ def review(
         )
     )
     sql, params = query.query.sql_with_params()
-    manual = manual_findings(as_of=as_of, unit=unit)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
+        manual = manual_findings(as_of=as_of, unit=unit)
         with connections[query.db].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -210,10 +227,9 @@ def review(
             picks = scoring.stratified_sample(strata, ratio=ratio, seed=seed)
             chosen = {pk for sample in picks.values() for pk in sample}
             rows = [row for row in rows if row[0] in chosen]
-        return _evaluate_rows(rows, as_of=as_of, rules=rules, manual=manual, progress=progress)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+        items = _evaluate_rows(rows, as_of=as_of, rules=rules, manual=manual, progress=progress)
+        del rows, manual  # freed inside the pause (gc_paused)
+    return items
 
 
 def _evaluate_rows(
@@ -227,89 +243,92 @@ def _evaluate_rows(
     days_of: dict[Any, int | None] = {None: None}
     judged_of: dict[tuple[Any, Any], int | None] = {}
     # An account without manual findings is judged by (days, judged days, interaction)
-    # alone: evaluate each distinct triple once (a few hundred for 100,000 accounts).
-    verdicts: dict[tuple[int | None, int | None, bool], tuple[list[str], int | None, str, bool]] = {}
+    # alone: evaluate each distinct triple once (a few hundred for 100,000 accounts) and
+    # copy its item; the lists in it are tuples, so the copies can share them.
+    verdicts: dict[tuple[int | None, int | None, bool], dict[str, Any]] = {}
     total = len(rows)
-    step = 5000 if progress is not None else total + 1
+    step = 5000 if progress is not None else total or 1
     items: list[dict[str, Any]] = []
     append = items.append
-    for i, (pk, name, platform, platform_id, unit_code, last, interaction, opened) in enumerate(rows, 1):
-        try:
-            days = days_of[last]
-        except KeyError:
-            days = days_of[last] = scoring.days_since(as_of, _as_date(last))
-        # Fair window: only an account that went live after its last known post (or with
-        # none) is judged from its go-live date. Raw ISO dates compare as text.
-        if opened is None or (last is not None and str(opened)[:10] <= str(last)[:10]):
-            judged = days
-        else:
+    manual_get = manual.get
+    for start in range(0, total, step):
+        if start and progress is not None:
+            progress(start, total)
+        for row in rows[start : start + step]:
+            pk, name, platform, platform_id, unit_code, last, interaction, opened = row
             try:
-                judged = judged_of[last, opened]
+                days = days_of[last]
             except KeyError:
-                judged = judged_of[last, opened] = scoring.judged_days(
-                    as_of, _as_date(last), _as_date(opened)
+                days = days_of[last] = scoring.days_since(as_of, _as_date(last))
+            # Fair window: only an account that went live after its last known post (or
+            # with none) is judged from its go-live date. The query casts both dates to
+            # ISO text, which compares like the dates.
+            if opened is None or (last is not None and opened[:10] <= last[:10]):
+                judged = days
+            else:
+                try:
+                    judged = judged_of[last, opened]
+                except KeyError:
+                    judged = judged_of[last, opened] = scoring.judged_days(
+                        as_of, _as_date(last), _as_date(opened)
+                    )
+            found = manual_get(pk)
+            if found is None:
+                key = (days, judged, bool(interaction))
+                try:
+                    item = verdicts[key].copy()
+                except KeyError:
+                    verdicts[key] = _item(
+                        scoring.evaluate(
+                            as_of=as_of,
+                            last_post_on=None if days is None else as_of - datetime.timedelta(days=days),
+                            opened_on=None if judged is None else as_of - datetime.timedelta(days=judged),
+                            interaction_enabled=bool(interaction),
+                            rules=rules,
+                        )
+                    )
+                    item = verdicts[key].copy()
+            else:
+                manual_vetoes, deductions, caps = found
+                item_rules = rules
+                if caps and not caps.keys() <= rules.max_points.keys():
+                    # Findings recorded under an older rule set keep that set's caps.
+                    item_rules = replace(rules, max_points={**caps, **rules.max_points})
+                item = _item(
+                    scoring.evaluate(
+                        as_of=as_of,
+                        last_post_on=_as_date(last),
+                        opened_on=_as_date(opened),
+                        interaction_enabled=bool(interaction),
+                        manual_vetoes=manual_vetoes,
+                        deductions=deductions,
+                        rules=item_rules,
+                    )
                 )
-        found = manual.get(pk)
-        if found is None:
-            key = (days, judged, bool(interaction))
-            cached = verdicts.get(key)
-            if cached is None:
-                result = scoring.evaluate(
-                    as_of=as_of,
-                    last_post_on=None if days is None else as_of - datetime.timedelta(days=days),
-                    opened_on=None if judged is None else as_of - datetime.timedelta(days=judged),
-                    interaction_enabled=bool(interaction),
-                    rules=rules,
-                )
-                cached = verdicts[key] = (list(result.vetoes), result.score, result.verdict, result.zombie)
-            vetoes, score, verdict, zombie = cached
-            append(
-                {
-                    "account": {
-                        "name": name,
-                        "platform": platform,
-                        "platform_id": platform_id,
-                        "unit_code": unit_code,
-                    },
-                    "vetoes": vetoes[:],
-                    "deductions": [],
-                    "score": score,
-                    "verdict": verdict,
-                    "zombie": zombie,
-                    "days_since_last_post": days,
-                }
-            )
-        else:
-            manual_vetoes, deductions, caps = found
-            item_rules = rules
-            if caps and not caps.keys() <= rules.max_points.keys():
-                # Findings recorded under an older rule set keep that set's caps.
-                item_rules = replace(rules, max_points={**caps, **rules.max_points})
-            result = scoring.evaluate(
-                as_of=as_of,
-                last_post_on=_as_date(last),
-                opened_on=_as_date(opened),
-                interaction_enabled=bool(interaction),
-                manual_vetoes=manual_vetoes,
-                deductions=deductions,
-                rules=item_rules,
-            )
-            append(
-                {
-                    "account": {
-                        "name": name,
-                        "platform": platform,
-                        "platform_id": platform_id,
-                        "unit_code": unit_code,
-                    },
-                    **result.as_dict(),
-                }
-            )
-        if i % step == 0 and progress is not None:
-            progress(i, total)
+            item["account"] = {
+                "name": name,
+                "platform": platform,
+                "platform_id": platform_id,
+                "unit_code": unit_code,
+            }
+            append(item)
     if progress is not None:
         progress(total, total)
     return items
+
+
+def _item(result: scoring.Evaluation) -> dict[str, Any]:
+    """A review item without its account (first key, filled in by the caller): the DESIGN
+    §8 shape, vetoes and deductions as tuples (JSON arrays)."""
+    return {
+        "account": None,
+        "vetoes": result.vetoes,
+        "deductions": tuple({"code": code, "points": points} for code, points in result.deductions),
+        "score": result.score,
+        "verdict": result.verdict,
+        "zombie": result.zombie,
+        "days_since_last_post": result.days_since_last_post,
+    }
 
 
 def _as_date(value: Any) -> datetime.date | None:

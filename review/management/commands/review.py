@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import sys
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from lifecycle.management.base import GovCommand
 from lifecycle.tabular import write_csv
-from review.evaluation import REVIEW_CSV_COLUMNS, ReviewError, review, review_csv_rows
+from review.evaluation import REVIEW_CSV_COLUMNS, ReviewError, gc_paused, review, review_csv_rows
 from review.management.commands._review_common import date_arg, unit_arg
 
 
@@ -56,19 +57,37 @@ class Command(GovCommand):
                     stderr.write("\n")
                 stderr.flush()
 
-        try:
-            items = review(as_of=as_of, unit=unit, ratio=ratio, seed=options["seed"], progress=progress)
-        except ReviewError as exc:
-            raise CommandError(str(exc)) from None
-        fmt = options["format"]
-        if fmt == "json":
-            # One compact UTF-8 document from orjson: the standard encoder spent longer on
-            # 90,000 items than the evaluation itself (bench/review.py).
-            self.stdout.write(orjson.dumps(items).decode())
-        elif fmt == "csv":
-            write_csv(self.stdout, REVIEW_CSV_COLUMNS, review_csv_rows(items))
-        else:
-            self.write_table(items)
+        # The items (90,000 for a province) are built, written and freed with the cyclic GC
+        # paused: they hold no cycles, and collections walking them would cost about as
+        # much as the evaluation (bench/review.py).
+        with gc_paused():
+            try:
+                items = review(as_of=as_of, unit=unit, ratio=ratio, seed=options["seed"], progress=progress)
+            except ReviewError as exc:
+                raise CommandError(str(exc)) from None
+            fmt = options["format"]
+            if fmt == "json":
+                self.write_json(items)
+            elif fmt == "csv":
+                write_csv(self.stdout, REVIEW_CSV_COLUMNS, review_csv_rows(items))
+            else:
+                self.write_table(items)
+            del items
+
+    def write_json(self, items: list[dict[str, Any]]) -> None:
+        """One compact UTF-8 document from orjson, then a newline. To a UTF-8 byte stream
+        (a file, a pipe, a terminal) the bytes go as they are; decoding them to text only to
+        encode them again cost as much as encoding the items (bench/review.py)."""
+        data = orjson.dumps(items)
+        buffer = getattr(self.stdout, "buffer", None)
+        encoding = getattr(self.stdout, "encoding", None)
+        if buffer is None or not encoding or codecs.lookup(encoding).name != "utf-8":
+            self.stdout.write(data.decode())  # a text stream (StringIO) or another encoding
+            return
+        self.stdout.flush()  # text written before goes first
+        buffer.write(data)
+        buffer.write(self.stdout.ending.encode())
+        buffer.flush()
 
     def write_table(self, items: list[dict[str, Any]]) -> None:
         header = [
