@@ -42,7 +42,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -328,8 +328,25 @@ def _rewrite_ledgers(dues: list[Due], change: Callable[[Due, dict[str, Any]], An
         locked.data, _result = _with_entry(locked.data, due.key,
                                            lambda entry, due=due: change(due, entry))
         due.task.data = locked.data
-    if fresh:
-        Task.objects.bulk_update(list(fresh.values()), ["data"])
+    _write_data(list(fresh.values()))
+
+
+def _write_data(tasks: list[Task]) -> None:
+    """Write the tasks' `data` in one UPDATE … FROM (VALUES …) (bulk_update's CASE per row
+    costs more to build than the rest of a batch; SQLite ≥ 3.33 and PostgreSQL both take it)."""
+    if not tasks:
+        return
+    field = Task._meta.get_field("data")
+    quote = connection.ops.quote_name
+    table, pk, column = quote(Task._meta.db_table), quote("id"), quote(field.column)
+    rows = ", ".join(["(%s, %s)"] * len(tasks))
+    params: list[Any] = []
+    for task in tasks:
+        params += [task.pk, field.get_db_prep_save(task.data, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = v.column2 FROM (VALUES {rows}) AS v "
+            f"WHERE {table}.{pk} = v.column1", params)
 
 
 def _claim_locked(dues: list[Due]) -> None:

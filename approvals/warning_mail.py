@@ -19,7 +19,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,7 +26,7 @@ from django.utils.translation import gettext_noop
 
 from approvals.run_due_mail import Mailer
 from lifecycle.models import Role
-from lifecycle.notifications import WARNING, notify
+from lifecycle.notifications import WARNING, notify_many
 from notices.rendering import cn_date
 from review.evaluation import ReviewError
 from review.models import EarlyWarning
@@ -39,30 +38,35 @@ logger = logging.getLogger("govmedia.run_due")
 WARNING_ROLES = (Role.APPLICANT, Role.UNIT_HEAD)
 
 
-def warning_recipients(unit_id: int) -> list[Any]:
+def _people(unit_id: int) -> list[Any]:
+    """The active applicants and heads of the unit, by id (one query)."""
     return list(
         get_user_model().objects.filter(
             memberships__unit_id=unit_id, memberships__role__in=WARNING_ROLES, is_active=True,
-        ).exclude(Q(email="") | Q(email__isnull=True)).distinct().order_by("pk")
+        ).distinct().order_by("pk")
     )
+
+
+def warning_recipients(people: list[Any]) -> list[Any]:
+    """Those of a unit's people (_people) with an e-mail address."""
+    return [user for user in people if user.email]
 
 
 WARNING_TITLE = gettext_noop("预警：{account}（{platform}）{label}，剩余{days}天，触线日期{line}")
 
 
-def notify_in_app(unit_id: int, rows: list[EarlyWarning]) -> None:
-    people = get_user_model().objects.filter(
-        memberships__unit_id=unit_id, memberships__role__in=WARNING_ROLES, is_active=True,
-    ).distinct()
-    code = rows[0].account.unit.code
-    for w in rows:
-        notify(
-            recipients=people, kind=WARNING, title=WARNING_TITLE,
-            params={"account": w.account.name, "platform": w.account.get_platform_display(),
-                    "label": w.get_code_display(), "days": w.days_left,
-                    "line": w.line_on.isoformat()},
-            link=reverse("work:warnings") + f"?unit={code}", key=f"warning:{w.pk}", email=False,
-        )
+def notify_in_app(rows: list[EarlyWarning], people: list[Any]) -> None:
+    """One notification per warning to each of the unit's people (once per warning by key),
+    all of the unit's warnings in one notify_many."""
+    link = reverse("work:warnings") + f"?unit={rows[0].account.unit.code}"
+    notify_many([
+        dict(recipients=people, kind=WARNING, title=WARNING_TITLE,
+             params={"account": w.account.name, "platform": w.account.get_platform_display(),
+                     "label": w.get_code_display(), "days": w.days_left,
+                     "line": w.line_on.isoformat()},
+             link=link, key=f"warning:{w.pk}", email=False)
+        for w in rows
+    ])
 
 
 def _message(user: Any, unit_name: str, rows: list[EarlyWarning]) -> EmailMessage:
@@ -114,8 +118,9 @@ def send_warning_mail(*, today: datetime.date) -> dict[str, int]:
             )
             if claimed != len(ids):
                 continue  # another run holds some of them: it sends this unit's message
-            notify_in_app(unit_id, rows)
-            users = warning_recipients(unit_id)
+            people = _people(unit_id)
+            notify_in_app(rows, people)
+            users = warning_recipients(people)
             if not users:
                 logger.warning("event=warning_no_recipient unit=%s warnings=%s", unit_id, len(ids))
             sent_to = []

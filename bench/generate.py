@@ -135,7 +135,8 @@ def generate(*, scale: float = 1.0, seed: int = 15, log=print) -> dict:
         n_users = _scaled(2000, scale, least=10)
         first_user = next_id(User)
         users = [
-            User(pk=first_user + i, username=f"p{i:05d}", first_name=f"用户{i}", password=password)
+            User(pk=first_user + i, username=f"p{i:05d}", first_name=f"用户{i}", password=password,
+                 email=f"p{i:05d}@bench.example")  # run_due's reminders and escalations
             for i in range(n_users)
         ]
         User.objects.bulk_create(users, batch_size=BATCH)
