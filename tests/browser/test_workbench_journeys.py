@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from PIL import Image
+from playwright.sync_api import expect
 
 from approvals import services
 from approvals.models import AccountProcess, Decision, DecisionKind
@@ -177,7 +178,10 @@ def test_rectification_report_recheck_more_material_and_pass(as_user, review_wor
     reviewer = as_user("jy_reviewer")
     open_from_todo(as_user, reviewer, "兴隆旧号", "12-recheck")
     preview = reviewer.locator("[data-testid=preview-image]").first
-    assert preview.evaluate("img => img.complete && img.naturalWidth") == 120
+    # The preview is loading="lazy": bring it into view, then wait for the image (a loaded
+    # machine may take a moment) rather than reading it once.
+    preview.scroll_into_view_if_needed()
+    expect(preview).to_have_js_property("naturalWidth", 120)
     shot(as_user, reviewer, "12-recheck-task")
     reviewer.select_option("#id_d-result", "more")
     reviewer.fill("#id_d-opinion", "请补充近两周的发布截图")
