@@ -74,7 +74,7 @@ def with_task_rows(qs: QuerySet[Task]) -> QuerySet[Task]:
 
 
 def _task_or_404(user: Any, pk: int) -> Task:
-    task = with_task_rows(selectors.tasks_in_scope(user)).filter(pk=pk).first()
+    task = selectors.task_in_scope(user, pk, with_task_rows(Task.objects.all()))
     if task is None or not hasattr(task.flow_task, "task_kind"):
         raise NotFound(_("没有找到该任务。"))
     return task

@@ -58,12 +58,12 @@ class TaskView(View):
         # The page's rows in one join (the process as viewflow's and ours, its account, unit
         # and applicant) plus the routing rows, which the candidate check and the due date
         # read without asking again (approvals.selectors.is_candidate).
-        task = (
-            selectors.tasks_in_scope(request.user).filter(pk=task_pk)
-            .select_related("owner", "process__accountprocess__account__unit",
-                            "process__accountprocess__unit", "process__accountprocess__applicant")
-            .prefetch_related("assignments")
-            .first()
+        task = selectors.task_in_scope(
+            request.user, task_pk,
+            Task.objects.select_related(
+                "owner", "process__accountprocess__account__unit",
+                "process__accountprocess__unit", "process__accountprocess__applicant",
+            ).prefetch_related("assignments"),
         )
         if task is None or not hasattr(task.flow_task, "task_kind"):
             raise Http404(_("没有找到该任务。"))
