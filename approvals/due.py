@@ -7,12 +7,12 @@ import datetime
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.dispatch import Signal
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals import filing_mail, run_due_mail, warning_mail
+from approvals.claims import claim_unset
 from approvals.errors import OVERDUE_COMMENT
 from approvals.flows import ClosureFlow, RectificationFlow
 from approvals.models import AccountProcess, DecisionKind, TaskAssignment
@@ -184,28 +184,12 @@ def remind_overdue(*, today: datetime.date) -> int:
     marked = 0
     for start in range(0, len(rows), REMIND_BATCH):
         batch = rows[start:start + REMIND_BATCH]
-        claimed = _mark_reminded([a.pk for a in batch], today)
+        claimed = claim_unset(TaskAssignment, [a.pk for a in batch], "reminded_on", today)
         for assignment in batch:
             if assignment.pk in claimed:
                 _reminded(assignment, today)
                 marked += 1
     return marked
-
-
-def _mark_reminded(ids: list[int], today: datetime.date) -> set[int]:
-    """Set reminded_on=today on those of `ids` not yet reminded; the ids it set."""
-    if not ids:
-        return set()
-    quote = connection.ops.quote_name
-    table, pk, column = (quote(TaskAssignment._meta.db_table), quote("id"),
-                         quote("reminded_on"))
-    sql = (
-        f"UPDATE {table} SET {column} = %s WHERE {pk} IN ({', '.join(['%s'] * len(ids))}) "
-        f"AND {column} IS NULL RETURNING {pk}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datefield_value(today), *ids])
-        return {row[0] for row in cursor.fetchall()}
 
 
 def _reminded(assignment: TaskAssignment, today: datetime.date) -> None:

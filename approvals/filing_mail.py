@@ -13,41 +13,50 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
-from approvals.filings import claim, filings_overdue, filings_to_remind
+from approvals.claims import claim_unset
+from approvals.filings import filings_overdue, filings_to_remind
 from approvals.models import Filing
 from approvals.run_due_mail import Mailer
-from lifecycle.models import Role
-from lifecycle.notifications import OVERDUE, REMINDER, notify
+from lifecycle.models import Membership, Role
+from lifecycle.notifications import OVERDUE, REMINDER, notify_many
 from notices.rendering import cn_date
 
 logger = logging.getLogger("govmedia.run_due")
 
 
-def _people(unit_ids: list[int], roles: tuple[str, ...], *, with_email: bool = True) -> list[Any]:
-    qs = get_user_model().objects.filter(
-        memberships__unit_id__in=unit_ids, memberships__role__in=roles, is_active=True,
-    )
-    if with_email:
-        qs = qs.exclude(Q(email="") | Q(email__isnull=True))
-    return list(qs.distinct().order_by("pk"))
+def _people_by_unit(unit_ids: set[int], roles: tuple[str, ...]) -> dict[tuple[int, str], list[Any]]:
+    """The active members of each (unit, role) of a batch (one query)."""
+    found: dict[tuple[int, str], list[Any]] = {}
+    for membership in Membership.objects.filter(
+            unit_id__in=unit_ids, role__in=roles, user__is_active=True).select_related("user"):
+        found.setdefault((membership.unit_id, membership.role), []).append(membership.user)
+    return found
+
+
+def _people(found: dict[tuple[int, str], list[Any]], unit_ids: list[int],
+            roles: tuple[str, ...], *, with_email: bool = True) -> list[Any]:
+    """The members holding one of `roles` in one of `unit_ids`, each once, by id (those with
+    an e-mail address unless `with_email` is False)."""
+    users = {user.pk: user for unit in unit_ids for role in roles
+             for user in found.get((unit, role), [])}
+    return [users[uid] for uid in sorted(users) if not with_email or users[uid].email]
 
 
 REMIND_TITLE = gettext_noop("备案提醒：{account}（{system}）{kind}，{due}到期")
 OVERDUE_TITLE = gettext_noop("备案逾期：{account}（{system}）{kind}，期限{due}")
 
 
-def _in_app(filing: Filing, unit_ids: list[int], roles: tuple[str, ...], *, overdue: bool) -> None:
-    """The same news in the notification centre, once per filing and kind (e-mail: here)."""
-    notify(
-        recipients=_people(unit_ids, roles, with_email=False), kind=OVERDUE if overdue else REMINDER,
+def _in_app(filing: Filing, people: list[Any], *, overdue: bool) -> dict[str, Any]:
+    """The same news in the notification centre, once per filing and kind (e-mail: here):
+    one notify_many message."""
+    return dict(
+        recipients=people, kind=OVERDUE if overdue else REMINDER,
         title=OVERDUE_TITLE if overdue else REMIND_TITLE,
         params={"account": filing.account.name, "system": filing.get_system_display(),
                 "kind": filing.get_kind_display(), "due": filing.due_on.isoformat()},
@@ -78,7 +87,8 @@ def _message(filing: Filing, user: Any, *, overdue: bool) -> EmailMessage:
                         headers={"Auto-Submitted": "auto-generated"})
 
 
-def _send(mailer: Mailer, filing: Filing, users: list[Any], *, field: str, overdue: bool) -> bool:
+def _send(mailer: Mailer, filing: Filing, users: list[Any], *, overdue: bool) -> bool:
+    """False when every message failed (the claim is then released: the next run retries)."""
     sent = 0
     for user in users:
         error = mailer.send(_message(filing, user, overdue=overdue))
@@ -88,31 +98,61 @@ def _send(mailer: Mailer, filing: Filing, users: list[Any], *, field: str, overd
         else:
             mailer.failed += 1
             logger.error("event=filing_mail_failed filing=%s to=%s error=%s", filing.pk, user.email, error)
-    if users and not sent:
-        Filing.objects.filter(pk=filing.pk).update(**{field: None})  # retried by the next run
-        return False
-    return True
+    return not users or sent > 0
+
+
+# Filings are claimed, notified and released this many at a time (a fixed number of
+# statements per batch).
+BATCH = 500
+
+
+def _units(filing: Filing, *, overdue: bool) -> list[int]:
+    """Whose heads hear of an overdue filing: the account's unit and its supervisor unit
+    (the parent when none is set); a reminder goes to the account's unit."""
+    unit = filing.account.unit
+    if not overdue:
+        return [unit.pk]
+    return [unit.pk] + [u for u in (unit.supervisor_id, unit.parent_id) if u][:1]
+
+
+def _handle(mailer: Mailer, filings: list[Filing], *, field: str, overdue: bool,
+            today: datetime.date) -> int:
+    """A batch: claim (compare-and-swap, one UPDATE), tell in-app (one notify_many), e-mail,
+    release the claims of the filings none of whose messages went out. Returns how many
+    were handled."""
+    claimed = claim_unset(Filing, [f.pk for f in filings], field, today)
+    mine = [f for f in filings if f.pk in claimed]
+    roles = (Role.UNIT_HEAD,) if overdue else (Role.APPLICANT, Role.UNIT_HEAD)
+    units = {f.pk: _units(f, overdue=overdue) for f in mine}
+    found = _people_by_unit({u for f in mine for u in units[f.pk]}, roles) if mine else {}
+    notify_many([_in_app(f, _people(found, units[f.pk], roles, with_email=False), overdue=overdue)
+                 for f in mine])
+    handled, released = 0, []
+    for filing in mine:
+        if _send(mailer, filing, _people(found, units[filing.pk], roles), overdue=overdue):
+            handled += 1
+        else:
+            released.append(filing.pk)
+        if overdue:
+            logger.info("event=filing_overdue filing=%s account=%s due=%s",
+                        filing.pk, filing.account_id, filing.due_on)
+    if released:
+        Filing.objects.filter(pk__in=released).update(**{field: None})  # the next run retries
+    return handled
 
 
 def send_filing_mail(*, today: datetime.date) -> dict[str, int]:
     mailer = Mailer()
-    reminded = overdue = 0
+    counts: dict[str, int] = {}
     try:
-        for filing in filings_to_remind(today).select_related("account__unit"):
-            if claim(filing, field="reminded_on", today=today):
-                roles = (Role.APPLICANT, Role.UNIT_HEAD)
-                _in_app(filing, [filing.account.unit_id], roles, overdue=False)
-                users = _people([filing.account.unit_id], roles)
-                reminded += _send(mailer, filing, users, field="reminded_on", overdue=False)
-        for filing in filings_overdue(today).select_related("account__unit"):
-            if claim(filing, field="overdue_notified_on", today=today):
-                unit = filing.account.unit
-                units = [unit.pk] + [u for u in (unit.supervisor_id, unit.parent_id) if u][:1]
-                _in_app(filing, units, (Role.UNIT_HEAD,), overdue=True)
-                users = _people(units, (Role.UNIT_HEAD,))
-                overdue += _send(mailer, filing, users, field="overdue_notified_on", overdue=True)
-                logger.info("event=filing_overdue filing=%s account=%s due=%s",
-                            filing.pk, filing.account_id, filing.due_on)
+        for name, pending, field, overdue in (
+            ("reminded", filings_to_remind(today), "reminded_on", False),
+            ("overdue", filings_overdue(today), "overdue_notified_on", True),
+        ):
+            rows = list(pending.select_related("account__unit"))
+            counts[name] = sum(
+                _handle(mailer, rows[i:i + BATCH], field=field, overdue=overdue, today=today)
+                for i in range(0, len(rows), BATCH))
     finally:
         mailer.close()
-    return {"reminded": reminded, "overdue": overdue, "sent": mailer.sent, "failed": mailer.failed}
+    return {**counts, "sent": mailer.sent, "failed": mailer.failed}

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -178,11 +178,3 @@ def filings_to_remind(today: datetime.date) -> QuerySet[Filing]:
 def filings_overdue(today: datetime.date) -> QuerySet[Filing]:
     return Filing.objects.filter(filed_on__isnull=True, overdue_notified_on__isnull=True,
                                  due_on__lt=today)
-
-
-def claim(filing: Filing, *, field: str, today: datetime.date) -> bool:
-    """Compare-and-swap: mark the reminder (or overdue notice) of a filing sent once."""
-    return Filing.objects.filter(Q(pk=filing.pk) & Q(**{f"{field}__isnull": True})).update(
-        **{field: today}) == 1
-
-

@@ -6,9 +6,11 @@ At --scale 1 (a province): ~5,000 units in 5 levels, 2,000 users with membership
 100,000 accounts in every state, 100,000 account processes with 500,000 tasks (the open
 ones routed to units over TaskAssignment, three "hot" county offices with 1,000+ open tasks
 each), the decisions of the done sign-off tasks, 50,000 notices and 1,000,000 metric
-snapshots. --scale 0.01 is the smoke size (seconds). Without --database-url the data goes
-to a new SQLite file (its path is printed); with a PostgreSQL URL (e.g. the services leg's,
-`source var/services/env`) it goes there. The database is migrated first and must hold
+snapshots, and the filings owed after 2 % of the live accounts' recent changes and
+closures (due around the day, half of them filed). --scale 0.01 is the smoke size
+(seconds). Without --database-url the data goes to a new SQLite file (its path is
+printed); with a PostgreSQL URL (e.g. the services leg's, `source var/services/env`) it
+goes there. The database is migrated first and must hold
 no accounts yet.
 
 Other benchmarks call `generate(scale=…, seed=…)` with Django already set up; it returns
@@ -75,7 +77,7 @@ def generate(*, scale: float = 1.0, seed: int = 15, log=print) -> dict:
     START = Token("start")
 
     from approvals.flows import OpeningFlow
-    from approvals.models import Decision, TaskAssignment
+    from approvals.models import Decision, Filing, FilingKind, FilingSystem, TaskAssignment
     from lifecycle.models import Account, Membership, Platform, Role, Unit, UnitKind, UnitLevel
     from notices.models import Notice
     from review.models import MetricSnapshot
@@ -309,6 +311,26 @@ def generate(*, scale: float = 1.0, seed: int = 15, log=print) -> dict:
                 batch = []
         MetricSnapshot.objects.bulk_create(batch, batch_size=BATCH)
         step("metric snapshots", written)
+
+        # -- filings owed after recent events (run_due's filing part) -------------------------
+        # 2 % of the live accounts had a change or a closure in the last weeks: one filing per
+        # reporting system, due 15 days after the event, spread from 10 days ago to 20 days
+        # ahead; half of them already filed. Own random stream: the rows above stay the same.
+        frng = random.Random(seed + 1)
+        filings = []
+        for account in frng.sample(live, max(1, len(live) // 50)):
+            due_on = today + datetime.timedelta(days=frng.randrange(-10, 21))
+            kind = (FilingKind.CHANGE, FilingKind.CLOSURE)[frng.randrange(2)]
+            filed = frng.random() < 0.5
+            for system in FilingSystem.values:
+                filings.append(Filing(
+                    account=account, kind=kind, system=system,
+                    event_on=due_on - datetime.timedelta(days=15), due_on=due_on,
+                    filed_on=min(today, due_on) if filed else None,
+                    reference=f"BA{account.pk}-{system}" if filed else "",
+                ))
+        Filing.objects.bulk_create(filings, batch_size=BATCH)
+        step("filings", len(filings))
 
         # Explicit keys: move the sequences past them (PostgreSQL; no-op on SQLite).
         with connection.cursor() as cursor:

@@ -101,3 +101,11 @@ def pdf_text(notice) -> str:
 
 def days(n):
     return datetime.timedelta(days=n)
+
+
+def njzj_account(world, name: str, platform_id: str) -> Account:
+    """One more active account of 南京质检's unit (supervised by NJ): run_due's batches."""
+    return Account.objects.create(
+        name=name, platform=Platform.WEIBO, platform_id=platform_id, unit=world.u.njzj,
+        supervisor_unit=world.u.nj, state=AccountState.ACTIVE, contact_phone="025-8000",
+    )

@@ -16,8 +16,8 @@ from approvals import due, run_due_mail
 from approvals.models import TaskAssignment
 from lifecycle import notifications
 from lifecycle import services as lifecycle
-from lifecycle.models import Account, AccountState, Notification, Platform
-from tests.approvals.closure_helpers import apply_closure, world_fixture  # noqa: F401
+from lifecycle.models import Notification
+from tests.approvals.closure_helpers import apply_closure, njzj_account, world_fixture  # noqa: F401
 from tests.approvals.helpers import only_open_task
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -28,11 +28,7 @@ COUNT = 12
 def _closures(world) -> list[TaskAssignment]:
     rows = []
     for i in range(COUNT):
-        account = Account.objects.create(
-            name=f"并发{i}", platform=Platform.WEIBO, platform_id=f"concurrent-{i}",
-            unit=world.u.njzj, supervisor_unit=world.u.nj, state=AccountState.ACTIVE,
-            contact_phone="025-8000",
-        )
+        account = njzj_account(world, f"并发{i}", f"concurrent-{i}")
         rows.append(TaskAssignment.objects.get(task=only_open_task(apply_closure(world, account))))
     return rows
 
