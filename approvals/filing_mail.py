@@ -30,8 +30,9 @@ from notices.rendering import cn_date
 logger = logging.getLogger("govmedia.run_due")
 
 
-def _people_by_unit(unit_ids: set[int], roles: tuple[str, ...]) -> dict[tuple[int, str], list[Any]]:
-    """The active members of each (unit, role) of a batch (one query)."""
+def members_by_unit(unit_ids: set[int], roles: tuple[str, ...]) -> dict[tuple[int, str], list[Any]]:
+    """The active members of each (unit, role) of a batch (one query; run_due's filings and
+    early warnings)."""
     found: dict[tuple[int, str], list[Any]] = {}
     for membership in Membership.objects.filter(
             unit_id__in=unit_ids, role__in=roles, user__is_active=True).select_related("user"):
@@ -39,7 +40,7 @@ def _people_by_unit(unit_ids: set[int], roles: tuple[str, ...]) -> dict[tuple[in
     return found
 
 
-def _people(found: dict[tuple[int, str], list[Any]], unit_ids: list[int],
+def members(found: dict[tuple[int, str], list[Any]], unit_ids: list[int],
             roles: tuple[str, ...], *, with_email: bool = True) -> list[Any]:
     """The members holding one of `roles` in one of `unit_ids`, each once, by id (those with
     an e-mail address unless `with_email` is False)."""
@@ -124,12 +125,12 @@ def _handle(mailer: Mailer, filings: list[Filing], *, field: str, overdue: bool,
     mine = [f for f in filings if f.pk in claimed]
     roles = (Role.UNIT_HEAD,) if overdue else (Role.APPLICANT, Role.UNIT_HEAD)
     units = {f.pk: _units(f, overdue=overdue) for f in mine}
-    found = _people_by_unit({u for f in mine for u in units[f.pk]}, roles) if mine else {}
-    notify_many([_in_app(f, _people(found, units[f.pk], roles, with_email=False), overdue=overdue)
+    found = members_by_unit({u for f in mine for u in units[f.pk]}, roles) if mine else {}
+    notify_many([_in_app(f, members(found, units[f.pk], roles, with_email=False), overdue=overdue)
                  for f in mine])
     handled, released = 0, []
     for filing in mine:
-        if _send(mailer, filing, _people(found, units[filing.pk], roles), overdue=overdue):
+        if _send(mailer, filing, members(found, units[filing.pk], roles), overdue=overdue):
             handled += 1
         else:
             released.append(filing.pk)

@@ -17,13 +17,14 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from approvals.claims import claim_unset
+from approvals.filing_mail import members, members_by_unit
 from approvals.run_due_mail import Mailer
 from lifecycle.models import Role
 from lifecycle.notifications import WARNING, notify_many
@@ -38,35 +39,25 @@ logger = logging.getLogger("govmedia.run_due")
 WARNING_ROLES = (Role.APPLICANT, Role.UNIT_HEAD)
 
 
-def _people(unit_id: int) -> list[Any]:
-    """The active applicants and heads of the unit, by id (one query)."""
-    return list(
-        get_user_model().objects.filter(
-            memberships__unit_id=unit_id, memberships__role__in=WARNING_ROLES, is_active=True,
-        ).distinct().order_by("pk")
-    )
-
-
 def warning_recipients(people: list[Any]) -> list[Any]:
-    """Those of a unit's people (_people) with an e-mail address."""
+    """Those of a unit's people with an e-mail address."""
     return [user for user in people if user.email]
 
 
 WARNING_TITLE = gettext_noop("预警：{account}（{platform}）{label}，剩余{days}天，触线日期{line}")
 
 
-def notify_in_app(rows: list[EarlyWarning], people: list[Any]) -> None:
-    """One notification per warning to each of the unit's people (once per warning by key),
-    all of the unit's warnings in one notify_many."""
-    link = reverse("work:warnings") + f"?unit={rows[0].account.unit.code}"
-    notify_many([
-        dict(recipients=people, kind=WARNING, title=WARNING_TITLE,
-             params={"account": w.account.name, "platform": w.account.get_platform_display(),
-                     "label": w.get_code_display(), "days": w.days_left,
-                     "line": w.line_on.isoformat()},
-             link=link, key=f"warning:{w.pk}", email=False)
-        for w in rows
-    ])
+def _in_app(warning: EarlyWarning, people: list[Any]) -> dict[str, Any]:
+    """One notification per warning to each of the unit's people (once per warning by its
+    key): a notify_many message."""
+    return dict(
+        recipients=people, kind=WARNING, title=WARNING_TITLE,
+        params={"account": warning.account.name, "platform": warning.account.get_platform_display(),
+                "label": warning.get_code_display(), "days": warning.days_left,
+                "line": warning.line_on.isoformat()},
+        link=reverse("work:warnings") + f"?unit={warning.account.unit.code}",
+        key=f"warning:{warning.pk}", email=False,
+    )
 
 
 def _message(user: Any, unit_name: str, rows: list[EarlyWarning]) -> EmailMessage:
@@ -97,6 +88,54 @@ def _message(user: Any, unit_name: str, rows: list[EarlyWarning]) -> EmailMessag
     )
 
 
+# Units whose warnings are claimed, notified and recorded together (a fixed number of
+# statements per batch).
+BATCH = 200
+
+
+def _handle(mailer: Mailer, by_unit: dict[int, list[EarlyWarning]]) -> int:
+    """A batch of units: claim their warnings (one UPDATE … RETURNING), tell their people
+    in-app (one notify_many), e-mail each unit once listing its warnings, release the
+    warnings of a unit none of whose messages went out, record who was written to. A unit
+    some of whose warnings another run holds is left to that run. Returns how many
+    warnings were notified."""
+    claimed = claim_unset(EarlyWarning, [w.pk for rows in by_unit.values() for w in rows],
+                          "notified_at", timezone.now())
+    mine = {unit_id: rows for unit_id, rows in by_unit.items()
+            if all(w.pk in claimed for w in rows)}
+    found = members_by_unit(set(mine), WARNING_ROLES) if mine else {}
+    people = {unit_id: members(found, [unit_id], WARNING_ROLES, with_email=False)
+              for unit_id in mine}
+    notify_many([_in_app(w, people[unit_id]) for unit_id, rows in mine.items() for w in rows])
+    notified, released, recorded = 0, [], []
+    for unit_id, rows in mine.items():
+        users = warning_recipients(people[unit_id])
+        if not users:
+            logger.warning("event=warning_no_recipient unit=%s warnings=%s", unit_id, len(rows))
+        sent_to = []
+        for user in users:
+            error = mailer.send(_message(user, rows[0].account.unit.name, rows))
+            if error is None:
+                mailer.sent += 1
+                sent_to.append(user.get_username())
+            else:
+                mailer.failed += 1
+                logger.error("event=warning_mail_failed unit=%s to=%s error=%s",
+                             unit_id, user.email, error)
+        if users and not sent_to:
+            released += [w.pk for w in rows]
+            continue
+        for w in rows:
+            w.notified_to = ";".join(sent_to)
+        recorded += rows
+        notified += len(rows)
+    if released:  # the next run tries again
+        EarlyWarning.objects.filter(pk__in=released).update(notified_at=None)
+    if recorded:
+        EarlyWarning.objects.bulk_update(recorded, ["notified_to"])
+    return notified
+
+
 def send_warning_mail(*, today: datetime.date) -> dict[str, int]:
     """Record the crossings of ``today`` and send every unnotified open warning once."""
     try:
@@ -109,35 +148,10 @@ def send_warning_mail(*, today: datetime.date) -> dict[str, int]:
         by_unit[warning.account.unit_id].append(warning)
     mailer = Mailer()
     notified = 0
+    units = list(by_unit)
     try:
-        for unit_id, rows in by_unit.items():
-            ids = [w.pk for w in rows]
-            now = timezone.now()
-            claimed = EarlyWarning.objects.filter(pk__in=ids, notified_at__isnull=True).update(
-                notified_at=now
-            )
-            if claimed != len(ids):
-                continue  # another run holds some of them: it sends this unit's message
-            people = _people(unit_id)
-            notify_in_app(rows, people)
-            users = warning_recipients(people)
-            if not users:
-                logger.warning("event=warning_no_recipient unit=%s warnings=%s", unit_id, len(ids))
-            sent_to = []
-            for user in users:
-                error = mailer.send(_message(user, rows[0].account.unit.name, rows))
-                if error is None:
-                    mailer.sent += 1
-                    sent_to.append(user.get_username())
-                else:
-                    mailer.failed += 1
-                    logger.error("event=warning_mail_failed unit=%s to=%s error=%s",
-                                 unit_id, user.email, error)
-            if users and not sent_to:
-                EarlyWarning.objects.filter(pk__in=ids).update(notified_at=None)
-                continue
-            EarlyWarning.objects.filter(pk__in=ids).update(notified_to=";".join(sent_to))
-            notified += len(ids)
+        for i in range(0, len(units), BATCH):
+            notified += _handle(mailer, {u: by_unit[u] for u in units[i:i + BATCH]})
     finally:
         mailer.close()
     return {**recorded, "notified": notified, "sent": mailer.sent, "failed": mailer.failed}

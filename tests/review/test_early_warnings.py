@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -128,3 +129,48 @@ def test_the_inspection_sheet_and_account_page_show_the_warning(client, review_w
     task = open_tasks(process)[0]
     sheet = client.get(reverse("work:inspection_sheet", args=[task.pk])).content.decode()
     assert f"已于 {warning.crossed_on.isoformat()} 预警" in sheet
+
+
+class _RefusingBackend(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+def test_a_unit_whose_warning_mail_all_failed_is_warned_again_by_the_next_run(
+        review_world, settings):
+    w = review_world
+    _emails(w)
+    acc = make_account("十一天", w.u.xl, w.u.jy, platform=Platform.WEIBO, days_ago=11)
+    settings.EMAIL_BACKEND = f"{__name__}._RefusingBackend"
+    assert "warning e-mails sent: 0" in _run(_today())
+    warning = EarlyWarning.objects.get(account=acc)
+    assert warning.notified_at is None and warning.notified_to == ""  # released
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert "warning e-mails sent: 2" in _run(_today())
+    warning.refresh_from_db()
+    assert warning.notified_at is not None
+    assert sorted(warning.notified_to.split(";")) == ["xl_clerk", "xl_head"]
+
+
+def test_warning_mail_statements_do_not_grow_with_the_units_warned(review_world):
+    """Each batch of units: one claim, one read of their people, one notify_many, one record."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from approvals.warning_mail import send_warning_mail
+
+    w = review_world
+    _emails(w)
+    counts = []
+    for units in ([w.u.xl], [w.u.xl, w.u.sq, w.u.jy, w.u.nb]):
+        for unit in units:
+            make_account(f"{unit.code}-{len(counts)}", unit, w.u.jy, platform=Platform.WEIBO,
+                         days_ago=11)
+        day = _today() + datetime.timedelta(days=len(counts))
+        warnings_record(today=day)
+        with CaptureQueriesContext(connection) as queries:
+            send_warning_mail(today=day)
+        counts.append(len(queries))
+        assert not EarlyWarning.objects.filter(notified_at__isnull=True).exists()
+    assert counts[0] == counts[1]
