@@ -6,7 +6,9 @@ processes) hand each of them to exactly one run."""
 from __future__ import annotations
 
 import datetime
+import logging
 import re
+import threading
 from collections import Counter
 
 import pytest
@@ -83,3 +85,49 @@ def test_two_concurrent_runs_send_each_escalation_exactly_once(
 
     again = due.run_due(today=late)  # nothing left
     assert "escalation e-mails sent: 0" in again and "overdue tasks reminded: 0" in again
+
+
+def test_a_process_held_by_a_decision_defers_its_escalation_to_the_next_run(
+        services, run_in_threads, world, monkeypatch, caplog):
+    """The batch skips a locked process (SKIP LOCKED), then tries it with the flow's own lock,
+    which gives up after its retries: that mail waits for the next run, the rest go out."""
+    from django.db import transaction
+
+    from approvals.models import AccountProcess
+
+    caplog.set_level(logging.INFO, logger="govmedia.run_due")
+    monkeypatch.setattr(run_due_mail, "BATCH", 4)
+    lifecycle.user_upsert(username="nj_head", full_name="市府办负责人", email="head@nj.example",
+                          password="pw", memberships=[(world.u.nj, "unit_head")])
+    held = _closures(world)[2]
+    late = held.due_on + datetime.timedelta(days=2)
+    released = threading.Event()
+
+    def decision(barrier):
+        with transaction.atomic():
+            AccountProcess.objects.select_for_update().get(pk=held.task.process_id)
+            barrier.wait()
+            released.wait(timeout=50)
+
+    def run(barrier):
+        barrier.wait()
+        try:
+            return due.run_due(today=late)
+        finally:
+            released.set()
+
+    results = run_in_threads(lambda barrier: (decision if barrier.wait() == 0 else run)(barrier),
+                             n=2)
+
+    assert [exc for _r, exc in results] == [None, None], results
+    summary = next(r for r, _exc in results if r)
+    assert _count(summary, "escalation e-mails sent") == COUNT - 1
+    assert "event=mail_deferred" in caplog.text and f"mail=overdue:{held.pk}" in caplog.text
+    held.task.refresh_from_db()
+    assert f"overdue:{held.pk}" not in held.task.data.get("mail", {})
+    assert not Notification.objects.filter(key=f"overdue:{held.pk}").exists()
+
+    assert "escalation e-mails sent: 1" in due.run_due(today=late)  # the lock is free now
+    assert Counter(m.body for m in mail.outbox).most_common(1)[0][1] == 1
+    assert len(mail.outbox) == COUNT
+    assert Notification.objects.filter(key=f"overdue:{held.pk}").count() == 2
