@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lifecycle.models import Unit
+from lifecycle.widgets import LongSelect
 from notices.kinds import kind_choices
 from notices.models import NoticeStatus, Retention
 from notices.services import is_sha256
@@ -25,7 +26,7 @@ class NoticeSearchForm(forms.Form):
     kind = forms.ChoiceField(label=_("文种"), required=False)
     unit = forms.ModelChoiceField(
         label=_("单位（含下级）"), required=False, queryset=Unit.objects.none(),
-        to_field_name="code",
+        to_field_name="code", widget=LongSelect,  # every unit of the reader's subtree
     )
     account = forms.CharField(label=_("账号（编号或名称）"), required=False, max_length=200)
     date_from = forms.DateField(label=_("成文日期自"), required=False,
