@@ -429,9 +429,24 @@ def _transition(
             task_id=task_id,
             data=data or {},
         )
-    # Hand the fresh state back on the caller's object too.
-    account.refresh_from_db()
+    _hand_back(account, locked)
     return account
+
+
+def _hand_back(account: Account, locked: Account) -> None:
+    """Hand the fresh state back on the caller's object: the row as read under the lock,
+    moved and saved above — as refresh_from_db would, without reading it again. Related
+    rows the caller had loaded stay when their key did not change."""
+    for field in Account._meta.concrete_fields:
+        value = getattr(locked, field.attname)
+        if field.is_relation and field.is_cached(account) and getattr(account, field.attname) != value:
+            field.delete_cached_value(account)
+        account.__dict__[field.attname] = value  # the state field is protected from setattr
+    for rel in Account._meta.related_objects:
+        if rel.is_cached(account):
+            rel.delete_cached_value(account)
+    account.__dict__.pop("_prefetched_objects_cache", None)
+    account._update_initial_state()
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -144,11 +145,26 @@ def chain_steps(process: AccountProcess, decisions: list[Decision],
     return steps
 
 
-def process_timeline(process: AccountProcess) -> dict[str, Any]:
+def process_timeline(process: AccountProcess, task: Task | None = None) -> dict[str, Any]:
+    """`task`: the page's task of this process, loaded with its process and routing rows
+    (the task page): the open tasks take the process from it, and its own routing rows
+    when it is one of them (they are written with the task and never change)."""
     decisions = list(Decision.objects.filter(process=process).select_related(
         "actor", "acting_for", "unit", "task").order_by("at", "pk"))
-    open_tasks = list(selectors.open_tasks(process).select_related("owner", "process")
-                      .prefetch_related("assignments"))
+    known = getattr(task, "_prefetched_objects_cache", {}).get("assignments")
+    if task is None or task.process_id != process.pk or known is None:
+        open_tasks = list(selectors.open_tasks(process).select_related("owner", "process")
+                          .prefetch_related("assignments"))
+    else:
+        open_tasks = list(selectors.open_tasks(process).select_related("owner"))
+        rest = []
+        for row in open_tasks:
+            row.process = task.process
+            if row.pk == task.pk:
+                row._prefetched_objects_cache = {"assignments": known}
+            else:
+                rest.append(row)
+        prefetch_related_objects(rest, "assignments")
     current = waiting(open_tasks)
     steps = chain_steps(process, decisions, current)
     return {"entries": entries(process, decisions), "current": current, "steps": steps,

@@ -346,6 +346,9 @@ def _reload_locked(task: Task) -> Task:
         task._prefetched_objects_cache = {"assignments": rows}
     else:
         prefetch_related_objects([task], "assignments")
+    process = task.process.accountprocess
+    if process.account.unit_id == process.unit_id:  # an account's own application
+        process.account.unit = process.unit  # the row the join just read
     return task
 
 

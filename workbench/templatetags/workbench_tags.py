@@ -117,8 +117,7 @@ def task_oa(task, user):
     """The task page's 加签 and 转办 pickers: only eligible people are listed."""
     is_decision = getattr(task.flow_task, "task_kind", "") == "decision"
     return {
-        "signers": approvals_services.signer_candidates(task, user).prefetch_related(
-            "memberships__unit") if is_decision else [],
+        "signers": approvals_services.signer_choices(task, user) if is_decision else [],
         "transfer_to": approvals_services.transfer_targets(task, user)
         if task.owner_id == user.pk else [],
     }

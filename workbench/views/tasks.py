@@ -57,14 +57,17 @@ class TaskView(View):
     def get_task(self, request, task_pk: int) -> Task:
         # The page's rows in one join (the process as viewflow's and ours, its account, unit
         # and applicant) plus the routing rows, which the candidate check and the due date
-        # read without asking again (approvals.selectors.is_candidate).
-        task = selectors.task_in_scope(
-            request.user, task_pk,
-            Task.objects.select_related(
+        # read without asking again (approvals.selectors.is_candidate). A POST (a decision,
+        # a claim…) needs the task, its process and routing rows: the service reloads them
+        # under the lock, and a page shown again after an error reads the rest.
+        if request.method == "POST":
+            rows = Task.objects.all()
+        else:
+            rows = Task.objects.select_related(
                 "owner", "process__accountprocess__account__unit",
-                "process__accountprocess__unit", "process__accountprocess__applicant",
-            ).prefetch_related("assignments"),
-        )
+                "process__accountprocess__applicant",
+            )
+        task = selectors.task_in_scope(request.user, task_pk, rows.prefetch_related("assignments"))
         if task is None or not hasattr(task.flow_task, "task_kind"):
             raise Http404(_("没有找到该任务。"))
         return task
@@ -80,7 +83,7 @@ class TaskView(View):
         if form is None and may_act:
             form = self.make_form(task)
         account = process.account
-        timeline = process_timeline(process)
+        timeline = process_timeline(process, task)
         is_decision = node.task_kind == "decision"
         return {
             "task": task,
