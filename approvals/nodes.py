@@ -99,7 +99,7 @@ class RoutedActivation(ViewActivation):
         )
         task.__dict__[CREATED_ASSIGNMENTS] = TaskAssignment.objects.bulk_create(
             TaskAssignment(task=task, unit=unit, role=role, due_on=due_on)
-            for unit in Unit.objects.filter(code__in=codes)
+            for unit in _routing_units(prev_activation.process, codes)
         )
         if task.data.get("user"):  # an added signer's own task, as viewflow assigns owners
             task.owner_id = task.data["user"]
@@ -111,6 +111,16 @@ class RoutedActivation(ViewActivation):
         else:
             transaction.on_commit(partial(announce_task, task.pk))
         return activation
+
+
+def _routing_units(process: Any, codes: list[str]) -> list[Unit]:
+    """A step's units by code: the process's own applying unit when the step is that
+    unit's (an applicant step: registration, revision; the decide path has the unit loaded
+    with the process under the lock), else read."""
+    own = process._state.fields_cache.get("unit")
+    if own is not None and codes == [own.code]:
+        return [own]
+    return list(Unit.objects.filter(code__in=codes))
 
 
 # The routing rows RoutedActivation.create wrote, kept on its task (the announcement reads

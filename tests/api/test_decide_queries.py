@@ -34,10 +34,10 @@ pytestmark = pytest.mark.django_db
 API_INTERMEDIATE_MAX = 23
 # + the account transition, the 批复 (number, row), the registration step; and, as the
 # tests render eagerly, the 批复's rendering after commit (~20 statements of its own; the
-# benchmark queues it to its worker as production does). 91 before issue 15; 71, then 69:
-# the transition hands the moved account back without re-reading it, and the account's
-# unit is the applying unit the lock's reload joined.
-API_FINAL_MAX = 69
+# benchmark queues it to its worker as production does). 91 before issue 15; 71, then 68:
+# the transition hands the moved account back without re-reading it, the account's unit
+# is the applying unit the lock's reload joined, and so is the registration step's unit.
+API_FINAL_MAX = 68
 # The task page: GET (the page) + POST (the decision) + the announcements; 73 before, 36,
 # then 35: the timeline reuses the page task's routing rows.
 WEB_INTERMEDIATE_MAX = 35  # 12 for the page, 23 for the decision
@@ -107,6 +107,8 @@ def test_the_final_api_decision_issues_the_notice_within_its_pin(
     transition = AccountTransition.objects.get(account=process.account, to_state="approved")
     assert (transition.actor, transition.process_id) == (p.nj_approver, process.pk)
     assert Notification.objects.filter(recipient=p.xl_clerk, key=f"task:{registration.pk}").exists()
+    assert [(a.unit, a.role) for a in TaskAssignment.objects.filter(task=registration)] == [
+        (nanjing.u.xl, "applicant")]
 
 
 def test_the_answer_to_a_registration_shows_the_account_it_changed(nanjing, client_for):
