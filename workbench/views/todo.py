@@ -59,7 +59,7 @@ class TodoView(View):
         today = workdays.today()
         chosen = self.filters(request)
         qs = selectors.todo_for(request.user, today=today, **chosen)
-        page = paginate(request, qs, PAGE_SIZE)
+        page = paginate(request, qs, PAGE_SIZE, by_key=True)
         rows = []
         for task in page:
             process = task.process.accountprocess
