@@ -428,7 +428,8 @@ def _record_all(sent: list[tuple[Due, dict[int, str | None]]]) -> None:
 
 
 def _send(mailer: Mailer, due: Due) -> dict[int, str | None]:
-    messages = due.build([user for user in due.recipients if user.pk in set(due.claimed)])
+    claimed = set(due.claimed)
+    messages = due.build([user for user in due.recipients if user.pk in claimed])
     errors: dict[int, str | None] = {}
     for uid, message in messages.items():
         errors[uid] = error = mailer.send(message)
