@@ -28,7 +28,7 @@ from approvals.errors import (
     FEEDBACK_EVIDENCE,
     OVERDUE_COMMENT,
 )
-from approvals.models import AccountProcess, Decision, FilingKind, ProcessKind
+from approvals.models import AccountProcess, Decision, DecisionKind, FilingKind, ProcessKind
 from approvals.nodes import business_date
 from lifecycle import services as lifecycle
 from lifecycle.models import ENDED_STATES, Account, AccountState, ChannelKind, Role, Unit
@@ -73,6 +73,9 @@ def revision_changes(cleaned: dict[str, Any]) -> dict[str, str]:
 # -- notices ----------------------------------------------------------------------------
 
 
+DECISION_LABELS = dict(DecisionKind.choices)
+
+
 def issue_notice_for(
     *,
     kind: str,
@@ -92,14 +95,18 @@ def issue_notice_for(
         "purpose": account.purpose,
         "chain": [
             {
-                "unit": d.unit.name if d.unit else "",
-                "decision": str(d.get_decision_display()),
-                "comment": d.comment,
-                "actor": d.actor.get_full_name() or d.actor.get_username(),
-                "at": timezone.localdate(d.at).isoformat(),  # Beijing date, not UTC
+                "unit": unit or "",
+                "decision": str(DECISION_LABELS.get(decision, decision)),
+                "comment": comment,
+                # User.get_full_name(), else the username
+                "actor": f"{first} {last}".strip() or username,
+                "at": timezone.localdate(at).isoformat(),  # Beijing date, not UTC
             }
-            for d in process.decisions.select_related("unit", "actor").order_by("pk")
-            if d.step is not None and d.round > process.restart_round
+            # The sign-offs of the current round of the chain, as columns: no model rows.
+            for unit, decision, comment, first, last, username, at in process.decisions.filter(
+                step__isnull=False, round__gt=process.restart_round,
+            ).order_by("pk").values_list("unit__name", "decision", "comment", "actor__first_name",
+                                         "actor__last_name", "actor__username", "at")
         ],
     }
     facts.update(context or {})

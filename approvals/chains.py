@@ -104,6 +104,10 @@ def step_title(step: dict[str, Any]) -> str:
     return step.get("label", "")
 
 
-def last_step_unit(chain: list[dict]) -> Unit:
-    """The issuing unit of an opening approval: the (first) unit of the last step."""
-    return Unit.objects.get(code=chain[-1]["units"][0])
+def last_step_unit(chain: list[dict], known: dict[str, Unit] | None = None) -> Unit:
+    """The issuing unit of an opening approval: the (first) unit of the last step — from
+    `known` (units already loaded, by code) when it is there."""
+    code = chain[-1]["units"][0]
+    if known and code in known:
+        return known[code]
+    return Unit.objects.get(code=code)

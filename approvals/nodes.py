@@ -81,6 +81,9 @@ def _mark(process_id: int, value: str | None) -> None:
 # The user of the process's latest decision, kept on the process object by the decide path
 # that just wrote it (approvals.flows.chain.last_decider reads it instead of asking).
 LAST_DECIDER = "_govmedia_last_decider"
+# The units (by code) the decided task was routed to, as its routing rows loaded them: a
+# system step naming one of them (the 批复's issuing unit) takes the row, not a look-up.
+ROUTED_UNITS = "_govmedia_routed_units"
 
 
 class RoutedActivation(ViewActivation):

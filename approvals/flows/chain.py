@@ -24,6 +24,7 @@ from approvals.forms import RevisionForm
 from approvals.models import AccountProcess, Decision, DecisionKind
 from approvals.nodes import (
     LAST_DECIDER,
+    ROUTED_UNITS,
     ChainGate,
     ChainJoin,
     ChainSplit,
@@ -40,6 +41,12 @@ def last_decider(process: AccountProcess) -> Any:
         return process.__dict__[LAST_DECIDER]
     decision = Decision.objects.filter(process=process).select_related("actor").order_by("-pk").first()
     return decision.actor if decision else process.applicant
+
+
+def routed_units(process: AccountProcess) -> dict[str, Any]:
+    """The units the decision just made was routed to, as the decide path left them on the
+    process (by code); empty when the step did not run through it."""
+    return process.__dict__.get(ROUTED_UNITS, {})
 
 
 def audit_of(activation) -> dict[str, int]:

@@ -9,7 +9,7 @@ from viewflow.workflow import flow
 
 from approvals import actions, app_policy
 from approvals.chains import last_step_unit
-from approvals.flows.chain import ChainFlow, applicant_step, audit_of, last_decider
+from approvals.flows.chain import ChainFlow, applicant_step, audit_of, last_decider, routed_units
 from approvals.forms import CacFilingForm, RegistrationForm
 from approvals.models import FilingKind, ProcessKind
 from lifecycle import services as lifecycle
@@ -73,7 +73,7 @@ class OpeningFlow(ChainFlow, flow.Flow):
             kind="opening_approval",
             process=process,
             account=account,
-            issuing_unit=last_step_unit(process.chain),
+            issuing_unit=last_step_unit(process.chain, known=routed_units(process)),
             actor=actor,
         )
 

@@ -49,6 +49,7 @@ from approvals.models import (
 )
 from approvals.nodes import (
     LAST_DECIDER,
+    ROUTED_UNITS,
     announce_tasks,
     collect_new_tasks,
     process_url,
@@ -332,6 +333,12 @@ def _step_unit_id(task: Task, code: str) -> int | None:
     return Unit.objects.filter(code=code).values_list("pk", flat=True).first()
 
 
+def _routed_units(task: Task) -> dict[str, Unit]:
+    """The task's routing rows' units that came loaded with them, by code."""
+    field = TaskAssignment._meta.get_field("unit")
+    return {row.unit.code: row.unit for row in task.assignments.all() if field.is_cached(row)}
+
+
 def _reload_locked(task: Task) -> Task:
     """The task again under the lock: its row, holder, process (viewflow's and ours, which
     every activation of the decision reuses), account and applying unit (the answer and the
@@ -395,6 +402,7 @@ def _decide_locked(*, node: Any, task: Task, actor: User, decision: str, comment
             acting_for=acting,
         )
         process.__dict__[LAST_DECIDER] = actor  # the flow's system steps act in their name
+        process.__dict__[ROUTED_UNITS] = _routed_units(task)
         if resubmits:
             _revision_apply(process=process, cleaned=cleaned, actor=actor, task=task)
             _revision_route(process=process, changed=bool(changes), round_=round_)

@@ -36,8 +36,10 @@ API_INTERMEDIATE_MAX = 23
 # tests render eagerly, the 批复's rendering after commit (~20 statements of its own; the
 # benchmark queues it to its worker as production does). 91 before issue 15; 71, then 68:
 # the transition hands the moved account back without re-reading it, the account's unit
-# is the applying unit the lock's reload joined, and so is the registration step's unit.
-API_FINAL_MAX = 68
+# is the applying unit the lock's reload joined, and so is the registration step's unit;
+# 67: the 批复's issuing unit is the final step's routing row's (approvals.nodes.ROUTED_UNITS)
+# and its chain of sign-offs is read as columns.
+API_FINAL_MAX = 67
 # The task page: GET (the page) + POST (the decision) + the announcements; 73 before, 36,
 # then 35: the timeline reuses the page task's routing rows.
 WEB_INTERMEDIATE_MAX = 35  # 12 for the page, 23 for the decision
@@ -101,6 +103,13 @@ def test_the_final_api_decision_issues_the_notice_within_its_pin(
     process.account.refresh_from_db()
     assert process.account.state == "approved"
     assert process.account.notices.filter(kind="opening_approval").count() == 1
+    # the 批复 is the last step's unit's, and names every sign-off of the chain in order
+    notice = process.account.notices.get(kind="opening_approval")
+    assert notice.issuing_unit == nanjing.u.nj
+    assert [(row["unit"], row["decision"], row["comment"], row["actor"])
+            for row in notice.context["chain"]] == [
+        ("兴隆街道办事处", "同意", "", "兴隆负责人"), ("建邺区人民政府办公室", "同意", "", "建邺审核人"),
+        ("南京市人民政府办公室", "同意", "同意", "南京审核人")]
     registration = only_open_task(process)
     assert registration.flow_task.task_kind == "registration"
     # nothing traded: the account's transition row, the 批复, the applicant's new to-do
