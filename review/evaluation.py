@@ -17,10 +17,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import connections
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, When
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy
 
@@ -179,132 +179,148 @@ def manual_findings(
     return out
 
 
-def review(
-    *,
-    as_of: datetime.date,
-    unit: Unit | None = None,
-    ratio: float | None = None,
-    seed: int = 0,
-    rule_set: RuleSet | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[dict[str, Any]]:
+class ReviewOptions(TypedDict, total=False):
+    """review()'s and review_chunks()'s options besides the date."""
+
+    unit: Unit | None  # only accounts in this unit's subtree
+    ratio: float | None  # a stratified sample of this ratio (None: every account)
+    seed: int  # the sample's seed (default 0)
+    rule_set: RuleSet | None  # default: the active one
+    progress: Callable[[int, int], None] | None  # told (done, total) between chunks
+
+
+def review(*, as_of: datetime.date, **options: Unpack[ReviewOptions]) -> list[dict[str, Any]]:
     """Evaluate every account in scope (or a stratified sample of them) on ``as_of``; items
     have exactly the DESIGN §8 JSON shape, ordered by unit code, account name and id.
     Their ``vetoes`` and ``deductions`` are tuples, shared by accounts judged alike."""
+    items: list[dict[str, Any]] = []
+    with gc_paused():  # the rows and items hold no cycles
+        for chunk in review_chunks(as_of=as_of, **options):
+            items += chunk
+    return items
+
+
+# Items per chunk of review_chunks: the JSON output is written chunk by chunk.
+REVIEW_CHUNK = 5000
+
+
+def review_chunks(
+    *, as_of: datetime.date, **options: Unpack[ReviewOptions]
+) -> Iterator[list[dict[str, Any]]]:
+    """review()'s items in order, in lists of up to REVIEW_CHUNK, each built when asked for
+    (so a writer can encode and free one before the next is built). Checks the ratio and
+    the rule set before the first chunk. Callers iterating over a whole province should
+    pause the cyclic GC meanwhile (gc_paused): the rows and items hold no cycles."""
+    ratio = options.get("ratio")
     if ratio is not None:
         try:
             ratio = scoring.check_ratio(ratio)
         except ValueError as exc:
             raise ReviewError(str(ERR_RATIO).format(ratio=ratio)) from exc
-    rules = rules_from_rule_set(rule_set or active_rule_set())
-    accounts = review_scope(unit=unit)
-    # Speed (bench/review.py): the ORM builds the query, the rows are read straight from
-    # the cursor — Django's per-row converters would cost more than the query itself for
-    # 100,000 accounts. The date is cast to text so SQLite's declared-type converter stays
-    # out too; each distinct date is turned into days once below. The cyclic GC is paused
-    # while the findings, rows and items are built (gc_paused): they hold no cycles.
-    query = (
-        accounts.order_by("unit__code", "name", "pk")  # the database sorts faster than Python
-        .annotate(
-            _last=Cast("last_post_on", output_field=CharField()),
-            _opened=Cast("opened_on", output_field=CharField()),
-        )
-        .values_list(
-            "pk", "name", "platform", "platform_id", "unit__code", "_last", "interaction_enabled",
-            "_opened",
-        )
+    rules = rules_from_rule_set(options.get("rule_set") or active_rule_set())
+    return _review_chunks(
+        as_of=as_of, unit=options.get("unit"), ratio=ratio, seed=options.get("seed", 0),
+        rules=rules, progress=options.get("progress"),
     )
-    sql, params = query.query.sql_with_params()
-    with gc_paused():
-        manual = manual_findings(as_of=as_of, unit=unit)
-        with connections[query.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if ratio is not None:
-            strata: dict[str, list[int]] = defaultdict(list)
-            for row in rows:
-                strata[row[4]].append(row[0])
-            picks = scoring.stratified_sample(strata, ratio=ratio, seed=seed)
-            chosen = {pk for sample in picks.values() for pk in sample}
-            rows = [row for row in rows if row[0] in chosen]
-        items = _evaluate_rows(rows, as_of=as_of, rules=rules, manual=manual, progress=progress)
-        del rows, manual  # freed inside the pause (gc_paused)
-    return items
 
 
-def _evaluate_rows(
-    rows: list[tuple[Any, ...]],
+def _review_chunks(
     *,
     as_of: datetime.date,
+    unit: Unit | None,
+    ratio: float | None,
+    seed: int,
     rules: scoring.Rules,
-    manual: dict[int, tuple[list[str], list[tuple[str, int]], dict[str, int]]],
     progress: Callable[[int, int], None] | None,
-) -> list[dict[str, Any]]:
-    days_of: dict[Any, int | None] = {None: None}
-    judged_of: dict[tuple[Any, Any], int | None] = {}
-    # An account without manual findings is judged by (days, judged days, interaction)
-    # alone: evaluate each distinct triple once (a few hundred for 100,000 accounts) and
-    # copy its item; the lists in it are tuples, so the copies can share them.
-    verdicts: dict[tuple[int | None, int | None, bool], dict[str, Any]] = {}
+) -> Iterator[list[dict[str, Any]]]:
+    query = _review_rows(review_scope(unit=unit))
+    sql, params = query.query.sql_with_params()
+    manual = manual_findings(as_of=as_of, unit=unit)
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if ratio is not None:
+        strata: dict[str, list[int]] = defaultdict(list)
+        for row in rows:
+            strata[row[4]].append(row[0])
+        picks = scoring.stratified_sample(strata, ratio=ratio, seed=seed)
+        chosen = {pk for sample in picks.values() for pk in sample}
+        rows = [row for row in rows if row[0] in chosen]
+    evaluate = _Evaluator(as_of=as_of, rules=rules, manual=manual)
     total = len(rows)
-    step = 5000 if progress is not None else total or 1
-    items: list[dict[str, Any]] = []
-    append = items.append
-    manual_get = manual.get
-    for start in range(0, total, step):
+    for start in range(0, total, REVIEW_CHUNK):
         if start and progress is not None:
             progress(start, total)
-        for row in rows[start : start + step]:
-            pk, name, platform, platform_id, unit_code, last, interaction, opened = row
-            try:
-                days = days_of[last]
-            except KeyError:
-                days = days_of[last] = scoring.days_since(as_of, _as_date(last))
-            # Fair window: only an account that went live after its last known post (or
-            # with none) is judged from its go-live date. The query casts both dates to
-            # ISO text, which compares like the dates.
-            if opened is None or (last is not None and opened[:10] <= last[:10]):
-                judged = days
-            else:
-                try:
-                    judged = judged_of[last, opened]
-                except KeyError:
-                    judged = judged_of[last, opened] = scoring.judged_days(
-                        as_of, _as_date(last), _as_date(opened)
-                    )
+        yield evaluate(rows[start : start + REVIEW_CHUNK])
+    if progress is not None:
+        progress(total, total)
+
+
+def _review_rows(accounts: QuerySet[Account]) -> QuerySet[Any, Any]:
+    """The review's rows: (pk, name, platform, platform_id, unit code, last post date,
+    go-live date when it counts, interaction), ordered by unit code, name and id — the
+    database sorts faster than Python.
+
+    Speed (bench/review.py): the rows are read straight from the cursor — Django's per-row
+    converters would cost more than the query itself for 100,000 accounts. The dates are
+    cast to ISO text so SQLite's declared-type converter stays out too. The go-live date is
+    only selected when the fair window applies (opened after the last post, or no post
+    known), NULL otherwise: then an account's automatic verdict depends on the last three
+    columns alone, and accounts judged alike share one dictionary lookup."""
+    return (
+        accounts.order_by("unit__code", "name", "pk")
+        .annotate(
+            _last=Cast("last_post_on", output_field=CharField()),
+            _fair=Case(
+                When(
+                    Q(last_post_on__isnull=True) | Q(opened_on__gt=F("last_post_on")),
+                    then=Cast("opened_on", output_field=CharField()),
+                ),
+                default=None,
+                output_field=CharField(),
+            ),
+        )
+        .values_list(
+            "pk", "name", "platform", "platform_id", "unit__code", "_last", "_fair",
+            "interaction_enabled",
+        )
+    )
+
+
+class _Evaluator:
+    """Turns review rows into items. An account without manual findings is judged by (last
+    post, fair go-live date, interaction) — its row's last three columns — alone: each row
+    costs one lookup of that triple, each verdict is evaluated once per distinct (days,
+    judged days, interaction), and its item copied; the lists in it are tuples, so the
+    copies can share them."""
+
+    def __init__(
+        self,
+        *,
+        as_of: datetime.date,
+        rules: scoring.Rules,
+        manual: dict[int, tuple[list[str], list[tuple[str, int]], dict[str, int]]],
+    ) -> None:
+        self.as_of, self.rules, self.manual = as_of, rules, manual
+        self.by_dates: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.verdicts: dict[tuple[int | None, int | None, bool], dict[str, Any]] = {}
+
+    def __call__(self, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        append = items.append
+        manual_get = self.manual.get
+        by_dates = self.by_dates
+        by_dates_get = by_dates.get
+        for pk, name, platform, platform_id, unit_code, last, fair, interaction in rows:
+            key = (last, fair, interaction)
             found = manual_get(pk)
             if found is None:
-                key = (days, judged, bool(interaction))
-                try:
-                    item = verdicts[key].copy()
-                except KeyError:
-                    verdicts[key] = _item(
-                        scoring.evaluate(
-                            as_of=as_of,
-                            last_post_on=None if days is None else as_of - datetime.timedelta(days=days),
-                            opened_on=None if judged is None else as_of - datetime.timedelta(days=judged),
-                            interaction_enabled=bool(interaction),
-                            rules=rules,
-                        )
-                    )
-                    item = verdicts[key].copy()
+                template = by_dates_get(key)
+                if template is None:
+                    template = by_dates[key] = self.template(key)
+                item = template.copy()
             else:
-                manual_vetoes, deductions, caps = found
-                item_rules = rules
-                if caps and not caps.keys() <= rules.max_points.keys():
-                    # Findings recorded under an older rule set keep that set's caps.
-                    item_rules = replace(rules, max_points={**caps, **rules.max_points})
-                item = _item(
-                    scoring.evaluate(
-                        as_of=as_of,
-                        last_post_on=_as_date(last),
-                        opened_on=_as_date(opened),
-                        interaction_enabled=bool(interaction),
-                        manual_vetoes=manual_vetoes,
-                        deductions=deductions,
-                        rules=item_rules,
-                    )
-                )
+                item = _manual_item(found, key, as_of=self.as_of, rules=self.rules)
             item["account"] = {
                 "name": name,
                 "platform": platform,
@@ -312,9 +328,51 @@ def _evaluate_rows(
                 "unit_code": unit_code,
             }
             append(item)
-    if progress is not None:
-        progress(total, total)
-    return items
+        return items
+
+    def template(self, key: tuple[Any, ...]) -> dict[str, Any]:
+        last, fair, interaction = key
+        last_on, fair_on = _as_date(last), _as_date(fair)
+        days = scoring.days_since(self.as_of, last_on)
+        judged = scoring.judged_days(self.as_of, last_on, fair_on)
+        verdict = (days, judged, bool(interaction))
+        if verdict not in self.verdicts:
+            self.verdicts[verdict] = _item(
+                scoring.evaluate(
+                    as_of=self.as_of,
+                    last_post_on=last_on,
+                    opened_on=fair_on,
+                    interaction_enabled=bool(interaction),
+                    rules=self.rules,
+                )
+            )
+        return self.verdicts[verdict]
+
+
+def _manual_item(
+    found: tuple[list[str], list[tuple[str, int]], dict[str, int]],
+    key: tuple[Any, ...],
+    *,
+    as_of: datetime.date,
+    rules: scoring.Rules,
+) -> dict[str, Any]:
+    """The item of an account with manual findings (its latest inspection's)."""
+    manual_vetoes, deductions, caps = found
+    last, fair, interaction = key
+    if caps and not caps.keys() <= rules.max_points.keys():
+        # Findings recorded under an older rule set keep that set's caps.
+        rules = replace(rules, max_points={**caps, **rules.max_points})
+    return _item(
+        scoring.evaluate(
+            as_of=as_of,
+            last_post_on=_as_date(last),
+            opened_on=_as_date(fair),
+            interaction_enabled=bool(interaction),
+            manual_vetoes=manual_vetoes,
+            deductions=deductions,
+            rules=rules,
+        )
+    )
 
 
 def _item(result: scoring.Evaluation) -> dict[str, Any]:

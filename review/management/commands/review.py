@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from lifecycle.management.base import GovCommand
 from lifecycle.tabular import write_csv
-from review.evaluation import REVIEW_CSV_COLUMNS, ReviewError, gc_paused, review, review_csv_rows
+from review.evaluation import REVIEW_CSV_COLUMNS, ReviewError, gc_paused, review_chunks, review_csv_rows
 from review.management.commands._review_common import date_arg, unit_arg
 
 
@@ -59,35 +60,54 @@ class Command(GovCommand):
 
         # The items (90,000 for a province) are built, written and freed with the cyclic GC
         # paused: they hold no cycles, and collections walking them would cost about as
-        # much as the evaluation (bench/review.py).
+        # much as the evaluation (bench/review.py). JSON is encoded and written a chunk at a
+        # time, each chunk freed before the next is built.
         with gc_paused():
             try:
-                items = review(as_of=as_of, unit=unit, ratio=ratio, seed=options["seed"], progress=progress)
+                chunks = review_chunks(
+                    as_of=as_of, unit=unit, ratio=ratio, seed=options["seed"], progress=progress
+                )
+                fmt = options["format"]
+                if fmt == "json":
+                    self.write_json(chunks)
+                    return
+                items = [item for chunk in chunks for item in chunk]
             except ReviewError as exc:
                 raise CommandError(str(exc)) from None
-            fmt = options["format"]
-            if fmt == "json":
-                self.write_json(items)
-            elif fmt == "csv":
+            if fmt == "csv":
                 write_csv(self.stdout, REVIEW_CSV_COLUMNS, review_csv_rows(items))
             else:
                 self.write_table(items)
             del items
 
-    def write_json(self, items: list[dict[str, Any]]) -> None:
-        """One compact UTF-8 document from orjson, then a newline. To a UTF-8 byte stream
-        (a file, a pipe, a terminal) the bytes go as they are; decoding them to text only to
-        encode them again cost as much as encoding the items (bench/review.py)."""
-        data = orjson.dumps(items)
+    def write_json(self, chunks: Iterator[list[dict[str, Any]]]) -> None:
+        """One compact UTF-8 document, then a newline: orjson encodes each chunk of items,
+        and the chunks' elements are joined into one array — the same bytes as encoding the
+        whole list at once. To a UTF-8 byte stream (a file, a pipe, a terminal) the bytes go
+        as they are; decoding them to text only to encode them again cost as much as
+        encoding the items (bench/review.py)."""
         buffer = getattr(self.stdout, "buffer", None)
         encoding = getattr(self.stdout, "encoding", None)
+        write: Callable[[bytes], Any]
         if buffer is None or not encoding or codecs.lookup(encoding).name != "utf-8":
-            self.stdout.write(data.decode())  # a text stream (StringIO) or another encoding
-            return
-        self.stdout.flush()  # text written before goes first
-        buffer.write(data)
-        buffer.write(self.stdout.ending.encode())
-        buffer.flush()
+            # A text stream (StringIO) or another encoding.
+            def write(data: bytes) -> Any:
+                return self.stdout.write(data.decode(), ending="")
+        else:
+            self.stdout.flush()  # text written before goes first
+            write = buffer.write
+        write(b"[")
+        separator = b""
+        for chunk in chunks:
+            if chunk:
+                write(separator)
+                write(orjson.dumps(chunk)[1:-1])  # the elements, without the brackets
+                separator = b","
+            del chunk
+        write(b"]" + self.stdout.ending.encode())
+        if buffer is not None:
+            self.stdout.flush()
+            buffer.flush()
 
     def write_table(self, items: list[dict[str, Any]]) -> None:
         header = [
