@@ -332,13 +332,226 @@ def generate(*, scale: float = 1.0, seed: int = 15, log=print) -> dict:
         Filing.objects.bulk_create(filings, batch_size=BATCH)
         step("filings", len(filings))
 
+        # -- closures in their notice period and rectifications (run_due's other parts) ------
+        made = _closures_and_rectifications(
+            seed=seed, now=now, today=today, accounts=accounts, unit_by_pk=unit_by_pk,
+            users=users, offices=offices, approver_of=approver_of,
+            first_process=pid + len(accounts), first_task=tid,
+        )
+        for name, n in made.items():
+            step(name, n)
+
         # Explicit keys: move the sequences past them (PostgreSQL; no-op on SQLite).
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(
-                    no_style(), [Unit, User, Account, Process, Task]):
+                    no_style(), [Unit, User, Account, Process, Task, Notice]):
                 cursor.execute(sql)
     counts["hot approvers"] = [User.objects.get(pk=approver_of[h.pk]).username for h in hot]
     counts["seconds"] = round(time.perf_counter() - t_start, 1)
+    return counts
+
+
+# Shares of the generated closing / rectifying accounts (the states' own shares above) in
+# each stage of their procedure. Closing: in the notice period after the announcement,
+# announced over the last NOTICE_SPREAD days (so due on different days ahead). Rectifying:
+# the report submitted and the supervisor's recheck open, or the report still open with
+# its deadline ahead (ordered over the last ORDER_SPREAD days), or already past its
+# deadline and not yet escalated (missed by a failed run).
+CLOSING_IN_NOTICE_PERIOD = 0.6
+NOTICE_SPREAD = 21
+RECHECK_OPEN, REPORT_OPEN = 0.7, 0.27  # the rest (3 %) overdue
+ORDER_SPREAD = 14
+
+
+def _closures_and_rectifications(*, seed, now, today, accounts, unit_by_pk, users, offices,
+                                 approver_of, first_process, first_task) -> dict[str, int]:
+    """Closures waiting in their notice period and ordered rectifications, with the rows the
+    flows write for them (approvals.flows.closure / rectification, approvals.actions
+    closure_announce / rectification_order): process and data, the tasks up to the waiting
+    one (viewflow's tokens), its routing row, the decisions of the chain, the announcement or
+    整改通知 notice and the account's audit row. Own random stream: earlier rows stay the same."""
+    from django.conf import settings
+    from viewflow.workflow.models import Process, Task
+    from viewflow.workflow.status import PROCESS, STATUS
+    from viewflow.workflow.token import Token
+
+    from approvals.flows import ClosureFlow, RectificationFlow
+    from approvals.models import Decision, TaskAssignment
+    from lifecycle.models import AccountTransition, Membership, Role
+    from lifecycle.services import ANNOUNCE
+    from lifecycle.workdays import add_working_days
+    from notices.models import Notice
+
+    rng = random.Random(seed + 2)
+    start = Token("start")
+    pid, tid = first_process, first_task
+    nid = (Notice.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    # The offices recheck rectifications: their approvers are also its reviewers.
+    Membership.objects.bulk_create(
+        [Membership(user_id=user, unit_id=unit, role=Role.SUPERVISOR_REVIEWER)
+         for unit, user in approver_of.items()], batch_size=BATCH, ignore_conflicts=True)
+    clerks = users[len(offices):] or users
+    fallback = list(approver_of.values())
+    processes, rows, tasks, assignments, decisions, notices, transitions = [], [], [], [], [], [], []
+    seq: dict[tuple[int, str], int] = {}
+    counts = {"closures in notice period": 0, "rectifications (recheck open)": 0,
+              "rectifications (report open)": 0, "rectifications (overdue)": 0}
+
+    def task(node, kind, status, *, token=start, owner=None, data=None) -> int:
+        nonlocal tid
+        tasks.append(Task(pk=tid, process_id=pid, flow_task=node, flow_task_type=kind,
+                          status=status, created=now,
+                          finished=None if status == STATUS.NEW else now,
+                          owner_id=owner, token=token, data=data or {}))
+        tid += 1
+        return tid - 1
+
+    def notice(kind, series, title, issuer, account, context, on) -> tuple[int, str]:
+        nonlocal nid
+        key = (issuer.pk, series)
+        seq[key] = seq.get(key, 0) + 1
+        number = f"{issuer.short_name}{series}〔{on.year}〕{seq[key]}号#{nid}"
+        notices.append(Notice(pk=nid, kind=kind, number=number, series=series, year=on.year,
+                              seq=seq[key], title=title, issuing_unit=issuer, account=account,
+                              process_id=pid, issued_on=on, context=context,
+                              status="rendered", created=now))
+        nid += 1
+        return nid - 1, number
+
+    days = int(settings.NOTICE_PERIOD_WORKING_DAYS)
+    for account in accounts:
+        if account.state not in ("closing", "rectifying"):
+            continue
+        unit = unit_by_pk[account.unit_id]
+        office = unit.supervisor or unit
+        while office.pk not in approver_of and office.parent_id is not None:
+            office = unit_by_pk[office.parent_id]  # the nearest staffed office above
+        if office.pk not in approver_of and unit.pk in approver_of:
+            office = unit  # a city's own office, nobody staffed above it
+        approver = approver_of.get(office.pk) or fallback[account.pk % len(fallback)]
+        if account.state == "closing":
+            if rng.random() >= CLOSING_IN_NOTICE_PERIOD:
+                continue
+            applicant = clerks[rng.randrange(len(clerks))].pk
+            announced = today - datetime.timedelta(days=rng.randrange(NOTICE_SPREAD))
+            ends_on = add_working_days(announced, days)
+            stop_on = announced + datetime.timedelta(days=rng.randrange(1, 15))
+            due_on = max(ends_on + datetime.timedelta(days=1) if days else announced, stop_on)
+            if due_on <= today:  # ended by an earlier run: not waiting any more
+                continue
+            channels = [{"kind": "phone", "value": f"0{account.pk % 900 + 100}-8{account.pk:07d}"}]
+            reason = "账号长期未更新，服务已整合到本单位其他渠道，申请关停。"
+            notice_id, number = notice(
+                "closure_announcement", "公告", f"关于关停“{account.name}”的公告", unit, account,
+                {"account_name": account.name, "reason": reason, "channels": channels,
+                 "stop_on": stop_on.isoformat()}, announced)
+            chain = [
+                {"units": [unit.code], "unit_names": [unit.name], "role": Role.UNIT_HEAD,
+                 "mode": "any", "label": "单位负责人审核"},
+                {"units": [office.code], "unit_names": [office.name], "role": Role.APPROVER,
+                 "mode": "any", "label": f"{office.name}审核"},
+            ]
+            plan = {"kind": "close", "reason": reason, "stop_on": stop_on.isoformat(),
+                    "successor_account": None, "channels": channels, "notes": [],
+                    "forced": False,
+                    "announcement": {"notice_id": notice_id, "number": number,
+                                     "kind": "closure_announcement"}}
+            processes.append(Process(
+                pk=pid, flow_class=ClosureFlow, status=PROCESS.NEW, created=now,
+                data={"chain": chain, "step": 2, "round": 2, "closure": plan,
+                      "outcome": "approved",
+                      "notice_period": {"working_days": days, "starts_on": announced.isoformat(),
+                                        "ends_on": ends_on.isoformat(),
+                                        "due_on": due_on.isoformat(), "ended": days == 0}}))
+            rows.append((pid, "closure", account.pk, unit.pk, applicant))
+            task(ClosureFlow.start, "START", STATUS.DONE, owner=applicant)
+            fan = task(ClosureFlow.fan_out, "PARALLEL_GATEWAY", STATUS.DONE)
+            for s, (who, role, at) in enumerate(((applicant, Role.UNIT_HEAD, unit),
+                                                 (approver, Role.APPROVER, office))):
+                sign = task(ClosureFlow.sign_off, "HUMAN", STATUS.DONE,
+                            token=Token(f"start/{fan}_1"), owner=who,
+                            data={"step": s, "round": s, "role": role, "units": [at.code]})
+                decisions.append(Decision(process_id=pid, task_id=sign, step=s, round=s,
+                                          unit_id=at.pk, decision="approve", comment="同意",
+                                          actor_id=who))
+                fan = task(ClosureFlow.gate, "JOIN", STATUS.DONE)
+            for node, kind in ((ClosureFlow.approve, "FUNCTION"),
+                               (ClosureFlow.announce, "FUNCTION"),
+                               (ClosureFlow.check_period, "SWITCH")):
+                task(node, kind, STATUS.DONE)
+            task(ClosureFlow.wait_notice_period, "FUNCTION", STATUS.NEW)
+            transitions.append(AccountTransition(
+                account=account, from_state="closing", to_state="closing", name=ANNOUNCE,
+                actor_id=approver, reason=reason, process_id=pid,
+                data={"kind": "close", "number": number, "notice_id": notice_id,
+                      "stop_on": stop_on.isoformat(), "announced_on": announced.isoformat()}))
+            counts["closures in notice period"] += 1
+        else:
+            r = rng.random()
+            stage = "recheck open" if r < RECHECK_OPEN else (
+                "report open" if r < RECHECK_OPEN + REPORT_OPEN else "overdue")
+            if stage == "overdue":  # ordered long enough ago that the deadline has passed
+                ordered = today - datetime.timedelta(days=rng.randrange(15, 18))
+            else:
+                ordered = today - datetime.timedelta(days=rng.randrange(ORDER_SPREAD))
+            deadline = add_working_days(ordered, int(settings.RECTIFICATION_WORKING_DAYS))
+            if stage == "report open" and deadline < today:
+                deadline = today + datetime.timedelta(days=rng.randrange(1, 4))
+            reason = "监测时间点前2周内无更新（单项否决），限期整改。"
+            findings = [{"label": "内容更新", "text": "监测时间点前2周内无更新（单项否决）"}]
+            notice_id, number = notice(
+                "rectification_order", "整改", f"关于“{account.name}”限期整改的通知", office,
+                account, {"deadline": deadline.isoformat(), "findings": findings,
+                          "reason": reason, "recheck_unit_name": office.name}, ordered)
+            plan = {"reason": reason, "issuing_unit": office.code, "recheck_unit": office.code,
+                    "campaign": None, "findings": findings, "overdue": False,
+                    "deadline": deadline.isoformat(), "notice": {"id": notice_id, "number": number}}
+            data = {"round": 0, "rectification": plan}
+            if stage == "recheck open":
+                data["rectification_report"] = {"report": "已恢复更新，建立值班发布制度。",
+                                                "evidence_url": "", "evidence_text": ""}
+            processes.append(Process(pk=pid, flow_class=RectificationFlow, status=PROCESS.NEW,
+                                     created=now, data=data))
+            rows.append((pid, "rectification", account.pk, unit.pk, approver))
+            task(RectificationFlow.start, "START", STATUS.DONE, owner=approver)
+            task(RectificationFlow.order, "FUNCTION", STATUS.DONE)
+            report_data = {"units": [unit.code], "role": Role.APPLICANT, "round": 0}
+            if stage == "recheck open":
+                clerk = clerks[rng.randrange(len(clerks))].pk
+                report = task(RectificationFlow.report, "HUMAN", STATUS.DONE, owner=clerk,
+                              data=report_data)
+                decisions.append(Decision(process_id=pid, task_id=report, step=0, round=0,
+                                          unit_id=unit.pk, decision="approve", comment="整改报告",
+                                          actor_id=clerk))
+                task(RectificationFlow.check_overdue, "SWITCH", STATUS.DONE)
+                recheck = task(RectificationFlow.recheck, "HUMAN", STATUS.NEW,
+                               data={"units": [office.code], "role": Role.SUPERVISOR_REVIEWER,
+                                     "round": 0})
+                assignments.append(TaskAssignment(task_id=recheck, unit_id=office.pk,
+                                                  role=Role.SUPERVISOR_REVIEWER,
+                                                  due_on=today + datetime.timedelta(days=7)))
+            else:
+                report = task(RectificationFlow.report, "HUMAN", STATUS.NEW, data=report_data)
+                assignments.append(TaskAssignment(task_id=report, unit_id=unit.pk,
+                                                  role=Role.APPLICANT, due_on=deadline))
+            transitions.append(AccountTransition(
+                account=account, from_state="active", to_state="rectifying",
+                name="order_rectification", actor_id=approver, reason=reason, process_id=pid))
+            counts[f"rectifications ({stage})"] += 1
+        pid += 1
+    Process.objects.bulk_create(processes, batch_size=BATCH)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), BATCH):
+            cursor.executemany(
+                "INSERT INTO approvals_accountprocess (process_ptr_id, kind, account_id, unit_id,"
+                " applicant_id) VALUES (%s, %s, %s, %s, %s)", rows[i: i + BATCH])
+    Notice.objects.bulk_create(notices, batch_size=BATCH)
+    Task.objects.bulk_create(tasks, batch_size=BATCH)
+    TaskAssignment.objects.bulk_create(assignments, batch_size=BATCH)
+    Decision.objects.bulk_create(decisions, batch_size=BATCH)
+    AccountTransition.objects.bulk_create(transitions, batch_size=BATCH)
     return counts
 
 
