@@ -7,8 +7,10 @@ At --scale 1 (a province): ~5,000 units in 5 levels, 2,000 users with membership
 ones routed to units over TaskAssignment, three "hot" county offices with 1,000+ open tasks
 each), the decisions of the done sign-off tasks, 50,000 notices and 1,000,000 metric
 snapshots, and the filings owed after 2 % of the live accounts' recent changes and
-closures (due around the day, half of them filed). --scale 0.01 is the smoke size
-(seconds). Without --database-url the data goes to a new SQLite file (its path is
+closures (due around the day, half of them filed); 60 % of the closing accounts waiting
+in their notice period (announced over the last three weeks) and a rectification for
+every rectifying account (recheck open 70 %, report open 27 %, past its deadline and not
+yet escalated 3 %). --scale 0.01 is the smoke size (seconds). Without --database-url the data goes to a new SQLite file (its path is
 printed); with a PostgreSQL URL (e.g. the services leg's, `source var/services/env`) it
 goes there. The database is migrated first and must hold
 no accounts yet.
