@@ -108,6 +108,11 @@ def test_add_a_signer_then_transfer_through_the_pickers(live_server, open_as, na
                               memberships=[(u.jy, "approver")])
     approver = open_as("jy_approver", width)
     approver.goto(live_server.url + f"/work/tasks/{task.pk}/")
+    approver.locator("[data-testid=task-oa]").scroll_into_view_if_needed()
+    _shot(approver, "task-oa-links", width)
+    with approver.expect_navigation():
+        approver.click("[data-testid=open-add-signer]")
+    approver.wait_for_selector("[data-picker][data-picker-ready]")  # picker.js set it up
     approver.fill("[data-testid=signer-search]", "二审")
     assert approver.locator("[data-testid=signer] option:not([hidden])").all_inner_texts() == [
         "建邺二审（jy_second）· 建邺区人民政府办公室审核人"]
@@ -123,6 +128,9 @@ def test_add_a_signer_then_transfer_through_the_pickers(live_server, open_as, na
     task.refresh_from_db()
     assert task.owner == p.jy_approver  # adding a signer claimed the task
     approver.goto(live_server.url + f"/work/tasks/{task.pk}/")
+    with approver.expect_navigation():
+        approver.click("[data-testid=open-transfer]")
+    approver.wait_for_selector("[data-picker][data-picker-ready]")
     approver.fill("[data-testid=transfer-to-search]", "三审")
     approver.select_option("[data-testid=transfer-to]", value="jy_third")
     approver.fill("[data-testid=transfer-form] input[name=comment]", "本周出差")
@@ -134,6 +142,8 @@ def test_add_a_signer_then_transfer_through_the_pickers(live_server, open_as, na
     assert ProcessEvent.objects.filter(kind="transfer", comment="本周出差").exists()
     if width <= 600:
         approver.goto(live_server.url + f"/work/tasks/{task.pk}/")
+        _no_sideways_scroll(approver)
+        approver.goto(live_server.url + f"/work/tasks/{task.pk}/add-signer/", wait_until="load")
         _no_sideways_scroll(approver)
 
 

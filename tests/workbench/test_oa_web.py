@@ -76,15 +76,34 @@ def test_add_signer_and_transfer_pickers_list_only_eligible_people(client, nanji
     services.task_claim(task=task, actor=p.jy_approver)
     client.force_login(p.jy_approver)
     page = client.get(f"/work/tasks/{task.pk}/").content.decode()
+    # the task page links to the two forms instead of listing everyone on every view
+    assert f'href="/work/tasks/{task.pk}/add-signer/"' in page
+    assert f'href="/work/tasks/{task.pk}/transfer/"' in page
+    assert 'data-testid="signer"' not in page and 'data-testid="transfer-to"' not in page
+    page = client.get(f"/work/tasks/{task.pk}/add-signer/").content.decode()
     signer = page.split('data-testid="signer"')[1].split("</select>")[0]
-    transfer = page.split('data-testid="transfer-to"')[1].split("</select>")[0]
     assert f'value="{second.pk}"' in signer
     assert "xl_clerk" not in signer and "xl_head" not in signer and "nj_approver" not in signer
+    page = client.get(f"/work/tasks/{task.pk}/transfer/").content.decode()
+    transfer = page.split('data-testid="transfer-to"')[1].split("</select>")[0]
     assert 'value="jy_second"' in transfer and "xl_clerk" not in transfer
-    page = client.post(f"/work/tasks/{task.pk}/add-signer/",
-                       {"signer": str(second.pk), "position": "after", "reason": ""},
-                       follow=True).content.decode()
+    # a refusal comes back on the form with what was typed, and changes nothing
+    response = client.post(f"/work/tasks/{task.pk}/add-signer/",
+                           {"signer": str(second.pk), "position": "before", "reason": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
     assert "请填写加签理由" in page
+    assert f'<option value="{second.pk}" selected>' in page
+    assert 'value="before" checked' in page
+    process.refresh_from_db()
+    assert len(process.data["chain"]) == 3
+    response = client.post(f"/work/tasks/{task.pk}/transfer/", {"to_user": "nobody",
+                                                               "comment": "<b>出差</b>"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "转办对象必须是该环节的办理人员" in page and "&lt;b&gt;出差&lt;/b&gt;" in page
+    task.refresh_from_db()
+    assert task.owner == p.jy_approver
     client.post(f"/work/tasks/{task.pk}/add-signer/",
                 {"signer": str(second.pk), "position": "after", "reason": "请二审"})
     process.refresh_from_db()
@@ -95,3 +114,51 @@ def test_add_signer_and_transfer_pickers_list_only_eligible_people(client, nanji
     task.refresh_from_db()
     assert task.owner == second
     assert ProcessEvent.objects.filter(kind="transfer", comment="出差").exists()
+
+
+def test_the_add_signer_and_transfer_pages_are_for_those_who_may_use_them(client, nanjing):
+    p = nanjing.p
+    process = apply_xl(nanjing)
+    decide(process, p.xl_head)
+    task = only_open_task(process)
+    # out of scope: 404 for both pages, GET and POST
+    client.force_login(p.jb_approver)
+    for path in (f"/work/tasks/{task.pk}/add-signer/", f"/work/tasks/{task.pk}/transfer/"):
+        assert client.get(path).status_code == 404
+        assert client.post(path, {}).status_code == 404
+    # in scope but not the one who may act: back to the task page with the reason
+    client.force_login(p.nj_approver)
+    response = client.get(f"/work/tasks/{task.pk}/add-signer/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/work/tasks/{task.pk}/"
+    assert "您无权办理该任务" in response.content.decode()
+    # a candidate who has not claimed it may add a signer, but only the holder transfers
+    client.force_login(p.jy_approver)
+    assert client.get(f"/work/tasks/{task.pk}/add-signer/").status_code == 200
+    response = client.get(f"/work/tasks/{task.pk}/transfer/", follow=True)
+    assert "只有当前办理人可以转办" in response.content.decode()
+    assert 'data-testid="open-transfer"' not in client.get(f"/work/tasks/{task.pk}/").content.decode()
+    # a done task: neither form
+    decide(process, p.jy_approver)
+    response = client.get(f"/work/tasks/{task.pk}/add-signer/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/work/tasks/{task.pk}/"
+    assert "该任务已办结" in response.content.decode()
+
+
+def test_the_task_page_does_not_look_up_signer_candidates(client, nanjing):
+    """The 加签 picker's people are read on its own page only: the task page's statements do
+    not touch the candidates' memberships."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    process = apply_xl(nanjing)
+    decide(process, nanjing.p.xl_head)
+    task = only_open_task(process)
+    client.force_login(nanjing.p.jy_approver)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"/work/tasks/{task.pk}/").status_code == 200
+    assert not [q for q in ctx.captured_queries if "lifecycle_membership" in q["sql"]
+                and "auth_user" in q["sql"] and "approvals_decision" in q["sql"]]
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"/work/tasks/{task.pk}/add-signer/").status_code == 200
+    assert [q for q in ctx.captured_queries if "lifecycle_membership" in q["sql"]
+            and "approvals_decision" in q["sql"]]

@@ -112,17 +112,6 @@ def process_oa(process, user):
     }
 
 
-@register.simple_tag
-def task_oa(task, user):
-    """The task page's 加签 and 转办 pickers: only eligible people are listed."""
-    is_decision = getattr(task.flow_task, "task_kind", "") == "decision"
-    return {
-        "signers": approvals_services.signer_choices(task, user) if is_decision else [],
-        "transfer_to": approvals_services.transfer_targets(task, user)
-        if task.owner_id == user.pk else [],
-    }
-
-
 @register.filter
 def person_label(user):
     """"Name · unit role" for the pickers (searchable text)."""

@@ -4,15 +4,20 @@ on the page it came from and changes nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from approvals import selectors, services
-from approvals.nodes import process_url
+from approvals.errors import ERR_TASK_DONE, ERR_TASK_FORBIDDEN
+from approvals.nodes import process_url, step_label
 from lifecycle.models import Unit
 from workbench.views.tasks import TaskView
 
@@ -77,7 +82,55 @@ class ProcessCopyView(_ProcessAction):
                               comment=request.POST.get("comment", ""))
 
 
-class TaskAddSignerView(TaskView):
+class TaskOaPage(TaskView):
+    """A task's 加签 or 转办 page: its own page, reached from the task page, so the task
+    page does not look up everyone who could be added or handed the task on every view
+    (at a city's approver that is every head and approver below it). GET shows the form;
+    a refusal comes back on it (400/409) with what was typed; out of scope is 404."""
+
+    oa_template = "workbench/task_oa.html"
+    oa = ""
+    fields: tuple[str, ...] = ()
+
+    def refused(self, request, task: Task) -> str | None:
+        """Why the user may not use this form on the task now, else None."""
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            return str(ERR_TASK_DONE)
+        return None
+
+    def people(self, request, task: Task) -> list[Any]:
+        raise NotImplementedError
+
+    def page(self, request, task: Task, status: int = 200):
+        return render(request, self.oa_template, {
+            "oa": self.oa, "task": task, "account": task.process.accountprocess.account,
+            "step_label": step_label(task), "people": self.people(request, task),
+            "chosen": {name: request.POST.get(name, "") for name in self.fields},
+        }, status=status)
+
+    def get(self, request, task_pk: int):
+        task = self.get_task(request, task_pk)
+        refusal = self.refused(request, task)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("work:task", task.pk)
+        return self.page(request, task)
+
+
+class TaskAddSignerView(TaskOaPage):
+    oa = "add_signer"
+    fields = ("signer", "position", "reason")
+
+    def refused(self, request, task: Task) -> str | None:
+        if getattr(task.flow_task, "task_kind", "") != "decision":
+            return str(services.ERR_ADD_SIGNER_TASK)
+        if not self.may_act(request, task):
+            return super().refused(request, task) or str(ERR_TASK_FORBIDDEN)
+        return None
+
+    def people(self, request, task: Task) -> list[Any]:
+        return services.signer_choices(task, request.user)
+
     def post(self, request, task_pk: int):
         task = self.get_task(request, task_pk)
         signer_id = _ids([request.POST.get("signer", "")])
@@ -86,7 +139,10 @@ class TaskAddSignerView(TaskView):
             services.task_add_signer(task=task, actor=request.user, signer=signer,
                                      position=request.POST.get("position", ""),
                                      reason=request.POST.get("reason", ""))
-        except (ValidationError, services.TaskConflict, services.TaskForbidden) as exc:
+        except ValidationError as exc:
+            _refusal(request, exc)
+            return self.page(request, task, status=400)
+        except (services.TaskConflict, services.TaskForbidden) as exc:
             _refusal(request, exc)
             return redirect("work:task", task.pk)
         messages.success(request, _("已加签：{name}。").format(

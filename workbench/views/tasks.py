@@ -76,10 +76,7 @@ class TaskView(View):
         process = task.process.accountprocess
         node = task.flow_task
         is_open = task.status in (STATUS.NEW, STATUS.ASSIGNED)
-        may_act = is_open and (
-            task.owner_id == request.user.pk
-            or (task.owner_id is None and node.can_assign(request.user, task))
-        ) and services.may_sign(process=process, task=task, actor=request.user)
+        may_act = self.may_act(request, task)
         if form is None and may_act:
             form = self.make_form(task)
         account = process.account
@@ -109,6 +106,15 @@ class TaskView(View):
             "step_label": step_label(task),
             "due_on": min((a.due_on for a in task.assignments.all() if a.due_on), default=None),
         }
+
+    @staticmethod
+    def may_act(request, task: Task) -> bool:
+        """The user may decide the task now: it is open, theirs or claimable by them, and
+        they may sign it (separation of duties)."""
+        return task.status in (STATUS.NEW, STATUS.ASSIGNED) and (
+            task.owner_id == request.user.pk
+            or (task.owner_id is None and task.flow_task.can_assign(request.user, task))
+        ) and services.may_sign(process=task.process.accountprocess, task=task, actor=request.user)
 
     @staticmethod
     def return_choices(task: Task) -> list[tuple[int, str]]:

@@ -13,7 +13,8 @@ from django.views import View
 from approvals import selectors, services
 from approvals.models import Delegation
 from approvals.nodes import step_label
-from workbench.views.tasks import TaskView, _form_errors
+from workbench.views.oa import TaskOaPage
+from workbench.views.tasks import _form_errors
 
 User = get_user_model()
 
@@ -65,7 +66,18 @@ class DelegationView(View):
         return redirect("work:delegations")
 
 
-class TaskTransferView(TaskView):
+class TaskTransferView(TaskOaPage):
+    oa = "transfer"
+    fields = ("to_user", "comment")
+
+    def refused(self, request, task) -> str | None:
+        if task.owner_id != request.user.pk:
+            return super().refused(request, task) or str(services.ERR_TRANSFER_NOT_HOLDER)
+        return super().refused(request, task)
+
+    def people(self, request, task) -> list:
+        return services.transfer_targets(task, request.user)
+
     def post(self, request, task_pk: int):
         task = self.get_task(request, task_pk)
         to_user = User.objects.filter(username=request.POST.get("to_user", "")).first()
@@ -76,10 +88,10 @@ class TaskTransferView(TaskView):
                                    comment=request.POST.get("comment", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return render(request, self.template_name, self.context(request, task), status=400)
+            return self.page(request, task, status=400)
         except services.TaskConflict as exc:
             messages.error(request, str(exc))
-            return render(request, self.template_name, self.context(request, task), status=409)
+            return self.page(request, task, status=409)
         messages.success(request, _("已转办给 {user}。").format(user=to_user.get_full_name() or to_user))
         return redirect("workflow:inbox")
 
