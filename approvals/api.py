@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -23,6 +23,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals import selectors, services
+from approvals.models import TaskAssignment
 from approvals.serializers import (
     ApplicationResultSerializer,
     ClosureApplicationSerializer,
@@ -69,7 +70,9 @@ def with_task_rows(qs: QuerySet[Task]) -> QuerySet[Task]:
         qs.filter(flow_task_type="HUMAN")
         .select_related("owner", "process__accountprocess__account",
                         "process__accountprocess__unit")
-        .prefetch_related("assignments__unit")
+        # the routing rows with their units in one query, not one for each
+        .prefetch_related(Prefetch("assignments",
+                                   queryset=TaskAssignment.objects.select_related("unit")))
     )
 
 

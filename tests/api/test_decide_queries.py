@@ -30,16 +30,18 @@ pytestmark = pytest.mark.django_db
 # (intermediate step; 91 at the final step, 73 through the task page GET + POST), then
 # 46/73/66 (helper 15, without the announcements), 60 with them (main's new-task
 # notifications); the chain's gate (approvals.nodes.ChainGate), the one notify_many and
-# the reads kept in memory brought it to 23.
-API_INTERMEDIATE_MAX = 23
+# the reads kept in memory brought it to 23; 22: the routing rows come with their units in
+# one query (approvals.api.with_task_rows).
+API_INTERMEDIATE_MAX = 22
 # + the account transition, the 批复 (number, row), the registration step; and, as the
 # tests render eagerly, the 批复's rendering after commit (~20 statements of its own; the
 # benchmark queues it to its worker as production does). 91 before issue 15; 71, then 68:
 # the transition hands the moved account back without re-reading it, the account's unit
 # is the applying unit the lock's reload joined, and so is the registration step's unit;
 # 67: the 批复's issuing unit is the final step's routing row's (approvals.nodes.ROUTED_UNITS)
-# and its chain of sign-offs is read as columns.
-API_FINAL_MAX = 67
+# and its chain of sign-offs is read as columns; 66: the routing rows with their units in one
+# query.
+API_FINAL_MAX = 66
 # The task page: GET (the page) + POST (the decision) + the announcements; 73 before, 36,
 # then 35: the timeline reuses the page task's routing rows; 34: the 加签 and 转办 pickers
 # are pages of their own (workbench.views.oa.TaskOaPage), not looked up on every view.
