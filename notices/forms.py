@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from lifecycle.models import Unit
-from lifecycle.widgets import LongSelect
+from lifecycle.types import RequestUser
+from notices import selectors
 from notices.kinds import kind_choices
 from notices.models import NoticeStatus, Retention
 from notices.services import is_sha256
@@ -20,14 +26,65 @@ def verify_upload_mb() -> int:
     return int(getattr(settings, "PUBLIC_VERIFY_UPLOAD_MB", 10))
 
 
+ERR_UNIT_UNKNOWN = _("单位（含下级）：没有与“{text}”相符的单位（只能选择您可查看的单位）。")
+ERR_UNIT_AMBIGUOUS = _("单位（含下级）：“{text}”与多个单位相符，请输入完整的单位名称或代码，或从建议中选择。")
+
+
+class UnitPickerInput(forms.TextInput):
+    """A text field for a unit's code or name; with JavaScript (govmedia/unit-picker.js) it
+    suggests the matching units the reader may see as they type (notices:units). The
+    suggestions are filled in by textContent only."""
+
+    class Media:
+        js = ["govmedia/unit-picker.js"]
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"autocomplete": "off", "spellcheck": "false", "role": "combobox",
+                          "aria-autocomplete": "list", "aria-expanded": "false",
+                          "placeholder": _("输入单位名称或代码"), **(attrs or {})})
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
+               renderer: Any = None) -> SafeString:
+        attrs = dict(attrs or {})
+        listbox = f"{attrs.get('id') or 'id_' + name}-suggestions"
+        attrs.update({"aria-controls": listbox, "aria-describedby": f"{attrs.get('id') or 'id_' + name}-help",
+                      "data-unit-picker": reverse("notices:units")})
+        field = super().render(name, value, attrs, renderer)
+        return format_html(
+            '<span class="gm-unit-picker">{}<ul id="{}" role="listbox" class="gm-unit-picker__list" '
+            'data-found="{}" data-none="{}" hidden></ul><span class="gm-visually-hidden" '
+            'aria-live="polite" data-unit-picker-status></span></span>',
+            field, listbox, _("找到 %s 个单位"), _("没有相符的单位"))
+
+
+class UnitPickerField(forms.CharField):
+    """The archive's unit filter: what the reader typed or picked, cleaned to one unit they
+    may see (notices.selectors.unit_lookup), or a message naming the field."""
+
+    widget = UnitPickerInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=220, **kwargs)
+        self.user: RequestUser | None = None
+
+    def clean(self, value: Any) -> Unit | None:
+        text = super().clean(value)
+        if not text or self.user is None:
+            return None
+        unit, matches = selectors.unit_lookup(user=self.user, text=text)
+        if unit is not None:
+            return unit
+        message = ERR_UNIT_AMBIGUOUS if matches else ERR_UNIT_UNKNOWN
+        raise forms.ValidationError(str(message).format(text=text[:60]), code="unit")
+
+
 class NoticeSearchForm(forms.Form):
     q = forms.CharField(label=_("全文"), required=False, max_length=100)
     number = forms.CharField(label=_("发文字号"), required=False, max_length=64)
     kind = forms.ChoiceField(label=_("文种"), required=False)
-    unit = forms.ModelChoiceField(
-        label=_("单位（含下级）"), required=False, queryset=Unit.objects.none(),
-        to_field_name="code", widget=LongSelect,  # every unit of the reader's subtree
-    )
+    # Typed or picked, never listed: a province office reads ~2,400 units (issue 15 item 4).
+    unit = UnitPickerField(label=_("单位（含下级）"), required=False,
+                           help_text=_("输入单位名称或代码，从建议中选择；含其全部下级单位。"))
     account = forms.CharField(label=_("账号（编号或名称）"), required=False, max_length=200)
     date_from = forms.DateField(label=_("成文日期自"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
@@ -37,13 +94,21 @@ class NoticeSearchForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
     retention = forms.ChoiceField(label=_("保管期限"), required=False)
 
-    def __init__(self, *args, units=None, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", _("全部"))] + kind_choices()
         self.fields["status"].choices = [("", _("全部"))] + list(NoticeStatus.choices)
         self.fields["retention"].choices = [("", _("全部"))] + list(Retention.choices)
-        if units is not None:
-            self.fields["unit"].queryset = units
+        self.fields["unit"].user = user
+
+    def clean_unit(self):
+        """The field then shows the unit found as a suggestion reads ("name（code）"), so the
+        page says which unit it filtered by."""
+        unit = self.cleaned_data.get("unit")
+        if unit is not None:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("unit")] = selectors.unit_label(unit)
+        return unit
 
 
 class VerifyForm(forms.Form):

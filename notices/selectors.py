@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Length
 
 from lifecycle.models import Role, Unit
-from lifecycle.selectors import sees_everything, subtree_q, user_units
+from lifecycle.selectors import sees_everything, subtree_q, units_for, user_units
 from lifecycle.types import RequestUser
 from notices import search
 from notices.kinds import KINDS
@@ -62,6 +64,55 @@ def notices_for(user: RequestUser) -> QuerySet[Notice]:
     # the province office's archive and /api/notices/).
     branches = [Notice.objects.filter(q).order_by().values("pk") for q in readable]
     return qs.filter(pk__in=branches[0].union(*branches[1:]))
+
+
+# The archive's unit filter: a unit typed by code or name, or picked from suggestions
+# ("name（code）"), within the units the reader may see (lifecycle.selectors.units_for: the
+# subtrees of the reader's units). A province office's subtree holds ~2,400 units, so the
+# filter searches them instead of listing them (issue 15 item 4).
+UNIT_SUGGESTIONS = 15
+_PICKED = re.compile(r"[（(]\s*([^()（）\s]+)\s*[)）]\s*$")
+
+
+def unit_label(unit: Unit) -> str:
+    """How a picked unit reads in the filter's field; unit_lookup() reads it back."""
+    return f"{unit.name}（{unit.code}）"
+
+
+def unit_suggestions(*, user: RequestUser, q: str, limit: int = UNIT_SUGGESTIONS) -> list[Unit]:
+    """Units the reader may see whose code or name contains `q`: the exact code first, then
+    names starting with it, higher levels before lower ones. Out-of-scope units never appear."""
+    q = " ".join((q or "").split())[:100]
+    if not q:
+        return []
+    rank = Case(When(code__iexact=q, then=Value(0)), When(name__istartswith=q, then=Value(1)),
+                default=Value(2), output_field=IntegerField())
+    return list(
+        units_for(user).filter(Q(name__icontains=q) | Q(code__icontains=q))
+        .select_related("parent").order_by(rank, Length("path"), "name", "pk")[:limit]
+    )
+
+
+def unit_lookup(*, user: RequestUser, text: str) -> tuple[Unit | None, int]:
+    """The one unit the reader may see that `text` names: "name（code）" as a suggestion fills
+    the field in, a code, a full name, or else a part of a name or code. Returns (unit, 1), or
+    (None, 0) when nothing matches, or (None, n) when n > 1 units match (n capped at 2)."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None, 0
+    units = units_for(user)
+    picked = _PICKED.search(text)
+    for key in ([picked.group(1)] if picked else []) + [text]:
+        found = list(units.filter(code__iexact=key)[:2])
+        if len(found) == 1:
+            return found[0], 1
+    for lookup in ("name", "name__icontains"):
+        found = list(units.filter(**{lookup: text})[:2])
+        if not found and lookup == "name__icontains":
+            found = list(units.filter(code__icontains=text)[:2])
+        if found:
+            return (found[0], 1) if len(found) == 1 else (None, len(found))
+    return None, 0
 
 
 def notice_get(*, user: RequestUser, pk: int) -> Notice | None:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/sheet/", views.notice_sheet, name="sheet"),
     path("<int:pk>/preview.png", views.notice_preview, name="preview"),
     path("filing/", views.filing, name="filing"),
+    path("units/", views.unit_suggestions, name="units"),
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,11 +22,12 @@ from notices.models import ArchiveRecord, NoticeStatus
 from workbench.views.paging import paginate
 
 PAGE_SIZE = 50
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
 @login_required
 def notice_list(request):
-    form = NoticeSearchForm(request.GET or None, units=units_for(request.user))
+    form = NoticeSearchForm(request.GET or None, user=request.user)
     filters = {}
     if form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -38,6 +41,25 @@ def notice_list(request):
         {"form": form, "page": page, "query": query.urlencode(), "q": filters.get("q", "")},
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def unit_suggestions(request):
+    """The archive's unit picker (notices.forms.UnitPickerInput): units the reader may see
+    whose code or name contains ?q=, as JSON — {"results": [{"code", "name", "parent",
+    "label"}]}; the label is what the field then holds. Units out of the reader's scope are
+    never listed. The page writes these with textContent, never as markup."""
+    units = selectors.unit_suggestions(user=request.user, q=request.GET.get("q", ""))
+    body = json.dumps({"results": [
+        {"code": u.code, "name": u.name, "parent": u.parent.name if u.parent else "",
+         "label": selectors.unit_label(u)} for u in units
+    ]})
+    # <, > and & as \u escapes (as json_script writes them): no unit name reads as markup
+    # even to a client that sniffs or embeds the answer.
+    response = HttpResponse(body.translate(_JSON_ESCAPES), content_type="application/json")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @login_required
@@ -164,7 +186,6 @@ def notice_preview(request, pk: int):
     """Page 1 as a small PNG (archive list previews), cached by the PDF's hash."""
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
-    from django.http import HttpResponse
 
     from notices.rendering import page_one_png
 
