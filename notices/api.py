@@ -159,6 +159,10 @@ class NoticeViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
             status=filters.get("status", ""),
         )
 
+    def paginate_queryset(self, queryset):
+        # The page's notices are chosen first, then joined (notices.selectors.by_page).
+        return super().paginate_queryset(selectors.by_page(queryset))
+
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer, renderers.JSONRenderer],
             content_negotiation_class=DownloadNegotiation)

@@ -32,6 +32,38 @@ def register_process_readers(processes_of: ProcessReaders) -> None:
         _process_readers.append(processes_of)
 
 
+# What every list row shows besides the notice (issuing unit, account and its unit, what it
+# revokes) — joined for the page's rows only (by_page).
+LIST_RELATED = ("issuing_unit", "account", "account__unit", "revokes")
+
+
+class by_page:  # noqa: N801 - reads like the function it stands in for
+    """A notice list for a paginator (the archive, /api/notices/): counts as the queryset
+    does, and a page is chosen on the notices table first — `pk IN (SELECT pk … ORDER BY
+    issued_on DESC, pk DESC LIMIT n OFFSET m)` — then read with its issuing unit, account
+    and unit from an unscoped Notice query, so the joins run for the page's n rows and the
+    reader's scope (the union of notices_for) is evaluated once, inside the page's keys, not
+    again around them. One statement, the same rows in the same order. A province office
+    reads ~400 notices at province scale, 50 of them a page (bench/pages.py)."""
+
+    def __init__(self, queryset: QuerySet[Notice]) -> None:
+        self.queryset = queryset
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self.queryset[index]
+        keys = self.queryset.order_by(*self.queryset.query.order_by).values("pk")[index]
+        return (Notice.objects.select_related(*LIST_RELATED).filter(pk__in=keys)
+                .order_by(*self.queryset.query.order_by))
+
+
 def notices_for(user: RequestUser) -> QuerySet[Notice]:
     """Notices a user may read (DESIGN §8 "Roles"), for every archive list, detail, download,
     API answer and the admin:
@@ -44,7 +76,7 @@ def notices_for(user: RequestUser) -> QuerySet[Notice]:
 
     Members of an ancestor unit in other roles do not read what lies below them. Superusers
     read everything; anonymous users and users without a unit nothing."""
-    qs = Notice.objects.select_related("issuing_unit", "account", "account__unit", "revokes")
+    qs = Notice.objects.select_related(*LIST_RELATED)
     if sees_everything(user):
         return qs
     units = user_units(user)

@@ -73,3 +73,15 @@ def test_it_finds_body_and_successor_names_with_the_trigram_index(services, wait
         number_plan = Notice.objects.filter(number__icontains=closure.number[-7:]).explain()
     assert "notice_search_trgm" in plan, plan
     assert "notice_number_trgm" in number_plan, number_plan
+
+    # One or two characters give pg_trgm no trigram: found case-insensitively without the
+    # index (which would hand back every notice to recheck), from the reader's own notices.
+    assert list(notice_search(user=archivist, q="整合")) == [closure]
+    assert list(notice_search(user=archivist, q="食药")) == [closure]
+    assert list(notice_search(user=archivist, q="整合", kind="opening_approval")) == []
+    assert list(notice_search(user=nanjing.p.jb_approver, q="整合")) == []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        short_plan = notice_search(user=archivist, q="整合").explain()
+    assert "notice_search_trgm" not in short_plan, short_plan

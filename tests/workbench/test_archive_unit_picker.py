@@ -146,3 +146,26 @@ def test_the_archive_lists_in_the_same_statements_with_or_without_a_unit_filter(
     # session, user, memberships, count, page — no unit list; a code is one lookup more.
     with django_assert_num_queries(len(plain) + 1):
         client.get("/notices/", {"unit": "JY"})
+
+
+@pytest.mark.django_db
+def test_a_one_or_two_character_search_finds_within_the_readers_notices(client, archive):
+    world, xl, zj, jb = archive
+    client.force_login(world.p.nj_archivist)
+    assert numbers(client.get("/notices/", {"q": "批复"})) == {xl.number}
+    assert numbers(client.get("/notices/", {"q": "批复", "unit": "JB"})) == set()
+    assert numbers(client.get("/notices/", {"q": "回执"})) == {jb.number}
+    client.force_login(world.p.jb_approver)
+    assert numbers(client.get("/notices/", {"q": "批复"})) == set()
+
+
+@pytest.mark.django_db
+def test_a_page_chosen_by_key_is_the_slice_of_the_sorted_list(archive):
+    from notices.selectors import by_page, notices_for
+
+    world, *_ = archive
+    rows = notices_for(world.p.nj_archivist).order_by("-issued_on", "-pk")
+    assert len(rows) == 3
+    for a, b in ((0, 2), (1, 3), (2, 3), (0, 10), (3, 5)):
+        assert list(by_page(rows)[a:b]) == list(rows[a:b])
+    assert by_page(rows).count() == 3 and by_page(rows)[0] == rows[0]

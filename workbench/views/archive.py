@@ -32,7 +32,7 @@ def notice_list(request):
     if form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     notices = selectors.notice_search(user=request.user, **filters)
-    page = paginate(request, notices, PAGE_SIZE)
+    page = paginate(request, selectors.by_page(notices), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     # A malformed filter (a date, a year) is a 400 with the form's message on the field.
