@@ -4,7 +4,9 @@ SQLite: an FTS5 table `notices_fts` with the trigram tokenizer (substring matche
 more characters, which suits Chinese without a segmenter), kept by `index()` when a notice is
 rendered; shorter queries fall back to LIKE. PostgreSQL: Django's `icontains` on
 `search_text`, i.e. `UPPER(search_text) LIKE UPPER('%q%')`, served by the pg_trgm GIN index
-`notice_search_trgm` on `UPPER(search_text)` (migration 0008). On both, a query is also tried
+`notice_search_trgm` on `UPPER(search_text)` (migration 0008); a term of one or two
+characters, from which pg_trgm draws no trigram, is found by position (`_position`) among the
+reader's own notices instead. On both, a query is also tried
 with its document-number spelling folded (`variants`: [] () 【】 and full-width digits → 〔〕),
 and matches are highlighted by `highlight()`.
 """
