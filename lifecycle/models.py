@@ -297,6 +297,48 @@ class Account(ConcurrentTransitionMixin, models.Model):
         self.closed_on = deregistered_on
 
 
+class AccountTally(models.Model):
+    """How many accounts lie under `unit` (itself or any unit below it) per level of their
+    own unit × platform × state: the dashboard's accounts by state, level and platform
+    read these rows for the reader's top units — a few hundred rows at most, whatever the
+    number of accounts (issue 15 item 4).
+
+    Derived data, never written by Python: database triggers on lifecycle_account and
+    lifecycle_unit (lifecycle.tallies, migration 0008) change it in the same statement
+    as any account row (create, every transition, merge, close, import, bulk inserts,
+    deletes) or unit move, so it is exact in every transaction. `manage.py
+    rebuild_account_tallies` rebuilds it from the accounts and can check it."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=16, choices=UnitLevel.choices)
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    state = models.CharField(max_length=16, choices=AccountState.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "level", "platform", "state"],
+                                    name="account_tally_key"),
+        ]
+
+
+class AccountDayTally(models.Model):
+    """How many accounts under `unit` (itself or below) opened (`kind` "opened",
+    Account.opened_on) or closed ("closed", Account.closed_on) on `day`: the dashboard's
+    openings and closings per month read at most a year of days per top unit. Kept by
+    the same triggers as AccountTally."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8)
+    day = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "kind", "day"], name="account_day_tally_key"),
+        ]
+
+
 class AccountTransition(models.Model):
     """Append-only audit row, written in the same transaction as the state change."""
 
