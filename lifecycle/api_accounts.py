@@ -29,6 +29,7 @@ from rest_framework import generics, serializers
 from lifecycle import selectors
 from lifecycle import serializers as rows
 from lifecycle.api_base import ApiErrorsMixin
+from lifecycle.http import PagedByKey
 from lifecycle.models import Account, AccountState, AccountTransition, ChannelKind, Platform, Unit
 from lifecycle.refs import account_ref, unit_ref, user_ref
 
@@ -266,6 +267,13 @@ class AccountListView(ApiErrorsMixin, generics.ListAPIView):
             selectors.accounts_for(self.request.user), user=self.request.user,
             params=params.validated_data,
         )
+
+    def paginate_queryset(self, queryset):
+        # The page by key (lifecycle.http.PagedByKey): its ids come from the scope's
+        # accounts in name order, index-only on account_unit_name_idx, and only those rows
+        # are joined to their unit and successor — instead of walking the name index over
+        # every account of the province until a page of the reader's is found.
+        return super().paginate_queryset(PagedByKey(queryset))
 
     @extend_schema(
         summary="Accounts in my scope",

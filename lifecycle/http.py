@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 
 def client_ip(request) -> str:
@@ -78,3 +79,27 @@ def page_param(raw: str | None) -> int | str | None:
     if raw == "last":
         return raw
     return int_param(raw, "page")
+
+
+class PagedByKey:
+    """A sorted queryset as a paginator sees it (count, ordered, slices), each slice chosen
+    by key first: `pk IN (SELECT pk … ORDER BY … LIMIT n OFFSET m)`, so the page's rows are
+    picked on the list's own table (index-only where an index covers the scope and the
+    sort) and the related rows are joined for those n rows only. One statement per page,
+    the same rows in the same order. Used by the to-do list (workbench.views.paging) and
+    `/api/accounts/` (lifecycle.api_accounts)."""
+
+    def __init__(self, queryset: QuerySet) -> None:
+        self.queryset = queryset
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self.queryset[index]
+        return self.queryset.filter(pk__in=self.queryset.values("pk")[index])

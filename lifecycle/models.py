@@ -233,6 +233,11 @@ class Account(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["platform", "platform_id"], name="account_platform_id_idx"),
             models.Index(fields=["state"], name="account_state_idx"),
             models.Index(fields=["name"], name="account_name_idx"),
+            # `/api/accounts/` (lifecycle.api_accounts, paged by key): the page's ids of the
+            # reader's accounts in name order, `SELECT id … JOIN unit … WHERE unit.path LIKE
+            # 'scope%' ORDER BY name, id LIMIT n`, index-only per unit of the subtree and a
+            # top-n sort, instead of walking account_name_idx over the whole province.
+            models.Index(fields=["unit", "name", "id"], name="account_unit_name_idx"),
         ]
 
     def __str__(self) -> str:

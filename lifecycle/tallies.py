@@ -116,46 +116,75 @@ def _pg_uninstall() -> list[str]:
     return out
 
 
-# SQLite: row triggers. `{r}` is NEW or OLD, `{d}` +1 or -1; the unit's path and level come
-# from lifecycle_unit (accounts) or from the row itself (units: `{path}`, `{level}`).
+# SQLite: row triggers. `{r}` is NEW (+1: an upsert) or OLD (-1: an UPDATE of the rows that
+# counted it — a decrement never inserts, so a flush that empties the tallies before the
+# accounts leaves nothing behind); the unit's path and level come from lifecycle_unit
+# (accounts) or from the unit row itself (a moved unit).
 _SQ_ANCESTORS = "json_each('[' || replace(trim({path}, '/'), '/', ',') || ']') AS anc"
+_DAY_COLUMNS = ((OPENED, "opened_on"), (CLOSED, "closed_on"))
 
 
 def _sq_account(r: str, d: int) -> str:
     anc = _SQ_ANCESTORS.format(path="u.path")
+    if d < 0:
+        stmts = [
+            f"UPDATE {TALLY} SET n = n - 1 WHERE platform = {r}.platform AND state = {r}.state "
+            f"AND (unit_id, level) IN (SELECT anc.value, u.level FROM lifecycle_unit u, {anc} "
+            f"WHERE u.id = {r}.unit_id);"
+        ]
+        stmts += [
+            f"UPDATE {DAY_TALLY} SET n = n - 1 WHERE kind = '{kind}' AND day = {r}.{col} "
+            f"AND unit_id IN (SELECT anc.value FROM lifecycle_unit u, {anc} WHERE u.id = {r}.unit_id);"
+            for kind, col in _DAY_COLUMNS
+        ]
+        return "\n".join(stmts)
     stmts = [
         f"INSERT INTO {TALLY} (unit_id, level, platform, state, n) "
-        f"SELECT anc.value, u.level, {r}.platform, {r}.state, {d} "
+        f"SELECT anc.value, u.level, {r}.platform, {r}.state, 1 "
         f"FROM lifecycle_unit u, {anc} WHERE u.id = {r}.unit_id "
         f"ON CONFLICT (unit_id, level, platform, state) DO UPDATE SET n = n + excluded.n;"
     ]
-    for kind, col in ((OPENED, "opened_on"), (CLOSED, "closed_on")):
-        stmts.append(
-            f"INSERT INTO {DAY_TALLY} (unit_id, kind, day, n) "
-            f"SELECT anc.value, '{kind}', {r}.{col}, {d} "
-            f"FROM lifecycle_unit u, {anc} WHERE u.id = {r}.unit_id AND {r}.{col} IS NOT NULL "
-            f"ON CONFLICT (unit_id, kind, day) DO UPDATE SET n = n + excluded.n;"
-        )
+    stmts += [
+        f"INSERT INTO {DAY_TALLY} (unit_id, kind, day, n) "
+        f"SELECT anc.value, '{kind}', {r}.{col}, 1 "
+        f"FROM lifecycle_unit u, {anc} WHERE u.id = {r}.unit_id AND {r}.{col} IS NOT NULL "
+        f"ON CONFLICT (unit_id, kind, day) DO UPDATE SET n = n + excluded.n;"
+        for kind, col in _DAY_COLUMNS
+    ]
     return "\n".join(stmts)
 
 
 def _sq_unit(r: str, d: int) -> str:
     anc = _SQ_ANCESTORS.format(path=f"{r}.path")
+    if d < 0:
+        stmts = [
+            f"UPDATE {TALLY} SET n = n - (SELECT COUNT(*) FROM lifecycle_account a "
+            f"WHERE a.unit_id = {r}.id AND a.platform = {TALLY}.platform "
+            f"AND a.state = {TALLY}.state) "
+            f"WHERE level = {r}.level AND unit_id IN (SELECT anc.value FROM {anc});"
+        ]
+        stmts += [
+            f"UPDATE {DAY_TALLY} SET n = n - (SELECT COUNT(*) FROM lifecycle_account a "
+            f"WHERE a.unit_id = {r}.id AND a.{col} = {DAY_TALLY}.day) "
+            f"WHERE kind = '{kind}' AND unit_id IN (SELECT anc.value FROM {anc});"
+            for kind, col in _DAY_COLUMNS
+        ]
+        return "\n".join(stmts)
     stmts = [
         f"INSERT INTO {TALLY} (unit_id, level, platform, state, n) "
-        f"SELECT anc.value, {r}.level, a.platform, a.state, {d} * COUNT(*) "
+        f"SELECT anc.value, {r}.level, a.platform, a.state, COUNT(*) "
         f"FROM lifecycle_account a, {anc} WHERE a.unit_id = {r}.id "
         f"GROUP BY anc.value, a.platform, a.state "
         f"ON CONFLICT (unit_id, level, platform, state) DO UPDATE SET n = n + excluded.n;"
     ]
-    for kind, col in ((OPENED, "opened_on"), (CLOSED, "closed_on")):
-        stmts.append(
-            f"INSERT INTO {DAY_TALLY} (unit_id, kind, day, n) "
-            f"SELECT anc.value, '{kind}', a.{col}, {d} * COUNT(*) "
-            f"FROM lifecycle_account a, {anc} WHERE a.unit_id = {r}.id AND a.{col} IS NOT NULL "
-            f"GROUP BY anc.value, a.{col} "
-            f"ON CONFLICT (unit_id, kind, day) DO UPDATE SET n = n + excluded.n;"
-        )
+    stmts += [
+        f"INSERT INTO {DAY_TALLY} (unit_id, kind, day, n) "
+        f"SELECT anc.value, '{kind}', a.{col}, COUNT(*) "
+        f"FROM lifecycle_account a, {anc} WHERE a.unit_id = {r}.id AND a.{col} IS NOT NULL "
+        f"GROUP BY anc.value, a.{col} "
+        f"ON CONFLICT (unit_id, kind, day) DO UPDATE SET n = n + excluded.n;"
+        for kind, col in _DAY_COLUMNS
+    ]
     return "\n".join(stmts)
 
 
@@ -226,7 +255,7 @@ def rebuild(using: Any = None) -> None:
             f"FROM lifecycle_account a JOIN lifecycle_unit u ON u.id = a.unit_id {join} "
             f"GROUP BY {anc}, u.level, a.platform, a.state"
         )
-        for kind, col in ((OPENED, "opened_on"), (CLOSED, "closed_on")):
+        for kind, col in _DAY_COLUMNS:
             cursor.execute(
                 f"INSERT INTO {DAY_TALLY} (unit_id, kind, day, n) "
                 f"SELECT {anc}, '{kind}', a.{col}, COUNT(*) "

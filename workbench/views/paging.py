@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.core.exceptions import BadRequest
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 
-from lifecycle.http import PAGE_SIZE_PARAM, int_param, page_param, page_size
+from lifecycle.http import PAGE_SIZE_PARAM, PagedByKey, int_param, page_param, page_size
 
 
 def size_of(request, default: int) -> int:
@@ -41,24 +40,6 @@ def paginate(request, rows, default: int, *, by_key: bool = False) -> Page:
     n rows only, not for all of the reader's rows before the sort (bench/pages.py). One
     statement as before, the same rows in the same order. Not for lists read in index
     order: there the outer query's second pass over the scope costs more than it saves."""
-    return Paginator(_ByKey(rows) if by_key else rows, size_of(request, default)).get_page(
+    return Paginator(PagedByKey(rows) if by_key else rows, size_of(request, default)).get_page(
         page_number(request))
 
-
-class _ByKey:
-    """What Paginator asks of a list (count, ordered, slices), the slices by key."""
-
-    def __init__(self, queryset: QuerySet) -> None:
-        self.queryset = queryset
-        self.ordered = queryset.ordered
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self.queryset[index]
-        return self.queryset.filter(pk__in=self.queryset.values("pk")[index])
