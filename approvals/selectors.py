@@ -392,13 +392,23 @@ def done_for(user: RequestUser) -> QuerySet[Task]:
 
 def holders_of(tasks: list[Task]) -> dict[int, list[Any]]:
     """Who holds each open task: its owner once claimed, else the members of the (unit,
-    role) pairs it is offered to. Two queries for any number of tasks (lists, timeline)."""
+    role) pairs it is offered to. Two queries for any number of tasks (lists, timeline);
+    one when the tasks came with their routing rows prefetched."""
     out: dict[int, list[Any]] = {t.pk: [t.owner] for t in tasks if t.owner_id and t.owner}
-    waiting = [t.pk for t in tasks if t.pk not in out]
+    waiting = [t for t in tasks if t.pk not in out]
     if not waiting:
         return out
-    rows = list(TaskAssignment.objects.filter(task_id__in=waiting).values_list(
-        "task_id", "unit_id", "role"))
+    rows = []
+    unknown = []
+    for t in waiting:
+        loaded = getattr(t, "_prefetched_objects_cache", {}).get("assignments")
+        if loaded is None:
+            unknown.append(t.pk)
+        else:
+            rows += [(t.pk, a.unit_id, a.role) for a in loaded]
+    if unknown:
+        rows += TaskAssignment.objects.filter(task_id__in=unknown).values_list(
+            "task_id", "unit_id", "role")
     pairs = {(unit_id, role) for _, unit_id, role in rows}
     members: dict[tuple[int, str], list[Any]] = {}
     if pairs:

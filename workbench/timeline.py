@@ -71,7 +71,7 @@ def entries(process: AccountProcess, decisions: list[Decision]) -> list[dict[str
         kind = getattr(d.task.flow_task, "task_kind", "decision")
         rows.append({
             "at": d.at, "who": person(d.actor), "acting_for": person(d.acting_for),
-            "unit": d.unit.name if d.unit else "", "step": step_label(d.task),
+            "unit": d.unit.name if d.unit else "", "step": step_label(d.task, process),
             "label": decision_label(d, kind), "kind": d.decision, "comment": d.comment,
             "files": file_links(d),
             "superseded": d.step is not None and d.round < restart,

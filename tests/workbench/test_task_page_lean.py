@@ -104,3 +104,27 @@ def test_a_transition_hands_the_moved_row_back_without_reading_it_again(nanjing)
         lifecycle.account_register(account=stale, actor=p.xl_clerk, platform_id="gh_xl2",
                                    verified_subject="兴隆街道办事处",
                                    live_on=datetime.date.today())
+
+
+def test_the_task_page_reads_as_many_statements_whatever_the_number_of_decisions(nanjing, client):
+    """The timeline labels every decision with its step from the page's process, not from
+    each decision task's own process row (one query per decision before); the open tasks'
+    holders come from the routing rows already loaded."""
+    p = nanjing.p
+    counts = []
+    for name, deciders, reader in (("一级", [p.xl_head], p.jy_approver),
+                                   ("二级", [p.xl_head, p.jy_approver], p.nj_approver)):
+        process = apply_xl(nanjing, name=name, exemption_reason="专项")
+        for actor in deciders:
+            decide(process, actor)
+        task = only_open_task(process)
+        client.force_login(reader)
+        client.get(task_url(task))
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(task_url(task)).content.decode()
+        counts.append(len(ctx.captured_queries))
+        for actor in deciders:  # every decision is on the timeline, with its step
+            assert actor.get_full_name() in page
+        assert not [q for q in ctx.captured_queries
+                    if q["sql"].startswith('SELECT "viewflow_process"."id"')]
+    assert counts[0] == counts[1], counts
