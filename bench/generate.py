@@ -10,10 +10,10 @@ snapshots, and the filings owed after 2 % of the live accounts' recent changes a
 closures (due around the day, half of them filed); 60 % of the closing accounts waiting
 in their notice period (announced over the last three weeks) and a rectification for
 every rectifying account (recheck open 70 %, report open 27 %, past its deadline and not
-yet escalated 3 %). --scale 0.01 is the smoke size (seconds). Without --database-url the data goes to a new SQLite file (its path is
-printed); with a PostgreSQL URL (e.g. the services leg's, `source var/services/env`) it
-goes there. The database is migrated first and must hold
-no accounts yet.
+yet escalated 3 %). --scale 0.01 is the smoke size (seconds). Without --database-url
+the data goes to a new SQLite file (its path is printed); with a PostgreSQL URL (e.g. the
+services leg's, `source var/services/env`) it goes there. The database is migrated first
+and must hold no accounts yet.
 
 Other benchmarks call `generate(scale=…, seed=…)` with Django already set up; it returns
 the counts and a few handles (the hot approvers' usernames, a county approver's). Rows are
