@@ -208,6 +208,15 @@ def queue_for(user: RequestUser) -> QuerySet[Task]:
     )
 
 
+def open_task_count(user: RequestUser) -> int:
+    """open_tasks_for(user).count(), once a request (cached on the user object): the menu's
+    to-do count on every workbench page, and the to-do list's total when unfiltered."""
+    cache = user.__dict__.setdefault("_govmedia_open_count", {})
+    if "n" not in cache:
+        cache["n"] = open_tasks_for(user).count()
+    return cache["n"]
+
+
 def open_tasks_for(user: RequestUser) -> QuerySet[Task]:
     """The contract's task list default: the user's assigned tasks plus claimable ones."""
     return (
@@ -338,6 +347,7 @@ def todo_for(
     *,
     flow: str = "",
     unit: int | None = None,
+    unit_name: str = "",
     account: int | None = None,
     platform: str = "",
     due: str = "",
@@ -348,7 +358,8 @@ def todo_for(
     """待办: everything the user may act on — tasks they hold and tasks offered to one of
     their (unit, role) pairs (or to a colleague who delegated to them) — with the account,
     the applying unit and the earliest due date (`due_on`) in the same query. Filters: flow
-    (process kind), applying unit, account, platform, due state (DUE_STATES), a search over
+    (process kind), applying unit (by id, or by part of its name or short name, or its
+    code, any case: `unit_name`), account, platform, due state (DUE_STATES), a search over
     account name, platform id and unit name; sorted by due date (undated last) or received."""
     day = today or workdays.today()
     qs = open_tasks_for(user).select_related(
@@ -359,6 +370,11 @@ def todo_for(
         qs = qs.filter(**{prefix + "kind": flow})
     if unit:
         qs = qs.filter(**{prefix + "unit_id": unit})
+    unit_name = (unit_name or "").strip()
+    if unit_name:
+        qs = qs.filter(Q(**{prefix + "unit__name__icontains": unit_name})
+                       | Q(**{prefix + "unit__short_name__icontains": unit_name})
+                       | Q(**{prefix + "unit__code__iexact": unit_name}))
     if account:
         qs = qs.filter(**{prefix + "account_id": account})
     if platform:

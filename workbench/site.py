@@ -49,7 +49,7 @@ class InboxApp(WorkflowAppViewset):
     tasks_unassign_path = None
 
     def get_context_data(self, request):
-        return {"user_todo_count": selectors.open_tasks_for(request.user).count()}
+        return {"user_todo_count": selectors.open_task_count(request.user)}
 
 
 class WorkApp(Application):

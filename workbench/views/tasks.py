@@ -34,7 +34,7 @@ from lifecycle.selectors import account_history
 from lifecycle.services import TransitionError
 from notices.selectors import notices_for
 from workbench.timeline import FILE_KEYS, latest_changes, person, process_timeline
-from workbench.views.paging import page_number, size_of
+from workbench.views.paging import keyed, page_number, size_of
 
 # Service fields shown by another form field (the closure form's channel rows).
 ERROR_FIELD_ALIASES = {"successor_channels": "channel_value_0"}
@@ -465,6 +465,12 @@ class QueueView(_TaskColumns, vf_list.WorkflowQueueListView):
     def get_paginate_by(self, queryset):
         page_number(self.request)  # ?page=abc: a 400 naming the parameter, not a 404
         return size_of(self.request, self.paginate_by)
+
+    def get_paginator(self, queryset, per_page, *args, **kwargs):
+        # The page's keys first (index-only over the open tasks), its joins for those rows
+        # only: joined before the sort, the queue read every claimable task's process,
+        # account and unit for a page of 25 (issue 15: 36 ms at province scale).
+        return super().get_paginator(keyed(queryset), per_page, *args, **kwargs)
 
     @viewprop
     def queryset(self):

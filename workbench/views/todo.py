@@ -14,7 +14,7 @@ from approvals import selectors
 from approvals.models import ProcessKind
 from approvals.nodes import process_url, step_label, task_url
 from lifecycle import workdays
-from lifecycle.models import Platform, Unit
+from lifecycle.models import Platform
 from workbench.views.paging import paginate
 
 PAGE_SIZE = 25
@@ -48,6 +48,7 @@ class TodoView(View):
         return {
             "flow": flow if flow in ProcessKind.values else "",
             "unit": _int(get.get("unit")),
+            "unit_name": get.get("unit_name", "").strip()[:100],
             "account": _int(get.get("account")),
             "platform": platform if platform in Platform.values else "",
             "due": due if due in selectors.DUE_STATES else "",
@@ -59,7 +60,10 @@ class TodoView(View):
         today = workdays.today()
         chosen = self.filters(request)
         qs = selectors.todo_for(request.user, today=today, **chosen)
-        page = paginate(request, qs, PAGE_SIZE, by_key=True)
+        unfiltered = not any(v for k, v in chosen.items() if k != "sort")
+        # Unfiltered, the list's total is the menu's to-do count: one count for both.
+        page = paginate(request, qs, PAGE_SIZE, by_key=True,
+                        count=selectors.open_task_count(request.user) if unfiltered else None)
         rows = []
         for task in page:
             process = task.process.accountprocess
@@ -71,16 +75,22 @@ class TodoView(View):
                 "due_label": DUE_LABELS[state],
                 "mine": task.owner_id == request.user.pk,
             })
-        # The applying units the user's open work comes from, for the unit filter.
-        unit_ids = selectors.open_tasks_for(request.user).values("process__accountprocess__unit")
-        units = Unit.objects.filter(pk__in=unit_ids).order_by("code")
+        # The applying unit is searched by name (the unit_name field), not picked from a list
+        # of every unit the user's open work comes from: that list read all of their open
+        # tasks and wrote ~800 options at province scale (issue 15). A unit chosen by id
+        # (a link) is named from its rows (all of them its own); with none, not named — no
+        # unit's name is read by an id the user typed.
+        chosen_unit = rows[0]["unit"] if chosen["unit"] and rows else None
         query = request.GET.copy()
         query.pop("page", None)
+        without_unit = query.copy()
+        without_unit.pop("unit", None)
         return TemplateResponse(request, self.template_name, {
-            "rows": rows, "page": page, "chosen": chosen, "units": units,
+            "rows": rows, "page": page, "chosen": chosen, "chosen_unit": chosen_unit,
             "flows": ProcessKind.choices, "platforms": Platform.choices,
             "due_states": list(DUE_LABELS.items()), "sorts": list(SORT_LABELS.items()),
-            "query": query.urlencode(), "today": today,
+            "query": query.urlencode(), "query_without_unit": without_unit.urlencode(),
+            "today": today,
         })
 
 
