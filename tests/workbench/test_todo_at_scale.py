@@ -92,7 +92,7 @@ def test_a_unit_chosen_by_link_is_named_kept_and_can_be_cleared(two_units):
         assert response.status_code == 200 and _names(response) == []
         html = response.content.decode()
         assert "江北新区顶山街道" not in html
-        assert "（没有该单位的待办）" in re.search(r'data-testid="todo-chosen-unit">(.*?)</p>', html,
+        assert "申请单位：（没有该单位的待办）" in re.search(r'data-testid="todo-chosen-unit">(.*?)</p>', html,
                                           re.S).group(1)
 
 
