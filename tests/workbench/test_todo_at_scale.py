@@ -92,8 +92,8 @@ def test_a_unit_chosen_by_link_is_named_kept_and_can_be_cleared(two_units):
         assert response.status_code == 200 and _names(response) == []
         html = response.content.decode()
         assert "江北新区顶山街道" not in html
-        assert "申请单位：（没有该单位的待办）" in re.search(r'data-testid="todo-chosen-unit">(.*?)</p>', html,
-                                          re.S).group(1)
+        chosen = re.search(r'data-testid="todo-chosen-unit">(.*?)</p>', html, re.S).group(1)
+        assert "申请单位：（没有该单位的待办）" in chosen
 
 
 def test_the_unfiltered_total_is_the_menu_count_and_a_filtered_total_its_rows(two_units):
