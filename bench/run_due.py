@@ -1,17 +1,21 @@
 """Benchmark: `run_due` over a province (issue 15 item 6; not a test).
 
-    .venv/bin/python bench/run_due.py [--scale 1.0] [--days 10] [--sqlite]
+    .venv/bin/python bench/run_due.py [--scale 1.0] [--days 10] [--sqlite] [--daily]
 
 Builds the province with bench/generate.py (on the services leg's PostgreSQL, started and
 stopped here in var/bench-services/, or in a throwaway SQLite file with --sqlite) and runs
 approvals.due.run_due for the day `--days` after generation: every open task of the
 province (due a week after generation) is overdue by then, so run_due reminds each overdue
 assignment, mails the escalations, evaluates the early warnings over every account's
-metrics and the filing deadlines. Prints the time and SQL statements of each part, then
-runs it a second time the same day (nothing left to do: the idempotent pass) and ends with
+metrics and the filing deadlines, ends the notice periods due and escalates the
+rectification reports past their deadline (both through the flows, one at a time). Prints
+the time and SQL statements of each part, then runs it a second time the same day (nothing
+left to do: the idempotent pass) and ends with
     run_due: seconds=S cpu_seconds=C statements=N second_run_seconds=S2 (goal < 30 s)
 (CPU: this process's; the PostgreSQL backend's CPU and the load average are printed too —
 the machine is shared, wall time alone says little.)
+With --daily it runs once a day for days 1..--days instead (what Celery beat does), so each
+day only has that day's notice periods and deadlines, and prints each day and the worst.
 """
 
 from __future__ import annotations
@@ -112,6 +116,19 @@ def child(args) -> None:
     from approvals.due import run_due
     from approvals.models import TaskAssignment
 
+    if args.daily:
+        out = {"counts": {k: v for k, v in counts.items() if k != "hot approvers"}, "days": []}
+        for d in range(1, args.days + 1):
+            day = timezone.localdate() + datetime.timedelta(days=d)
+            meter = Meter()
+            with connection.execute_wrapper(meter.count):
+                t0, c0 = time.perf_counter(), time.process_time()
+                summary = run_due(today=day)
+                out["days"].append([day.isoformat(), time.perf_counter() - t0,
+                                    time.process_time() - c0, meter.total, summary])
+        out["load"] = os.getloadavg()
+        print("JSON:" + json.dumps(out))
+        return
     today = timezone.localdate() + datetime.timedelta(days=args.days)
     overdue = TaskAssignment.objects.filter(due_on__lt=today).count()
     out = {"counts": {k: v for k, v in counts.items() if k != "hot approvers"},
@@ -144,6 +161,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="the province (1 = 100,000 accounts)")
     parser.add_argument("--days", type=int, default=10, help="run_due this many days after generation")
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--daily", action="store_true",
+                        help="run_due once a day for days 1..--days (as Celery beat does), not "
+                             "once on day --days; prints each day and the worst")
     parser.add_argument("--child-scale", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--var-dir", help=argparse.SUPPRESS)
@@ -163,7 +183,7 @@ def main() -> None:
         t0 = time.perf_counter()
         run = subprocess.run(
             [sys.executable, __file__, "--child-scale", str(args.scale), "--database-url", url,
-             "--var-dir", str(tmp), "--days", str(args.days)],
+             "--var-dir", str(tmp), "--days", str(args.days)] + (["--daily"] if args.daily else []),
             capture_output=True, text=True,
             env=dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="false",
                      SECRET_KEY="bench-only", LOG_LEVEL="ERROR",
@@ -184,6 +204,14 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     db = "SQLite" if args.sqlite else "PostgreSQL"
     print(f"{db}; scale {args.scale}: {result['counts']}; {elapsed:.0f} s with generation")
+    if args.daily:
+        for day, seconds, cpu, statements, summary in result["days"]:
+            print(f"{day}  {seconds:7.2f} s  CPU {cpu:6.2f} s  SQL {statements:6}  {summary}")
+        worst = max(result["days"], key=lambda row: row[1])
+        print("load average after: " + " ".join(f"{x:.2f}" for x in result["load"]))
+        print(f"run_due daily: worst_day={worst[0]} seconds={worst[1]:.1f} cpu_seconds={worst[2]:.1f}"
+              f" statements={worst[3]} (goal < 30 s)")
+        return
     print(f"run_due for {result['today']}: {result['overdue assignments']} overdue assignments")
     print(result["summary"])
     print(f"{'part':30} {'seconds':>8} {'CPU s':>8} {'SQL':>8}")
