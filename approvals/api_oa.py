@@ -97,7 +97,11 @@ class MarkedSerializer(serializers.Serializer):
 
 
 class ReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    # Row ids: anything outside a database integer is refused with a 400, never sent to the
+    # database (an id beyond 2**63 made SQLite raise OverflowError: a 500).
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, default=list
+    )
     all = serializers.BooleanField(required=False, default=False)
 
 

@@ -83,3 +83,9 @@ def test_notifications_list_and_read(nanjing, client_for, django_capture_on_comm
     assert response.json() == {"marked": 1, "unread": 0}
     other.refresh_from_db()
     assert other.read_at is None
+    # Ids no database integer can hold: a 400 naming the field, nothing marked.
+    for bad in (-253401626438429802496, 2**63, 0):
+        response = head.post("/api/notifications/read/", {"ids": [other.pk, bad]}, format="json")
+        assert response.status_code == 400 and "ids" in response.json(), bad
+    other.refresh_from_db()
+    assert other.read_at is None
