@@ -71,9 +71,11 @@ def accounts_at_risk(
     out: list[AtRisk] = []
     q = _no_update_q(as_of, rules)
     if q is not None:
-        for pk, last, opened in scope.filter(q).values_list("pk", "last_post_on", "opened_on").iterator(
-            chunk_size=5000
-        ):
+        # Unordered (sorted below): the scope's default order by name, through a server-side
+        # cursor, had PostgreSQL walk the name index over every account of the province.
+        for pk, last, opened in scope.filter(q).order_by().values_list(
+            "pk", "last_post_on", "opened_on"
+        ).iterator(chunk_size=5000):
             judged = scoring.judged_days(as_of, last, opened)
             assert judged is not None  # the filter needs a date within the line
             left = rules.no_update_days - judged
@@ -87,7 +89,7 @@ def accounts_at_risk(
         scope.filter(
             opened_on__gte=young_from, opened_on__lte=young_to,
             followers__lt=rules.low_reach_followers_below,
-        ).values_list("pk", "followers", "posts_total", "opened_on")
+        ).order_by().values_list("pk", "followers", "posts_total", "opened_on")
     ):
         line_on = opened + datetime.timedelta(days=window)
         if scoring.is_low_reach(followers=followers, posts_total=posts, opened_on=opened,

@@ -11,6 +11,8 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lifecycle.models import Account, Platform
@@ -44,8 +46,14 @@ def test_it_selects_accounts_past_the_warning_line_and_not_yet_vetoed(review_wor
     make_account("二十天", w.u.xl, w.u.jy, platform=Platform.BILIBILI, days_ago=20)
     young = make_account("新号", w.u.xl, w.u.jy, platform=Platform.KUAISHOU, days_ago=None,
                          opened_on=_today() - datetime.timedelta(days=12))
-    risks = {r.account_id: r for r in accounts_at_risk(as_of=_today())}
+    with CaptureQueriesContext(connection) as ctx:
+        found = accounts_at_risk(as_of=_today())
+    risks = {r.account_id: r for r in found}
     assert set(risks) == {at11.pk, young.pk}
+    # the candidates are read unordered (sorted in Python): an ORDER BY name through the
+    # server-side cursor walked the name index over the whole province on PostgreSQL
+    reads = [q["sql"] for q in ctx.captured_queries if 'FROM "lifecycle_account"' in q["sql"]]
+    assert reads and not [sql for sql in reads if "ORDER BY" in sql]
     assert risks[at11.pk].days_left == 3 and risks[at11.pk].judged_days == 11
     assert risks[at11.pk].line_on == _today() + datetime.timedelta(days=4)
     assert risks[young.pk].days_left == 2
