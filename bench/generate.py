@@ -82,6 +82,7 @@ def generate(*, scale: float = 1.0, seed: int = 15, log=print) -> dict:
     from approvals.models import Decision, Filing, FilingKind, FilingSystem, TaskAssignment
     from lifecycle.models import Account, Membership, Platform, Role, Unit, UnitKind, UnitLevel
     from notices.models import Notice
+    from notices.search import reindex, text_for
     from review.models import MetricSnapshot
 
     User = get_user_model()
@@ -289,6 +290,8 @@ def generate(*, scale: float = 1.0, seed: int = 15, log=print) -> dict:
                 issued_on=datetime.date(year, 1 + i % 12, 1 + i % 28),
                 context={"account_name": account.name}, status="rendered", created=now,
             ))
+        for row in notices:  # what rendering writes for the archive's full-text search
+            row.search_text = text_for(row)
         Notice.objects.bulk_create(notices, batch_size=BATCH)
         step("notices", n_notices)
 
@@ -348,6 +351,7 @@ def generate(*, scale: float = 1.0, seed: int = 15, log=print) -> dict:
             for sql in connection.ops.sequence_reset_sql(
                     no_style(), [Unit, User, Account, Process, Task, Notice]):
                 cursor.execute(sql)
+        reindex()  # SQLite's FTS table from the notices' search text (no-op on PostgreSQL)
     counts["hot approvers"] = [User.objects.get(pk=approver_of[h.pk]).username for h in hot]
     counts["seconds"] = round(time.perf_counter() - t_start, 1)
     return counts
@@ -383,6 +387,7 @@ def _closures_and_rectifications(*, seed, now, today, accounts, unit_by_pk, user
     from lifecycle.services import ANNOUNCE
     from lifecycle.workdays import add_working_days
     from notices.models import Notice
+    from notices.search import text_for
 
     rng = random.Random(seed + 2)
     start = Token("start")
@@ -549,6 +554,8 @@ def _closures_and_rectifications(*, seed, now, today, accounts, unit_by_pk, user
             cursor.executemany(
                 "INSERT INTO approvals_accountprocess (process_ptr_id, kind, account_id, unit_id,"
                 " applicant_id) VALUES (%s, %s, %s, %s, %s)", rows[i: i + BATCH])
+    for row in notices:
+        row.search_text = text_for(row)
     Notice.objects.bulk_create(notices, batch_size=BATCH)
     Task.objects.bulk_create(tasks, batch_size=BATCH)
     TaskAssignment.objects.bulk_create(assignments, batch_size=BATCH)

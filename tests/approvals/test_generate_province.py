@@ -94,3 +94,17 @@ def test_notice_periods_and_rectifications_are_generated_and_run_due_finishes_th
     # The same day again: nothing left.
     again = run_due(today=day)
     assert "notice periods ended: 0;" in again and "rectifications escalated: 0;" in again
+
+
+def test_the_generated_notices_are_found_by_the_archive_search():
+    """Every generated notice carries the search text rendering would write (and, on SQLite,
+    its full-text row), so the benchmark's archive search finds what an archivist would."""
+    from notices.search import matching, text_for
+
+    generate(scale=0.01, seed=15, log=lambda *_: None)
+    notices = list(Notice.objects.all())
+    assert notices and all(n.search_text == text_for(n) for n in notices)
+    approvals = Notice.objects.filter(kind="opening_approval")
+    assert matching(Notice.objects.all(), "批复").count() >= approvals.count() > 0
+    one = approvals.select_related("account").first()
+    assert one.pk in set(matching(Notice.objects.all(), one.account.name).values_list("pk", flat=True))
