@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.urls import include, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import serializers
@@ -29,6 +31,16 @@ from rest_framework.views import APIView
 from lifecycle import passwords, security
 from lifecycle.api_base import ApiErrorsMixin
 from lifecycle.models import SecurityEventKind
+
+
+class TokenSerializer(AuthTokenSerializer):
+    """A username longer than any user's can match no one: refused on the field before it
+    reaches the lockout log, whose column it would overflow (a 500 on PostgreSQL)."""
+
+    username = serializers.CharField(
+        label=gettext_lazy("用户名"), write_only=True,
+        max_length=get_user_model()._meta.get_field("username").max_length,
+    )
 
 
 class TokenView(ApiErrorsMixin, APIView):
@@ -66,7 +78,7 @@ class TokenView(ApiErrorsMixin, APIView):
         description="Use it as `Authorization: Token <key>`. Wrong credentials → 400. "
                     "An administrator who enabled the second factor also sends `otp` (the "
                     "authenticator's code or a backup code); missing or wrong → 400 on `otp`.",
-        request=AuthTokenSerializer,
+        request=TokenSerializer,
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
             400: inline_serializer(
@@ -89,7 +101,7 @@ class TokenView(ApiErrorsMixin, APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request._request})
+        serializer = TokenSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         if passwords.must_change(user):
