@@ -238,6 +238,12 @@ class Account(ConcurrentTransitionMixin, models.Model):
             # 'scope%' ORDER BY name, id LIMIT n`, index-only per unit of the subtree and a
             # top-n sort, instead of walking account_name_idx over the whole province.
             models.Index(fields=["unit", "name", "id"], name="account_unit_name_idx"),
+            # Accounts at risk of the no-update line (review.warnings.accounts_at_risk: the
+            # dashboard's panel, the warnings page, run_due's early warnings): the accounts
+            # whose last post falls in the few days between the warning and the line, a
+            # range on this index OR'd with the same range on account_opened_on_idx, instead
+            # of every active account of the province.
+            models.Index(fields=["last_post_on"], name="account_last_post_on_idx"),
         ]
 
     def __str__(self) -> str:

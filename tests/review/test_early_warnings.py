@@ -182,3 +182,34 @@ def test_warning_mail_statements_do_not_grow_with_the_units_warned(review_world)
         counts.append(len(queries))
         assert not EarlyWarning.objects.filter(notified_at__isnull=True).exists()
     assert counts[0] == counts[1]
+
+
+def test_the_at_risk_filter_as_two_date_ranges_selects_what_the_rule_says(review_world):
+    """review.warnings._no_update_q is written as two date ranges (for the indexes); over
+    every combination of last post and go-live around the warning and the line it selects
+    exactly the accounts with warn < min(days since last post, days since go-live) ≤ line."""
+    from review.evaluation import active_rule_set, rules_from_rule_set
+    from review.warnings import _no_update_q
+
+    w = review_world
+    today = _today()
+    rules = rules_from_rule_set(active_rule_set())
+    warn, line = rules.warn_no_update_days, rules.no_update_days
+    ages = [None, 0, warn - 1, warn, warn + 1, line - 1, line, line + 1, line + 30]
+    made = {}
+    for i, last in enumerate(ages):
+        for j, opened in enumerate(ages):
+            account = make_account(f"组合{i}-{j}", w.u.xl, w.u.jy, days_ago=last,
+                                   opened_on=None if opened is None
+                                   else today - datetime.timedelta(days=opened))
+            if opened is None:
+                Account.objects.filter(pk=account.pk).update(opened_on=None)
+            made[account.pk] = (last, opened)
+    expected = set()
+    for pk, (last, opened) in made.items():
+        days = [d for d in (last, opened) if d is not None]
+        if days and warn < min(days) <= line:
+            expected.add(pk)
+    selected = set(Account.objects.filter(pk__in=made).filter(_no_update_q(today, rules))
+                   .values_list("pk", flat=True))
+    assert selected == expected and expected
