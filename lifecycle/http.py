@@ -87,7 +87,8 @@ class PagedByKey:
     picked on the list's own table (index-only where an index covers the scope and the
     sort) and the related rows are joined for those n rows only. One statement per page,
     the same rows in the same order. Used by the to-do list (workbench.views.paging) and
-    `/api/accounts/` (lifecycle.api_accounts)."""
+    `/api/accounts/` (lifecycle.api_accounts); the notice lists read its page their own way
+    (notices.selectors.by_page)."""
 
     def __init__(self, queryset: QuerySet) -> None:
         self.queryset = queryset

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 
+from lifecycle.http import PagedByKey
 from lifecycle.models import Role, Unit
 from lifecycle.selectors import sees_everything, subtree_q, units_for, user_units
 from lifecycle.types import RequestUser
@@ -37,24 +38,15 @@ def register_process_readers(processes_of: ProcessReaders) -> None:
 LIST_RELATED = ("issuing_unit", "account", "account__unit", "revokes")
 
 
-class by_page:  # noqa: N801 - reads like the function it stands in for
-    """A notice list for a paginator (the archive, /api/notices/): counts as the queryset
-    does, and a page is chosen on the notices table first — `pk IN (SELECT pk … ORDER BY
-    issued_on DESC, pk DESC LIMIT n OFFSET m)` — then read with its issuing unit, account
-    and unit from an unscoped Notice query, so the joins run for the page's n rows and the
-    reader's scope (the union of notices_for) is evaluated once, inside the page's keys, not
-    again around them. One statement, the same rows in the same order. A province office
-    reads ~400 notices at province scale, 50 of them a page (bench/pages.py)."""
-
-    def __init__(self, queryset: QuerySet[Notice]) -> None:
-        self.queryset = queryset
-        self.ordered = queryset.ordered
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
+class by_page(PagedByKey):  # noqa: N801 - reads like the function it stands in for
+    """A notice list for a paginator (the archive, /api/notices/): lifecycle.http.PagedByKey
+    (counts as the queryset does, a page chosen on the notices table first — `pk IN (SELECT
+    pk … ORDER BY issued_on DESC, pk DESC LIMIT n OFFSET m)`), the page then read with its
+    issuing unit, account and unit from an unscoped Notice query, so the joins run for the
+    page's n rows and the reader's scope (the union of notices_for) is evaluated once,
+    inside the page's keys, not again around them. One statement, the same rows in the same
+    order. A province office reads ~400 notices at province scale, 50 of them a page
+    (bench/pages.py)."""
 
     def __getitem__(self, index: Any) -> Any:
         if not isinstance(index, slice):
