@@ -10,19 +10,9 @@ import pytest
 from django.urls import reverse
 
 from lifecycle.models import Unit, UnitKind, UnitLevel
-from tests.notices.conftest import closure_context
 
 UNITS = reverse("notices:units")
 
-
-@pytest.fixture
-def archive(world, issue, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        xl = issue("opening_approval", unit=world.u.nj, account=world.xl_account)
-        zj = issue("closure_announcement", unit=world.u.njzj, account=world.zj_account,
-                   context=closure_context(world.successor))
-        jb = issue("filing_receipt", unit=world.u.nj, account=world.jb_account)
-    return world, xl, zj, jb
 
 
 def suggest(client, user, q):

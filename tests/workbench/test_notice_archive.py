@@ -7,17 +7,6 @@ import datetime
 import pytest
 
 from notices.models import Notice, NoticeDownload
-from tests.notices.conftest import closure_context
-
-
-@pytest.fixture
-def archive(world, issue, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        xl = issue("opening_approval", unit=world.u.nj, account=world.xl_account)
-        zj = issue("closure_announcement", unit=world.u.njzj, account=world.zj_account,
-                   context=closure_context(world.successor))
-        jb = issue("filing_receipt", unit=world.u.nj, account=world.jb_account)
-    return world, xl, zj, jb
 
 
 def login(client, user):

@@ -4,6 +4,7 @@ on the page it came from and changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -91,6 +92,8 @@ class TaskOaPage(TaskView):
     oa_template = "workbench/task_oa.html"
     oa = ""
     fields: tuple[str, ...] = ()
+    # The service listing whom the form's picker offers: (task, user) -> people.
+    choices: Callable[[Task, Any], list[Any]]
 
     def refused(self, request, task: Task) -> str | None:
         """Why the user may not use this form on the task now, else None."""
@@ -98,13 +101,10 @@ class TaskOaPage(TaskView):
             return str(ERR_TASK_DONE)
         return None
 
-    def people(self, request, task: Task) -> list[Any]:
-        raise NotImplementedError
-
     def page(self, request, task: Task, status: int = 200):
         return render(request, self.oa_template, {
             "oa": self.oa, "task": task, "account": task.process.accountprocess.account,
-            "step_label": step_label(task), "people": self.people(request, task),
+            "step_label": step_label(task), "people": self.choices(task, request.user),
             "chosen": {name: request.POST.get(name, "") for name in self.fields},
         }, status=status)
 
@@ -120,6 +120,7 @@ class TaskOaPage(TaskView):
 class TaskAddSignerView(TaskOaPage):
     oa = "add_signer"
     fields = ("signer", "position", "reason")
+    choices = staticmethod(services.signer_choices)
 
     def refused(self, request, task: Task) -> str | None:
         if getattr(task.flow_task, "task_kind", "") != "decision":
@@ -127,9 +128,6 @@ class TaskAddSignerView(TaskOaPage):
         if not self.may_act(request, task):
             return super().refused(request, task) or str(ERR_TASK_FORBIDDEN)
         return None
-
-    def people(self, request, task: Task) -> list[Any]:
-        return services.signer_choices(task, request.user)
 
     def post(self, request, task_pk: int):
         task = self.get_task(request, task_pk)

@@ -69,14 +69,12 @@ class DelegationView(View):
 class TaskTransferView(TaskOaPage):
     oa = "transfer"
     fields = ("to_user", "comment")
+    choices = staticmethod(services.transfer_targets)
 
     def refused(self, request, task) -> str | None:
         if task.owner_id != request.user.pk:
             return super().refused(request, task) or str(services.ERR_TRANSFER_NOT_HOLDER)
         return super().refused(request, task)
-
-    def people(self, request, task) -> list:
-        return services.transfer_targets(task, request.user)
 
     def post(self, request, task_pk: int):
         task = self.get_task(request, task_pk)
